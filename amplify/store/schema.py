@@ -1,0 +1,174 @@
+"""The database schema, as numbered migrations.
+
+Each migration is plain SQL, applied once, in order, inside one transaction; `PRAGMA user_version` records how far a
+database has come. Never edit a migration that has shipped: add the next one. docs/database.md documents every
+table and column.
+"""
+
+MIGRATIONS: list[str] = [
+    # 1: the whole first schema.
+    """
+    CREATE TABLE sources (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        url TEXT,
+        kind TEXT NOT NULL DEFAULT 'creator',
+        tags TEXT NOT NULL DEFAULT '[]',
+        handles TEXT NOT NULL DEFAULT '{}',
+        domains TEXT NOT NULL DEFAULT '[]',
+        identity_labels TEXT NOT NULL DEFAULT '[]',
+        identity_source TEXT,
+        credit TEXT NOT NULL DEFAULT 'tag',
+        notes TEXT,
+        followed INTEGER NOT NULL DEFAULT 1,
+        forgotten INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+
+    CREATE TABLE feeds (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL UNIQUE,
+        source_id INTEGER NOT NULL REFERENCES sources(id),
+        title TEXT,
+        etag TEXT,
+        last_modified TEXT,
+        body_hash TEXT,
+        last_status INTEGER,
+        last_error TEXT,
+        error_count INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT,
+        last_fetched_at TEXT,
+        last_success_at TEXT,
+        moved_to TEXT
+    );
+    CREATE INDEX feeds_source ON feeds(source_id);
+
+    CREATE TABLE items (
+        id INTEGER PRIMARY KEY,
+        source_id INTEGER NOT NULL REFERENCES sources(id),
+        feed_id INTEGER REFERENCES feeds(id),
+        entry_key TEXT NOT NULL,
+        url TEXT,
+        title TEXT NOT NULL,
+        title_is_derived INTEGER NOT NULL DEFAULT 0,
+        author TEXT,
+        published_at TEXT,
+        updated_at TEXT,
+        summary TEXT NOT NULL DEFAULT '',
+        content_html TEXT NOT NULL DEFAULT '',
+        image_url TEXT,
+        image_alt TEXT,
+        first_seen_at TEXT NOT NULL,
+        sort_at TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'new'
+            CHECK (state IN ('new', 'queued', 'skipped', 'later', 'shared')),
+        state_changed_at TEXT,
+        UNIQUE (source_id, entry_key)
+    );
+    CREATE INDEX items_state_sort ON items(state, sort_at DESC, id DESC);
+    CREATE INDEX items_source_sort ON items(source_id, sort_at DESC, id DESC);
+
+    CREATE VIRTUAL TABLE items_fts USING fts5(
+        title, summary, author, content='items', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER items_fts_ai AFTER INSERT ON items BEGIN
+        INSERT INTO items_fts(rowid, title, summary, author) VALUES (new.id, new.title, new.summary, new.author);
+    END;
+    CREATE TRIGGER items_fts_ad AFTER DELETE ON items BEGIN
+        INSERT INTO items_fts(items_fts, rowid, title, summary, author)
+            VALUES ('delete', old.id, old.title, old.summary, old.author);
+    END;
+    CREATE TRIGGER items_fts_au AFTER UPDATE OF title, summary, author ON items BEGIN
+        INSERT INTO items_fts(items_fts, rowid, title, summary, author)
+            VALUES ('delete', old.id, old.title, old.summary, old.author);
+        INSERT INTO items_fts(rowid, title, summary, author) VALUES (new.id, new.title, new.summary, new.author);
+    END;
+
+    CREATE TABLE drafts (
+        id INTEGER PRIMARY KEY,
+        item_id INTEGER NOT NULL REFERENCES items(id),
+        position INTEGER NOT NULL DEFAULT 0,
+        state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'shared', 'discarded')),
+        alt_text TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX drafts_state_position ON drafts(state, position);
+    CREATE INDEX drafts_item ON drafts(item_id);
+
+    CREATE TABLE draft_posts (
+        draft_id INTEGER NOT NULL REFERENCES drafts(id),
+        network TEXT NOT NULL,
+        template TEXT,
+        text TEXT NOT NULL DEFAULT '',
+        version INTEGER NOT NULL DEFAULT 1,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (draft_id, network)
+    );
+
+    CREATE TABLE attestations (
+        id INTEGER PRIMARY KEY,
+        draft_id INTEGER NOT NULL REFERENCES drafts(id),
+        network TEXT NOT NULL,
+        check_id TEXT NOT NULL,
+        text_version INTEGER NOT NULL,
+        attested_at TEXT NOT NULL,
+        UNIQUE (draft_id, network, check_id, text_version)
+    );
+
+    CREATE TABLE link_probes (
+        url TEXT PRIMARY KEY,
+        ok INTEGER NOT NULL,
+        status INTEGER,
+        final_url TEXT,
+        redirects INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        checked_at TEXT NOT NULL
+    );
+
+    CREATE TABLE shares (
+        id INTEGER PRIMARY KEY,
+        draft_id INTEGER NOT NULL REFERENCES drafts(id),
+        item_id INTEGER NOT NULL REFERENCES items(id),
+        source_id INTEGER NOT NULL REFERENCES sources(id),
+        network TEXT NOT NULL,
+        text TEXT NOT NULL,
+        post_url TEXT,
+        shared_at TEXT NOT NULL,
+        checklist TEXT NOT NULL
+    );
+    CREATE INDEX shares_shared_at ON shares(shared_at);
+    CREATE INDEX shares_source ON shares(source_id, shared_at);
+    CREATE TRIGGER shares_no_update BEFORE UPDATE ON shares BEGIN
+        SELECT RAISE(ABORT, 'shares is append-only: record a retraction event instead');
+    END;
+    CREATE TRIGGER shares_no_delete BEFORE DELETE ON shares BEGIN
+        SELECT RAISE(ABORT, 'shares is append-only: record a retraction event instead');
+    END;
+
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        source_id INTEGER,
+        item_id INTEGER,
+        draft_id INTEGER,
+        share_id INTEGER,
+        detail TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX events_kind_at ON events(kind, at);
+    CREATE INDEX events_share ON events(share_id) WHERE share_id IS NOT NULL;
+    CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN
+        SELECT RAISE(ABORT, 'events is append-only');
+    END;
+    CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN
+        SELECT RAISE(ABORT, 'events is append-only');
+    END;
+
+    CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value TEXT
+    );
+    """,
+]

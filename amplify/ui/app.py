@@ -1,0 +1,15 @@
+"""The router: st.navigation over the pages, with deep links. Nothing else lives here."""
+
+import streamlit as st
+
+from amplify.ui import context
+from amplify.ui.pages import today
+
+
+def main() -> None:
+    st.set_page_config(page_title="amplify", layout="wide")
+    pages = [
+        st.Page(today.render, title="Today", url_path="today", default=True),
+    ]
+    with context.bound_store():
+        st.navigation(pages).run()
