@@ -1,0 +1,476 @@
+"""Composing posts: the networks and their counting rules, crediting the creator, templates, quotes, hashtags
+and each network's share (compose) URL.
+
+Everything here is pure: text in, text or numbers out. The networks are data (`NETWORKS`), so a page, the
+checklist and the tests all read the same rules. The creator is the subject of every template: their name or
+handle comes first, their own words come before anything else, and no template speaks in the first person.
+"""
+
+import json
+import re
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote as url_quote
+
+import regex
+
+from amplify.sources import Source
+
+
+class ComposeError(ValueError):
+    """A composing request that cannot be honoured; the message says what to change."""
+
+
+class UnknownNetwork(ComposeError):
+    pass
+
+
+class UnknownTemplate(ComposeError):
+    pass
+
+
+class InvalidInstance(ComposeError):
+    pass
+
+
+class InvalidHashtag(ComposeError):
+    pass
+
+
+# -- links and mentions --------------------------------------------------------------------------------------
+
+# A URL runs to the next space or quote; punctuation that ends a sentence is not part of it.
+_URL = re.compile(r"""https?://[^\s<>"'“”‘’«»]+""", re.IGNORECASE)
+_URL_TRAILING = ".,;:!?…"
+# Mastodon's own client rule: `@user@host` counts only as `@user` (the host part is free).
+_FEDIVERSE_MENTION = re.compile(r"(^|[^/\w])@([a-z0-9_]+)@[a-z0-9.\-]+[a-z0-9]+", re.IGNORECASE)
+
+
+def _trim_url(candidate: str) -> str:
+    while candidate and (
+        candidate[-1] in _URL_TRAILING
+        # a closing bracket belongs to the URL only when the URL opened it, as in Wikipedia links
+        or (candidate[-1] == ")" and candidate.count(")") > candidate.count("("))
+    ):
+        candidate = candidate[:-1]
+    return candidate
+
+
+def _url_spans(text: str) -> list[tuple[int, int]]:
+    spans = []
+    for match in _URL.finditer(text):
+        url = _trim_url(match.group())
+        if len(url) > len("https://"):
+            spans.append((match.start(), match.start() + len(url)))
+    return spans
+
+
+def links_in(text: str) -> list[str]:
+    """The absolute http(s) URLs in `text`, in order, without the sentence punctuation that follows them."""
+    return [text[start:end] for start, end in _url_spans(text)]
+
+
+def _replace_urls(text: str, replacement: Callable[[str], str]) -> str:
+    pieces, last = [], 0
+    for start, end in _url_spans(text):
+        pieces += [text[last:start], replacement(text[start:end])]
+        last = end
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+# -- counting rules ------------------------------------------------------------------------------------------
+
+_SHORT_LINK_LENGTH = 23  # Mastodon and X count every link as a t.co-sized link, whatever its real length.
+
+
+def graphemes(text: str) -> list[str]:
+    """User-perceived characters (extended grapheme clusters): a ZWJ family, a flag or `e` + accent is one."""
+    return regex.findall(r"\X", text)
+
+
+def _count_mastodon(text: str) -> int:
+    countable = _replace_urls(text, lambda _url: "x" * _SHORT_LINK_LENGTH)
+    countable = _FEDIVERSE_MENTION.sub(r"\1@\2", countable)
+    # Mastodon's server validates the length in grapheme clusters.
+    return len(graphemes(countable))
+
+
+def _count_bluesky(text: str) -> int:
+    return len(graphemes(text))
+
+
+# twitter-text v3: code points in these ranges weigh 1, every other code point 2 (so CJK counts double).
+_X_LIGHT_RANGES = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
+_EMOJI = regex.compile(
+    r"\p{Emoji_Presentation}|\p{Regional_Indicator}|\p{Extended_Pictographic}\uFE0F|\u20E3"
+)
+
+
+def _x_weight(character: str) -> int:
+    point = ord(character)
+    return 1 if any(low <= point <= high for low, high in _X_LIGHT_RANGES) else 2
+
+
+def _count_x(text: str) -> int:
+    text = unicodedata.normalize("NFC", text)
+    total, last = 0, 0
+    for start, end in [*_url_spans(text), (len(text), len(text))]:
+        for cluster in graphemes(text[last:start]):
+            # An emoji sequence (ZWJ family, skin tone, flag, keycap) weighs 2 in all, like one CJK character.
+            total += 2 if _EMOJI.search(cluster) else sum(_x_weight(character) for character in cluster)
+        if end > start:
+            total += _SHORT_LINK_LENGTH
+        last = end
+    return total
+
+
+def _count_plain(text: str) -> int:
+    # "Plain" is code points after NFC: what the network stores, and never fewer than what a reader sees.
+    return len(unicodedata.normalize("NFC", text))
+
+
+def _mastodon_mention(handle: str) -> str | None:
+    user, _, host = handle.strip().lstrip("@").partition("@")
+    return f"@{user}@{host}" if user and host else None
+
+
+def _simple_mention(handle: str) -> str | None:
+    name = handle.strip().lstrip("@")
+    return f"@{name}" if name and not any(character.isspace() for character in name) else None
+
+
+@dataclass(frozen=True)
+class Network:
+    """One network's rules: how long a post may be, how it is counted, and where its compose page is."""
+
+    id: str
+    label: str
+    limit: int
+    counting: str  # the counting rule in plain words, shown under the live count
+    unit: str
+    count: Callable[[str], int]
+    compose_base: str
+    text_in_url: bool = True  # LinkedIn's share page takes only a URL
+    max_links: int | None = None
+    mention: Callable[[str], str | None] | None = None  # a handle as a mention the network links, or None
+
+
+NETWORKS: dict[str, Network] = {
+    network.id: network
+    for network in (
+        Network(
+            "mastodon", "Mastodon", 500, "every link counts as 23; @user@host counts only the @user part",
+            "characters", _count_mastodon, "https://{instance}/share?text=", mention=_mastodon_mention,
+        ),
+        Network(
+            "bluesky", "Bluesky", 300, "characters as you see them (an emoji is one); links at full length",
+            "characters", _count_bluesky, "https://bsky.app/intent/compose?text=", mention=_simple_mention,
+        ),
+        Network(
+            "x", "X", 280, "CJK characters and emoji count 2; every link counts as 23",
+            "characters", _count_x, "https://twitter.com/intent/tweet?text=", mention=_simple_mention,
+        ),
+        Network(
+            "linkedin", "LinkedIn", 3000, "plain characters; the share page carries only the link",
+            "characters", _count_plain, "https://www.linkedin.com/sharing/share-offsite/?url=",
+            text_in_url=False,
+        ),
+        Network(
+            "threads", "Threads", 500, "plain characters; at most 5 links",
+            "characters", _count_plain, "https://www.threads.net/intent/post?text=", max_links=5,
+            mention=_simple_mention,
+        ),
+    )
+}
+
+
+def network(network_id: str) -> Network:
+    try:
+        return NETWORKS[network_id]
+    except KeyError:
+        known = ", ".join(NETWORKS)
+        raise UnknownNetwork(f"unknown network {network_id!r}: choose one of {known}") from None
+
+
+def count(text: str, network_id: str) -> int:
+    """The length of `text` under the network's own counting rule."""
+    return network(network_id).count(text)
+
+
+@dataclass(frozen=True)
+class LengthCheck:
+    count: int
+    limit: int
+    fits: bool
+    reason: str
+
+
+def check_length(text: str, network_id: str) -> LengthCheck:
+    rules = network(network_id)
+    used = rules.count(text)
+    if used > rules.limit:
+        reason = f"{used} of {rules.limit} {rules.unit}: {used - rules.limit} over {rules.label}'s limit"
+        return LengthCheck(used, rules.limit, False, reason)
+    if rules.max_links is not None and len(links_in(text)) > rules.max_links:
+        reason = f"{rules.label} allows at most {rules.max_links} links; this post has {len(links_in(text))}"
+        return LengthCheck(used, rules.limit, False, reason)
+    return LengthCheck(used, rules.limit, True, f"{used} of {rules.limit} {rules.unit}")
+
+
+# -- credit --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Credit:
+    """How the creator is named in a post on one network, following the creator's own preference."""
+
+    name: str
+    preference: str  # tag | name | ask
+    mention: str | None = None  # set only for `tag`, when the source has a usable handle on that network
+    needs_consent: bool = False  # `ask`: the user must confirm the creator agreed before sharing
+
+    @property
+    def text(self) -> str:
+        return self.mention or self.name
+
+
+def _source_fields(source: Source | Mapping[str, Any]) -> tuple[str, dict[str, str], str]:
+    if isinstance(source, Source):
+        return source.name, dict(source.handles), source.credit
+    handles = source.get("handles") or {}
+    if isinstance(handles, str):  # a `sources` row keeps handles as JSON text
+        handles = json.loads(handles or "{}")
+    return str(source["name"]), dict(handles), str(source.get("credit") or "tag")
+
+
+def credit_for(source: Source | Mapping[str, Any], network_id: str) -> Credit:
+    """Credit the creator as they asked: `tag` mentions their handle on this network (their name when they
+    have none there), `name` names them without a mention, `ask` names them and needs their consent first."""
+    name, handles, preference = _source_fields(source)
+    rules = network(network_id)
+    if preference == "ask":
+        return Credit(name, "ask", needs_consent=True)
+    if preference == "name":
+        return Credit(name, "name")
+    handle = handles.get(network_id)
+    mention = rules.mention(handle) if handle and rules.mention else None
+    return Credit(name, "tag", mention=mention)
+
+
+# -- hashtags ------------------------------------------------------------------------------------------------
+
+_TAG_WORD = regex.compile(r"[\p{L}\p{N}\p{M}]+")
+_APOSTROPHES = regex.compile(r"(?<=\p{L})['’](?=\p{L})")
+
+
+def hashtag(text: str) -> str:
+    """A CamelCase hashtag, readable by screen readers: "black owned business" -> "#BlackOwnedBusiness".
+
+    Characters that end a tag on the networks (punctuation, spaces, symbols) are dropped; an apostrophe inside
+    a word is removed rather than splitting it ("women's" -> "Womens")."""
+    words = _TAG_WORD.findall(_APOSTROPHES.sub("", text.lstrip("#")))
+    if not words:
+        raise InvalidHashtag(f"{text!r} has no letters or digits to make a hashtag from")
+    tag = "".join(word[0].upper() + word[1:] for word in words)
+    if not regex.search(r"\p{L}", tag):
+        raise InvalidHashtag(f"{text!r}: a hashtag needs a letter (the networks ignore all-digit tags)")
+    return f"#{tag}"
+
+
+def suggest_hashtags(tags: Sequence[str], limit: int = 3) -> list[str]:
+    """Up to `limit` distinct hashtags from the source's tags; one that cannot make a hashtag is left out."""
+    suggested: list[str] = []
+    for tag in tags:
+        try:
+            candidate = hashtag(tag)
+        except InvalidHashtag:
+            continue
+        if candidate.casefold() not in {seen.casefold() for seen in suggested}:
+            suggested.append(candidate)
+        if len(suggested) == limit:
+            break
+    return suggested
+
+
+# -- quotes --------------------------------------------------------------------------------------------------
+
+_ABBREVIATIONS = frozenset({
+    "mr", "mrs", "ms", "mx", "dr", "prof", "st", "sr", "jr", "inc", "ltd", "co", "corp", "vs", "etc", "e.g",
+    "i.e", "a.m", "p.m", "no", "vol", "fig", "approx", "dept", "est", "jan", "feb", "mar", "apr", "jun",
+    "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mt", "ft", "ave", "rd",
+})
+# A sentence ends at . ! ? (with closing quotes or brackets) followed by space, or at CJK full stops.
+_SENTENCE_END = regex.compile(r"""([.!?…]+["'”’)\]]*)(\s+)|([。！？]+[」』”’）]*)\s*""")
+_TRUNCATED = ("…", "...", "[…]", "[...]", "(…)")
+
+
+def _ends_sentence(text: str, dot_index: int) -> bool:
+    """Whether the `.` at `dot_index` ends a sentence rather than an abbreviation or an initial. (A dot inside
+    a URL is never followed by a space, so it never reaches here.)"""
+    before = text[:dot_index]
+    word = regex.search(r"(\S+)$", before)
+    if word is None:
+        return True
+    token = word.group(1)
+    bare = token.lstrip("(\"'“‘").lower()
+    if bare in _ABBREVIATIONS or regex.fullmatch(r"\p{Lu}", token.lstrip("(\"'“‘")):
+        return False
+    return not regex.fullmatch(r"(?:\p{L}\.)+\p{L}", bare)  # e.g. "u.s" in "U.S."
+
+
+def sentences(text: str) -> list[str]:
+    """Split plain text into sentences, keeping abbreviations ("Dr.", "e.g."), initials, URLs and decimals
+    whole, and splitting after CJK full stops (which need no following space)."""
+    found, start = [], 0
+    for match in _SENTENCE_END.finditer(text):
+        if match.group(1) is not None:
+            stop = match.start(1)
+            if match.group(1).startswith(".") and not _ends_sentence(text, stop):
+                continue
+            end = match.end(1)
+        else:
+            end = match.end(3)
+        piece = text[start:end].strip()
+        if piece:
+            found.append(piece)
+        start = match.end()
+    tail = text[start:].strip()
+    if tail:
+        found.append(tail)
+    return found
+
+
+def quote_candidates(text: str, *, limit: int = 3, min_length: int = 20, max_length: int = 240) -> list[str]:
+    """Whole sentences of the creator's own words from an item's plain-text summary, in their order, to quote.
+
+    A sentence cut off by the feed ("…", "[…]") is not whole and is left out, as are sentences that are only a
+    link, and very short or very long ones (a quote should leave room for the credit and the link)."""
+    candidates = []
+    for sentence in sentences(" ".join(text.split())):
+        if sentence.endswith(_TRUNCATED) or sentence.lstrip("\"'“‘").startswith(("http://", "https://")):
+            continue
+        bare_length = len(_replace_urls(sentence, lambda _url: "").strip())
+        if min_length <= bare_length and len(sentence) <= max_length:
+            candidates.append(sentence)
+        if len(candidates) == limit:
+            break
+    return candidates
+
+
+# -- templates -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Template:
+    id: str
+    label: str
+    description: str
+    # Lines of the post, in order; {credit}, {title}, {url}, {quote}. A line whose field is empty is dropped.
+    lines: tuple[str, ...]
+
+
+TEMPLATES: dict[str, Template] = {
+    template.id: template
+    for template in (
+        Template(
+            "link_first", "Link first", "The creator and their piece, the link, then their words.",
+            ("{credit}: {title}", "{url}", "", "“{quote}”"),
+        ),
+        Template(
+            "quote_first", "Quote first", "The creator's own words first, then who said them and the link.",
+            ("“{quote}”", "— {credit}", "", "{title}", "{url}"),
+        ),
+        Template(
+            "short", "Short", "One line: the creator, their piece and the link.",
+            ("{credit}: {title} {url}",),
+        ),
+    )
+}
+
+
+def _render(template: Template, fields: dict[str, str]) -> str:
+    lines: list[str] = []
+    for line in template.lines:
+        used = re.findall(r"{(\w+)}", line)
+        if any(not fields[name] for name in used):
+            continue
+        lines.append(line.format(**fields).strip())
+    text = "\n".join(lines)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def draft_text(
+    *, title: str, url: str, creator: Credit, quote: str | None, hashtags: Sequence[str], network: str,
+    template: str,
+) -> str:
+    """A first draft for one network: the creator first, their words before anything else, hashtags last.
+
+    When the full draft is over the network's limit the quote is left out, and then the title is shortened at
+    a word boundary, so the draft starts within the limit whenever the credit and the link alone fit."""
+    try:
+        chosen = TEMPLATES[template]
+    except KeyError:
+        known = ", ".join(TEMPLATES)
+        raise UnknownTemplate(f"unknown template {template!r}: choose one of {known}") from None
+    if chosen.id == "quote_first" and not quote:
+        chosen = TEMPLATES["link_first"]
+    tags = " ".join(hashtags)
+
+    def build(title_text: str, quote_text: str) -> str:
+        body = _render(chosen, {"credit": creator.text, "title": title_text, "url": url, "quote": quote_text})
+        return f"{body}\n\n{tags}" if tags else body
+
+    text = build(" ".join(title.split()), " ".join((quote or "").split()))
+    if check_length(text, network).fits:
+        return text
+    if chosen.id == "quote_first":
+        chosen = TEMPLATES["link_first"]
+    words = title.split()
+    while words:
+        text = build(" ".join(words) + ("" if len(words) == len(title.split()) else "…"), "")
+        if check_length(text, network).fits:
+            return text
+        words.pop()
+    return build("", "")
+
+
+# -- share links ---------------------------------------------------------------------------------------------
+
+_HOST_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
+
+
+def validate_instance(instance: str) -> str:
+    """A Mastodon instance as a bare host name ("mastodon.social"), lower-cased and in its ASCII form."""
+    candidate = instance.strip().rstrip(".").lower()
+    try:
+        ascii_host = candidate.encode("idna").decode("ascii")
+    except UnicodeError:
+        ascii_host = ""
+    labels = ascii_host.split(".")
+    well_formed = len(labels) >= 2 and all(_HOST_LABEL.fullmatch(label) for label in labels)
+    if not ascii_host or len(ascii_host) > 253 or not well_formed:
+        raise InvalidInstance(
+            f"{instance!r} is not a Mastodon instance name: give the bare host, like mastodon.social "
+            "(no https://, no path)"
+        )
+    return ascii_host
+
+
+def compose_url(
+    network_id: str, text: str, *, url: str | None = None, instance: str = "mastodon.social"
+) -> str:
+    """The network's compose page, prefilled with `text` (LinkedIn: with `url`, all its share page takes)."""
+    rules = network(network_id)
+    if not rules.text_in_url:
+        if not url or not links_in(url) or links_in(url)[0] != url:
+            raise ComposeError(f"{rules.label}'s share page needs the item's http(s) link")
+        return rules.compose_base + url_quote(url, safe="")
+    if url and url not in links_in(text):
+        text = f"{text}\n{url}" if text else url
+    base = rules.compose_base
+    if "{instance}" in base:
+        base = base.format(instance=validate_instance(instance))
+    return base + url_quote(text, safe="")
