@@ -1,7 +1,160 @@
-"""Queries behind the voice audit: shares joined with what sources say of themselves, at query time."""
+"""Queries behind the voice audit: shares joined with what sources say of themselves, at query time.
+
+Shares never copy identity labels: the audit joins `sources` when it asks, so a forgotten source's shares fall
+under "not stated" from then on. Retracted shares (a `share_retracted` event naming the share) are left out.
+Windows are half-open, `start <= t < end`, on the stored UTC ISO text (text order is time order).
+"""
+
+import json
+from dataclasses import dataclass
+from typing import Any
 
 from amplify.store.base import StoreBase
+
+RETRACTION_EVENT = "share_retracted"
+REFUSAL_EVENT = "share_refused"
+
+# A share counts unless a retraction event names it (events_share index).
+_NOT_RETRACTED = (
+    f"NOT EXISTS (SELECT 1 FROM events r WHERE r.share_id = s.id AND r.kind = '{RETRACTION_EVENT}')"
+)
+
+
+@dataclass(frozen=True)
+class AuditSource:
+    """One source as the audit sees it: what it says of itself now, its activity up to the window's end."""
+
+    id: int
+    name: str
+    kind: str
+    tags: tuple[str, ...]
+    identity_labels: tuple[str, ...]
+    identity_source: str | None
+    followed: bool
+    forgotten: bool
+    last_shared_at: str | None
+    items_in_window: int
+    latest_item_at: str | None
+
+
+@dataclass(frozen=True)
+class AuditShare:
+    """One counted share (never retracted) in the window."""
+
+    id: int
+    source_id: int
+    network: str
+    shared_at: str
+
+
+@dataclass(frozen=True)
+class ChecklistSnapshot:
+    """The checklist a share was recorded with, parsed from `shares.checklist`."""
+
+    share_id: int
+    snapshot: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RefusedAttempt:
+    """A share attempt the gate refused (a `share_refused` event), with the detail it logged."""
+
+    event_id: int
+    at: str
+    detail: dict[str, Any]
+
+
+def _window_clause(column: str, start: str | None, end: str) -> tuple[str, list[str]]:
+    if start is None:
+        return f"{column} < ?", [end]
+    return f"{column} >= ? AND {column} < ?", [start, end]
 
 
 class AuditQueries(StoreBase):
     """Mixed into Store; see amplify.store."""
+
+    def audit_sources(self, start: str | None, end: str) -> list[AuditSource]:
+        """Every source, with its last counted share before `end` and its items in the window (`sort_at`)."""
+        items_clause, params = _window_clause("i.sort_at", start, end)
+        rows = self.rows(
+            f"""
+            SELECT src.id, src.name, src.kind, src.tags, src.identity_labels, src.identity_source,
+                   src.followed, src.forgotten,
+                   (SELECT max(s.shared_at) FROM shares s
+                     WHERE s.source_id = src.id AND s.shared_at < ? AND {_NOT_RETRACTED}) AS last_shared_at,
+                   (SELECT count(*) FROM items i
+                     WHERE i.source_id = src.id AND {items_clause}) AS items_in_window,
+                   (SELECT max(i.sort_at) FROM items i
+                     WHERE i.source_id = src.id AND {items_clause}) AS latest_item_at
+            FROM sources src
+            ORDER BY src.id
+            """,
+            [end, *params, *params],
+        )
+        return [
+            AuditSource(
+                id=row["id"],
+                name=row["name"],
+                kind=row["kind"],
+                tags=tuple(json.loads(row["tags"] or "[]")),
+                identity_labels=tuple(json.loads(row["identity_labels"] or "[]")),
+                identity_source=row["identity_source"],
+                followed=bool(row["followed"]),
+                forgotten=bool(row["forgotten"]),
+                last_shared_at=row["last_shared_at"],
+                items_in_window=row["items_in_window"],
+                latest_item_at=row["latest_item_at"],
+            )
+            for row in rows
+        ]
+
+    def audit_shares(self, start: str | None, end: str) -> list[AuditShare]:
+        """The counted shares in the window, oldest first."""
+        clause, params = _window_clause("s.shared_at", start, end)
+        cursor = self.execute(
+            f"SELECT s.id, s.source_id, s.network, s.shared_at FROM shares s"
+            f" WHERE {clause} AND {_NOT_RETRACTED} ORDER BY s.shared_at, s.id",
+            params,
+        )
+        return [AuditShare(*row) for row in cursor]
+
+    def checklist_snapshots(self, start: str | None, end: str) -> list[ChecklistSnapshot]:
+        """The checklist snapshot of every counted share in the window."""
+        clause, params = _window_clause("s.shared_at", start, end)
+        cursor = self.execute(
+            f"SELECT s.id, s.checklist FROM shares s WHERE {clause} AND {_NOT_RETRACTED} ORDER BY s.id",
+            params,
+        )
+        return [ChecklistSnapshot(share_id, _json_object(text)) for share_id, text in cursor]
+
+    def refused_attempts(self, start: str | None, end: str) -> list[RefusedAttempt]:
+        """Share attempts the gate refused in the window."""
+        clause, params = _window_clause("at", start, end)
+        cursor = self.execute(
+            f"SELECT id, at, detail FROM events WHERE kind = '{REFUSAL_EVENT}' AND {clause} ORDER BY id",
+            params,
+        )
+        return [RefusedAttempt(event_id, at, _json_object(detail)) for event_id, at, detail in cursor]
+
+    def shares_for_export(self) -> list[dict[str, Any]]:
+        """Every share ever recorded, retracted ones included and marked, with its source and item."""
+        return self.rows(
+            f"""
+            SELECT s.id AS share_id, s.shared_at, s.network, src.name AS source, src.kind AS source_kind,
+                   i.title AS item_title, i.url AS item_url, s.post_url, s.text,
+                   CASE WHEN {_NOT_RETRACTED} THEN 0 ELSE 1 END AS retracted
+            FROM shares s
+            JOIN sources src ON src.id = s.source_id
+            JOIN items i ON i.id = s.item_id
+            ORDER BY s.shared_at, s.id
+            """
+        )
+
+
+def _json_object(text: str | None) -> dict[str, Any]:
+    """A stored JSON object; anything else (old or damaged) reads as empty rather than failing the audit."""
+    try:
+        value = json.loads(text or "{}")
+    except json.JSONDecodeError:
+        return {}
+    return value if isinstance(value, dict) else {}

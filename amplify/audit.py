@@ -1,0 +1,617 @@
+"""The voice audit: whose voices the user amplifies, over a window of time, and their own goals.
+
+Pure functions over the rows `amplify.store` returns (`AuditSource`, `AuditShare`, checklist snapshots,
+refused attempts); `run_audit` is the one place that asks the store. Only the user's own shares count, never
+retracted ones. Identity labels are what a source says of itself, with the URL where it said it, joined at
+query time: a source without labels, without a statement URL, or forgotten counts under "not stated". Nothing
+is ever inferred.
+docs/audit.md gives each metric's formula and the SQL behind it.
+"""
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from amplify.clock import from_iso, to_iso
+from amplify.store import Store
+from amplify.store.audit import AuditShare, AuditSource, ChecklistSnapshot, RefusedAttempt
+
+NOT_STATED = "not stated"
+NO_TAGS = "no tags"
+TOP_N = 5
+LAST_DAYS_CHOICES = (7, 30, 90)
+
+
+class AuditError(ValueError):
+    """A window or goal the audit cannot use; the message says how to write it."""
+
+
+# -- windows -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Window:
+    """A half-open stretch of time `[start, end)`; `start` None means from the first share ("all time")."""
+
+    label: str
+    start: datetime | None
+    end: datetime
+
+    @property
+    def start_iso(self) -> str | None:
+        return to_iso(self.start) if self.start else None
+
+    @property
+    def end_iso(self) -> str:
+        return to_iso(self.end)
+
+
+# Stored times have whole seconds: a window that ends "now" includes what happened in this very second.
+_THROUGH_NOW = timedelta(seconds=1)
+
+
+def last_days(days: int, now: datetime) -> Window:
+    return Window(f"last {days} days", now - timedelta(days=days), now + _THROUGH_NOW)
+
+
+def calendar_month(month: str) -> Window:
+    """`YYYY-MM` as a window from the first of that month (UTC) to the first of the next."""
+    match = re.fullmatch(r"(\d{4})-(\d{2})", month.strip())
+    if not match or not 1 <= int(match[2]) <= 12:
+        raise AuditError(f"{month!r} is not a month: write it as YYYY-MM, for example 2026-11")
+    year, number = int(match[1]), int(match[2])
+    start = datetime(year, number, 1, tzinfo=UTC)
+    end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=UTC)
+    return Window(start.strftime("%B %Y"), start, end)
+
+
+def all_time(now: datetime) -> Window:
+    return Window("all time", None, now + _THROUGH_NOW)
+
+
+def parse_window(choice: str, now: datetime) -> Window:
+    """`7`, `30`, `90` (last N days), `all`, or a month `YYYY-MM`."""
+    text = choice.strip().lower()
+    if text == "all":
+        return all_time(now)
+    if text.isdigit() and int(text) in LAST_DAYS_CHOICES:
+        return last_days(int(text), now)
+    if re.fullmatch(r"\d{4}-\d{2}", text):
+        return calendar_month(text)
+    raise AuditError(f"{choice!r} is not a window: use 7, 30, 90, all, or a month as YYYY-MM")
+
+
+# -- records -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourceShares:
+    """One source's part of the amplification in the window, and when it was last shared at all."""
+
+    source_id: int
+    name: str
+    kind: str
+    shares: int
+    fraction: float
+    followed: bool
+    last_shared_at: str | None
+    days_since_last_share: int | None
+    labels: tuple[str, ...] = ()
+    statement_url: str | None = None
+
+
+@dataclass(frozen=True)
+class GroupShares:
+    """One group (a kind, a tag, a self-described label, or "not stated") against the followed set."""
+
+    group: str
+    shares: int
+    amplification_share: float | None
+    followed_sources: int
+    followed_share: float | None
+    representation_ratio: float | None
+
+
+@dataclass(frozen=True)
+class WeekShares:
+    week_start: date
+    group: str
+    shares: int
+
+
+@dataclass(frozen=True)
+class NeglectedSource:
+    """A followed source that published in the window and was never shared in it."""
+
+    source_id: int
+    name: str
+    kind: str
+    items_in_window: int
+    latest_item_at: str | None
+    last_shared_at: str | None
+
+
+@dataclass(frozen=True)
+class CheckHealth:
+    """How often one check was flagged on recorded shares, and how many attempts it stopped."""
+
+    check_id: str
+    label: str
+    shares_checked: int
+    flagged_at_share: int
+    flag_rate: float | None
+    refused_attempts: int
+
+
+@dataclass(frozen=True)
+class Audit:
+    window: Window
+    as_of: datetime
+    total_shares: int
+    weeks: float
+    shares_per_week: float
+    followed_sources: int
+    sources_shared: int
+    followed_sources_shared: int
+    coverage: float | None
+    top5_share: float | None
+    effective_voices: float
+    evenness: float | None
+    by_source: list[SourceShares]
+    by_kind: list[GroupShares]
+    by_tag: list[GroupShares]
+    by_label: list[GroupShares]
+    weekly_by_kind: list[WeekShares]
+    weekly_by_label: list[WeekShares]
+    neglected: list[NeglectedSource]
+    last_shared: list[SourceShares]
+    checklist: list[CheckHealth]
+    refused_attempts: int
+
+
+# -- groups: what a source says of itself --------------------------------------------------------------------
+
+
+def kind_groups(source: AuditSource) -> tuple[str, ...]:
+    return (source.kind,)
+
+
+def tag_groups(source: AuditSource) -> tuple[str, ...]:
+    return source.tags or (NO_TAGS,)
+
+
+def stated_labels(source: AuditSource) -> tuple[str, ...]:
+    """Self-described labels, only when the source's statement URL is known and it was not forgotten."""
+    if source.forgotten or not source.identity_source:
+        return ()
+    return tuple(dict.fromkeys(label for label in source.identity_labels if label.strip()))
+
+
+def label_groups(source: AuditSource) -> tuple[str, ...]:
+    return stated_labels(source) or (NOT_STATED,)
+
+
+# -- metrics -------------------------------------------------------------------------------------------------
+
+
+def shares_by_source(shares: Iterable[AuditShare]) -> Counter[int]:
+    return Counter(share.source_id for share in shares)
+
+
+def coverage(sources: Sequence[AuditSource], counts: Counter[int]) -> float | None:
+    """Followed sources shared in the window / followed sources; None when nobody is followed."""
+    followed = [source.id for source in sources if source.followed]
+    if not followed:
+        return None
+    return sum(1 for source_id in followed if counts[source_id]) / len(followed)
+
+
+def top_share(counts: Counter[int], n: int = TOP_N) -> float | None:
+    """The part of all shares that went to the `n` most-shared sources; None with no shares."""
+    total = sum(counts.values())
+    if not total:
+        return None
+    return sum(count for _, count in counts.most_common(n)) / total
+
+
+def shannon_entropy(counts: Counter[int]) -> float:
+    """H = -sum(p ln p) over the sources shared (natural log); 0 for none or one source."""
+    total = sum(counts.values())
+    return (
+        -sum((count / total) * math.log(count / total) for count in counts.values() if count)
+        if total
+        else 0.0
+    )
+
+
+def effective_voices(counts: Counter[int]) -> float:
+    """exp(H): as many equally shared voices as give this spread; 0 with no shares, 1 with one source."""
+    if not sum(counts.values()):
+        return 0.0
+    return math.exp(shannon_entropy(counts))
+
+
+def evenness(counts: Counter[int]) -> float | None:
+    """H / ln(sources shared), from 0 (all on one) to 1 (equal); None below two sources."""
+    shared = sum(1 for count in counts.values() if count)
+    if shared < 2:
+        return None
+    return shannon_entropy(counts) / math.log(shared)
+
+
+def group_shares(
+    sources: Sequence[AuditSource], counts: Counter[int], groups_of: Callable[[AuditSource], tuple[str, ...]]
+) -> list[GroupShares]:
+    """Each group's share of amplification, its share of the followed set, and their ratio.
+
+    amplification_share = shares of the group's sources / all shares; followed_share = followed sources in the
+    group / followed sources; representation_ratio = amplification_share / followed_share (None when either is
+    undefined).
+    A source with several tags or labels counts in each, so those shares can add up to more than 1.
+    """
+    total = sum(counts.values())
+    followed_total = sum(1 for source in sources if source.followed)
+    shares: Counter[str] = Counter()
+    followed: Counter[str] = Counter()
+    for source in sources:
+        for group in groups_of(source):
+            shares[group] += counts[source.id]
+            followed[group] += int(source.followed)
+    result = []
+    for group in set(shares) | set(followed):
+        if not shares[group] and not followed[group]:
+            continue
+        amplification = shares[group] / total if total else None
+        followed_share = followed[group] / followed_total if followed_total else None
+        ratio = amplification / followed_share if amplification is not None and followed_share else None
+        result.append(
+            GroupShares(group, shares[group], amplification, followed[group], followed_share, ratio)
+        )
+    return sorted(result, key=lambda row: (-row.shares, -row.followed_sources, row.group.casefold()))
+
+
+def week_start(moment: str) -> date:
+    """The Monday (UTC) of the week a stored timestamp falls in."""
+    day = date.fromisoformat(moment[:10])
+    return day - timedelta(days=day.weekday())
+
+
+def weekly_shares(
+    shares: Sequence[AuditShare],
+    sources: Sequence[AuditSource],
+    groups_of: Callable[[AuditSource], tuple[str, ...]],
+    first: date,
+    last: date,
+) -> list[WeekShares]:
+    """Shares per week (weeks start on Monday, UTC) per group, every week from `first` to `last` listed.
+
+    A week with no shares appears with group "" and 0, so a quiet week shows as a gap and not as nothing.
+    """
+    groups_by_source = {source.id: groups_of(source) for source in sources}
+    counts: Counter[tuple[date, str]] = Counter()
+    for share in shares:
+        for group in groups_by_source.get(share.source_id, (NOT_STATED,)):
+            counts[week_start(share.shared_at), group] += 1
+    weeks = []
+    monday = first - timedelta(days=first.weekday())
+    while monday <= last:
+        in_week = sorted((group, n) for (week, group), n in counts.items() if week == monday)
+        weeks.extend(WeekShares(monday, group, n) for group, n in in_week)
+        if not in_week:
+            weeks.append(WeekShares(monday, "", 0))
+        monday += timedelta(days=7)
+    return weeks
+
+
+def days_between(earlier: str, later: datetime) -> int:
+    return (later.date() - from_iso(earlier).date()).days
+
+
+def source_shares(
+    sources: Sequence[AuditSource], counts: Counter[int], as_of: datetime, *, only_shared: bool
+) -> list[SourceShares]:
+    """Per source: shares in the window, their fraction, and days since its last share (as of `as_of`)."""
+    total = sum(counts.values())
+    rows = [
+        SourceShares(
+            source_id=source.id,
+            name=source.name,
+            kind=source.kind,
+            shares=counts[source.id],
+            fraction=counts[source.id] / total if total else 0.0,
+            followed=source.followed,
+            last_shared_at=source.last_shared_at,
+            days_since_last_share=days_between(source.last_shared_at, as_of)
+            if source.last_shared_at
+            else None,
+            labels=stated_labels(source),
+            statement_url=source.identity_source if stated_labels(source) else None,
+        )
+        for source in sources
+        if counts[source.id] or not only_shared
+    ]
+    return sorted(rows, key=lambda row: (-row.shares, row.name.casefold()))
+
+
+def neglected_sources(sources: Sequence[AuditSource], counts: Counter[int]) -> list[NeglectedSource]:
+    """Followed sources that published in the window and were not shared in it; the most active first."""
+    rows = [
+        NeglectedSource(
+            source.id,
+            source.name,
+            source.kind,
+            source.items_in_window,
+            source.latest_item_at,
+            source.last_shared_at,
+        )
+        for source in sources
+        if source.followed and source.items_in_window and not counts[source.id]
+    ]
+    return sorted(rows, key=lambda row: (-row.items_in_window, row.name.casefold()))
+
+
+def check_outcomes(snapshot: dict[str, Any]) -> list[tuple[str, str, bool]]:
+    """(check id, label, flagged) for each check in a share's checklist snapshot.
+
+    A check is flagged when it did not pass: an advisory flag, or a failure the snapshot recorded. Snapshots
+    list checks under "checks", each with "id", "label" and "passed" (bool) or "status" ("pass" passes).
+    """
+    outcomes = []
+    for check in snapshot.get("checks", []):
+        if not isinstance(check, dict) or "id" not in check:
+            continue
+        if "passed" in check:
+            passed = bool(check["passed"])
+        else:
+            passed = str(check.get("status", "")).lower() in {"pass", "passed", "ok"}
+        outcomes.append((str(check["id"]), str(check.get("label") or check["id"]), not passed))
+    return outcomes
+
+
+def refused_check_ids(detail: dict[str, Any]) -> list[str]:
+    """The checks a refused attempt named: "failed" (a list of ids) or "checks" entries that did not pass."""
+    if isinstance(detail.get("failed"), list):
+        return [str(check_id) for check_id in detail["failed"]]
+    return [check_id for check_id, _, flagged in check_outcomes(detail) if flagged]
+
+
+def checklist_health(
+    snapshots: Sequence[ChecklistSnapshot], refusals: Sequence[RefusedAttempt]
+) -> list[CheckHealth]:
+    """Per check: flagged on how many recorded shares (of those that ran it); how many attempts it stopped.
+
+    Blocking checks always pass on a recorded share (the gate refuses otherwise), so their story is in the
+    refused attempts; advisory checks (centering, freshness) show up as flags at share time.
+    """
+    labels: dict[str, str] = {}
+    checked: Counter[str] = Counter()
+    flagged: Counter[str] = Counter()
+    for entry in snapshots:
+        for check_id, label, was_flagged in check_outcomes(entry.snapshot):
+            labels.setdefault(check_id, label)
+            checked[check_id] += 1
+            flagged[check_id] += int(was_flagged)
+    refused: Counter[str] = Counter()
+    for attempt in refusals:
+        for check_id in dict.fromkeys(refused_check_ids(attempt.detail)):
+            labels.setdefault(check_id, check_id)
+            refused[check_id] += 1
+    rows = [
+        CheckHealth(
+            check_id,
+            labels[check_id],
+            checked[check_id],
+            flagged[check_id],
+            flagged[check_id] / checked[check_id] if checked[check_id] else None,
+            refused[check_id],
+        )
+        for check_id in labels
+    ]
+    return sorted(rows, key=lambda row: (-row.flagged_at_share - row.refused_attempts, row.check_id))
+
+
+def compute_audit(
+    window: Window,
+    as_of: datetime,
+    sources: Sequence[AuditSource],
+    shares: Sequence[AuditShare],
+    snapshots: Sequence[ChecklistSnapshot] = (),
+    refusals: Sequence[RefusedAttempt] = (),
+) -> Audit:
+    """Every metric of the audit from the store's rows for one window."""
+    counts = shares_by_source(shares)
+    total = len(shares)
+    start = window.start or (from_iso(shares[0].shared_at) if shares else as_of)
+    weeks = max((as_of - start).total_seconds(), 0) / (7 * 86400)
+    first_week, last_week = start.date(), (as_of - timedelta(seconds=1)).date()
+    followed = [source for source in sources if source.followed]
+    return Audit(
+        window=window,
+        as_of=as_of,
+        total_shares=total,
+        weeks=weeks,
+        shares_per_week=total / weeks if weeks else 0.0,
+        followed_sources=len(followed),
+        sources_shared=sum(1 for count in counts.values() if count),
+        followed_sources_shared=sum(1 for source in followed if counts[source.id]),
+        coverage=coverage(sources, counts),
+        top5_share=top_share(counts),
+        effective_voices=effective_voices(counts),
+        evenness=evenness(counts),
+        by_source=source_shares(sources, counts, as_of, only_shared=True),
+        by_kind=group_shares(sources, counts, kind_groups),
+        by_tag=group_shares(sources, counts, tag_groups),
+        by_label=group_shares(sources, counts, label_groups),
+        weekly_by_kind=weekly_shares(shares, sources, kind_groups, first_week, last_week) if total else [],
+        weekly_by_label=weekly_shares(shares, sources, label_groups, first_week, last_week) if total else [],
+        neglected=neglected_sources(sources, counts),
+        last_shared=source_shares(followed, Counter(), as_of, only_shared=False),
+        checklist=checklist_health(snapshots, refusals),
+        refused_attempts=len(refusals),
+    )
+
+
+def run_audit(store: Store, window: Window, now: datetime) -> Audit:
+    """Ask the store for the window's rows and compute the audit as of `now` (or the window end)."""
+    as_of = min(now, window.end)
+    start, end = window.start_iso, window.end_iso
+    return compute_audit(
+        window,
+        as_of,
+        store.audit_sources(start, end),
+        store.audit_shares(start, end),
+        store.checklist_snapshots(start, end),
+        store.refused_attempts(start, end),
+    )
+
+
+# -- goals ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GroupTarget:
+    """A goal for one self-described label's part of the user's shares (BBC 50:50 style: not a quota)."""
+
+    label: str
+    share: float
+
+
+@dataclass(frozen=True)
+class Goals:
+    shares_per_week: float | None = None
+    min_coverage: float | None = None
+    group_targets: tuple[GroupTarget, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return self.shares_per_week is None and self.min_coverage is None and not self.group_targets
+
+
+@dataclass(frozen=True)
+class GoalProgress:
+    """Where the user stands against one goal, in plain words."""
+
+    goal: str
+    target: float
+    actual: float | None
+    reached: bool
+    sentence: str
+
+
+def _fraction(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise AuditError(f"goals: {where} must be a number from 0 to 1 (0.3 means 30%), not {value!r}")
+    return float(value)
+
+
+def goals_from_settings(raw: Any) -> Goals:
+    """Read `settings: goals:` from feeds.yml; an empty or missing block means no goals."""
+    if not raw:
+        return Goals()
+    if not isinstance(raw, dict):
+        raise AuditError("goals: write them as a mapping, for example `goals: {shares_per_week: 3}`")
+    unknown = set(raw) - {"shares_per_week", "min_coverage", "group_targets"}
+    if unknown:
+        raise AuditError(
+            f"goals: unknown goal {sorted(unknown)[0]!r}; use shares_per_week, min_coverage or group_targets"
+        )
+    per_week = raw.get("shares_per_week")
+    if per_week is not None and (
+        isinstance(per_week, bool) or not isinstance(per_week, int | float) or per_week < 0
+    ):
+        raise AuditError(f"goals: shares_per_week must be a number of shares, 0 or more, not {per_week!r}")
+    min_coverage = raw.get("min_coverage")
+    targets = []
+    for position, entry in enumerate(raw.get("group_targets") or [], start=1):
+        if not isinstance(entry, dict) or not str(entry.get("label") or "").strip():
+            raise AuditError(
+                f"goals: group_targets entry {position} needs a label, e.g. {{label: ..., share: 0.5}}"
+            )
+        targets.append(
+            GroupTarget(
+                str(entry["label"]).strip(),
+                _fraction(entry.get("share"), f"group_targets entry {position} share"),
+            )
+        )
+    return Goals(
+        shares_per_week=float(per_week) if per_week is not None else None,
+        min_coverage=_fraction(min_coverage, "min_coverage") if min_coverage is not None else None,
+        group_targets=tuple(targets),
+    )
+
+
+def goals_to_settings(goals: Goals) -> dict[str, Any]:
+    """The `settings: goals:` block for these goals (what the page writes back to feeds.yml)."""
+    block: dict[str, Any] = {}
+    if goals.shares_per_week is not None:
+        block["shares_per_week"] = goals.shares_per_week
+    if goals.min_coverage is not None:
+        block["min_coverage"] = goals.min_coverage
+    if goals.group_targets:
+        block["group_targets"] = [
+            {"label": target.label, "share": target.share} for target in goals.group_targets
+        ]
+    return block
+
+
+def _percent(value: float) -> str:
+    return f"{value:.0%}"
+
+
+def _number(value: float) -> str:
+    return f"{value:.1f}".removesuffix(".0")
+
+
+def _progress(goal: str, target: float, actual: float | None, sentence: str) -> GoalProgress:
+    return GoalProgress(goal, target, actual, actual is not None and actual >= target, sentence)
+
+
+def goal_progress(audit: Audit, goals: Goals) -> list[GoalProgress]:
+    """Progress against each goal over the audit's window, as plain sentences."""
+    over = f"over {audit.window.label}"
+    progress = []
+    if goals.shares_per_week is not None:
+        progress.append(
+            _progress(
+                "shares a week",
+                goals.shares_per_week,
+                audit.shares_per_week,
+                f"You hoped to share {_number(goals.shares_per_week)} posts a week; "
+                f"{over} it was {_number(audit.shares_per_week)} a week.",
+            )
+        )
+    if goals.min_coverage is not None:
+        reached = (
+            f"{over} you shared {audit.followed_sources_shared} of {audit.followed_sources} "
+            f"({_percent(audit.coverage)})."
+            if audit.coverage is not None
+            else "you follow no one yet."
+        )
+        progress.append(
+            _progress(
+                "voices reached",
+                goals.min_coverage,
+                audit.coverage,
+                f"You hoped to share at least {_percent(goals.min_coverage)} of the voices you follow; "
+                f"{reached}",
+            )
+        )
+    by_label = {row.group.casefold(): row for row in audit.by_label}
+    for target in goals.group_targets:
+        row = by_label.get(target.label.casefold())
+        actual = (row.amplification_share or 0.0) if row else (0.0 if audit.total_shares else None)
+        reached = f"{over} it was {_percent(actual)}." if actual is not None else f"no shares {over} yet."
+        progress.append(
+            _progress(
+                target.label,
+                target.share,
+                actual,
+                f"You hoped {_percent(target.share)} of your shares would go to sources that describe "
+                f"themselves as {target.label} (a goal, not a quota); {reached}",
+            )
+        )
+    return progress

@@ -1,0 +1,85 @@
+"""Rows for audit tests, written with plain SQL: sources, items, drafts, shares, retractions and refusals.
+
+Shares are inserted directly (tests may do that) so each metric can be checked on hand-made data; the gate's
+own tests cover how shares are recorded.
+"""
+
+import json
+from collections.abc import Sequence
+
+from amplify.store import Store
+
+PASSING_CHECKS = [
+    {"id": "link_resolves", "label": "The link works", "severity": "blocking", "passed": True},
+    {"id": "centering", "label": "Their words come first", "severity": "advisory", "passed": True},
+]
+
+
+def add_source(
+    store: Store,
+    name: str,
+    *,
+    kind: str = "creator",
+    tags: Sequence[str] = (),
+    labels: Sequence[str] = (),
+    statement: str | None = None,
+    followed: bool = True,
+) -> int:
+    with store.transaction():
+        cursor = store.execute(
+            "INSERT INTO sources (name, url, kind, tags, identity_labels, identity_source, handles, notes,"
+            " followed, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (name, f"https://{name.lower().replace(' ', '')}.example", kind, json.dumps(list(tags)),
+             json.dumps(list(labels)), statement,
+             json.dumps({"mastodon": f"@{name.split()[0].lower()}@x.example"}),
+             "met at the market", int(followed), store.now(), store.now()),
+        )
+    return int(cursor.lastrowid or 0)
+
+
+def add_item(store: Store, source_id: int, published_at: str, title: str = "A post") -> int:
+    with store.transaction():
+        key = store.scalar("SELECT count(*) FROM items") + 1
+        cursor = store.execute(
+            "INSERT INTO items (source_id, entry_key, url, title, published_at, first_seen_at, sort_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (source_id, f"entry-{key}", f"https://example.org/posts/{key}", title, published_at, published_at,
+             published_at),
+        )
+    return int(cursor.lastrowid or 0)
+
+
+def add_share(
+    store: Store,
+    source_id: int,
+    shared_at: str,
+    *,
+    network: str = "mastodon",
+    checks: list[dict] | None = None,
+    item_id: int | None = None,
+    post_url: str | None = None,
+) -> int:
+    if item_id is None:
+        item_id = add_item(store, source_id, shared_at)
+    with store.transaction():
+        draft = store.execute(
+            "INSERT INTO drafts (item_id, state, created_at, updated_at) VALUES (?, 'shared', ?, ?)",
+            (item_id, shared_at, shared_at),
+        ).lastrowid
+        cursor = store.execute(
+            "INSERT INTO shares (draft_id, item_id, source_id, network, text, post_url, shared_at, checklist)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (draft, item_id, source_id, network, "Read this by the creator", post_url, shared_at,
+             json.dumps({"checks": checks if checks is not None else PASSING_CHECKS, "attestations": []})),
+        )
+    return int(cursor.lastrowid or 0)
+
+
+def retract(store: Store, share_id: int) -> None:
+    with store.transaction():
+        store.log_event("share_retracted", share_id=share_id, reason="posted by mistake")
+
+
+def refuse(store: Store, failed: Sequence[str]) -> None:
+    with store.transaction():
+        store.log_event("share_refused", draft_id=1, failed=list(failed))
