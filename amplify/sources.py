@@ -1,14 +1,69 @@
 """The follow list: `feeds.yml`, its schema, loading with per-entry validation, and round-trip writing.
 
-The file is the truth for *whom* the user follows; the database is the truth for *what happened*. A bad entry is
-reported by line and field and skipped; the other sources still load.
+The file is the truth for *whom* the user follows; the database is the truth for *what happened*. A bad entry
+is reported by line and field and skipped; the other sources still load. When amplify writes the file (adding,
+editing, removing or forgetting a source, changing a setting) it keeps the user's comments and order:
+ruamel.yaml round-trips the document, and every write is validated first and lands atomically.
+
+docs/feeds-yml.md is the reference for the format.
 """
 
-from dataclasses import dataclass, field
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from io import StringIO
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+if TYPE_CHECKING:
+    from amplify.store import Store
 
 KINDS = ("creator", "business", "organization")
 CREDIT_PREFERENCES = ("tag", "name", "ask")
 NETWORKS = ("mastodon", "bluesky", "x", "linkedin", "threads")
+
+SOURCE_FIELDS = (
+    "name",
+    "feed",
+    "feeds",
+    "url",
+    "kind",
+    "handles",
+    "tags",
+    "identity",
+    "credit",
+    "domains",
+    "notes",
+)
+SETTING_FIELDS = ("networks", "mastodon_instance", "goals")
+EDITABLE_FIELDS = (
+    "url",
+    "kind",
+    "handles",
+    "tags",
+    "identity_labels",
+    "identity_source",
+    "credit",
+    "domains",
+    "notes",
+)
+
+_DOMAIN = r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9-]{0,62}"
+DOMAIN_PATTERN = re.compile(rf"^{_DOMAIN}$")
+_MASTODON_HANDLE = re.compile(rf"^@?([A-Za-z0-9_]+(?:[.-][A-Za-z0-9_]+)*)@({_DOMAIN})$")
+_X_HANDLE = re.compile(r"^@?([A-Za-z0-9_]{1,15})$")
+_PROFILE_NAME = re.compile(r"^@?([A-Za-z0-9._-]{1,100})$")
+_FORGOTTEN_NAME = "forgotten source {}"
+
+
+# -- records
 
 
 @dataclass(frozen=True)
@@ -26,6 +81,7 @@ class Source:
     credit: str = "tag"
     domains: tuple[str, ...] = ()
     line: int | None = None
+    notes: str | None = None
 
 
 @dataclass(frozen=True)
@@ -56,3 +112,665 @@ class FollowList:
     sources: tuple[Source, ...]
     settings: Settings
     problems: tuple[Problem, ...] = ()
+
+    def source(self, name: str) -> Source | None:
+        wanted = name.casefold()
+        return next((source for source in self.sources if source.name.casefold() == wanted), None)
+
+
+# -- errors
+
+
+class FollowListError(Exception):
+    """The whole follow list is unusable (missing, not YAML, wrong shape); the message says what to do."""
+
+
+class SourceEditError(Exception):
+    """A change to feeds.yml was refused before anything was written; the message says why."""
+
+
+class UnknownSource(SourceEditError):
+    """No source by that name in feeds.yml."""
+
+
+class DuplicateSource(SourceEditError):
+    """feeds.yml already has a source by that name, or already lists that feed."""
+
+
+# -- loading
+
+
+def load_follow_list(path: str | os.PathLike[str]) -> FollowList:
+    """Read feeds.yml: every valid entry, plus a Problem for each bad one (which is skipped).
+
+    Raises FollowListError only when the file as a whole cannot be used.
+    """
+    return follow_list_from_document(_read_document(Path(path)), file_name=Path(path).name)
+
+
+def parse_follow_list(text: str, *, file_name: str = "feeds.yml") -> FollowList:
+    """Like `load_follow_list`, from text already in memory."""
+    return follow_list_from_document(_parse_document(text, file_name), file_name=file_name)
+
+
+def follow_list_from_document(document: CommentedMap, *, file_name: str = "feeds.yml") -> FollowList:
+    problems: list[Problem] = []
+    settings = _read_settings(document, file_name, problems)
+    sources: list[Source] = []
+    seen_names: dict[str, int | None] = {}
+    seen_feeds: dict[str, str] = {}
+    entries = document.get("sources") or []
+    for index, entry in enumerate(entries):
+        line = _item_line(entries, index)
+        source, entry_problems = _read_entry(entry, line, file_name)
+        if source is not None:
+            entry_problems += _clashes(source, seen_names, seen_feeds, line, file_name)
+        problems += entry_problems
+        if source is None or entry_problems:
+            continue
+        seen_names[source.name.casefold()] = line
+        seen_feeds.update((feed, source.name) for feed in source.feeds)
+        sources.append(source)
+    return FollowList(tuple(sources), settings, tuple(problems))
+
+
+def _clashes(
+    source: Source,
+    seen_names: Mapping[str, int | None],
+    seen_feeds: Mapping[str, str],
+    line: int | None,
+    file_name: str,
+) -> list[Problem]:
+    found: list[Problem] = []
+    if source.name.casefold() in seen_names:
+        earlier = seen_names[source.name.casefold()]
+        where = f" (first on line {earlier})" if earlier else ""
+        found.append(
+            Problem(
+                f"`name` {source.name!r} is already used by another source{where}; names must be unique",
+                line,
+                "name",
+                file_name,
+            )
+        )
+    for feed in source.feeds:
+        if feed in seen_feeds:
+            found.append(
+                Problem(
+                    f"`feed` {feed} is already listed under {seen_feeds[feed]!r}; a feed belongs to "
+                    "one source",
+                    line,
+                    "feed",
+                    file_name,
+                )
+            )
+    return found
+
+
+def _read_document(path: Path) -> CommentedMap:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as error:
+        raise FollowListError(
+            f"{path}: no follow list here. Create it (see docs/feeds-yml.md) or point to one with --feeds "
+            "or AMPLIFY_FEEDS"
+        ) from error
+    except UnicodeDecodeError as error:
+        raise FollowListError(f"{path}: not UTF-8 text; save it as UTF-8 and try again") from error
+    except OSError as error:
+        raise FollowListError(f"{path}: cannot read the follow list ({error.strerror or error})") from error
+    return _parse_document(text, str(path))
+
+
+def _parse_document(text: str, file_name: str) -> CommentedMap:
+    try:
+        document = _yaml().load(text)
+    except MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise FollowListError(
+            f"{file_name}{where}: not valid YAML ({error.problem or error.context}); "
+            "fix that line and try again"
+        ) from error
+    except YAMLError as error:
+        raise FollowListError(f"{file_name}: not valid YAML ({error}); fix it and try again") from error
+    if not isinstance(document, CommentedMap):
+        raise FollowListError(
+            f"{file_name}: expected a mapping with a `sources:` list at the top (see docs/feeds-yml.md)"
+        )
+    entries = document.get("sources")
+    if entries is not None and not isinstance(entries, CommentedSeq):
+        raise FollowListError(
+            f"{file_name} line {_key_line(document, 'sources')}: `sources` must be a list of entries, "
+            "each starting "
+            "with `- name: ...`"
+        )
+    return document
+
+
+def _read_entry(entry: Any, line: int | None, file_name: str) -> tuple[Source | None, list[Problem]]:
+    """Validate one `sources:` entry: the Source it describes, or every problem found with it."""
+    if not isinstance(entry, Mapping):
+        return None, [Problem("each source is a mapping starting with `- name: ...`", line, None, file_name)]
+    problems: list[Problem] = []
+
+    def problem(key: str, message: str, at: int | None = None) -> None:
+        problems.append(Problem(message, at or _key_line(entry, key) or line, key, file_name))
+
+    for key in entry:
+        if key not in SOURCE_FIELDS:
+            problem(str(key), f"unknown field `{key}` (a source has: {', '.join(SOURCE_FIELDS)})")
+
+    name = _text(entry.get("name"))
+    if not name:
+        problem("name", "`name` is required: who is this source?")
+
+    feeds = _read_feeds(entry, problem)
+    url = _optional_url(entry, "url", problem)
+    kind = _choice(entry, "kind", KINDS, "creator", problem)
+    credit = _choice(entry, "credit", CREDIT_PREFERENCES, "tag", problem)
+    tags = _text_list(entry, "tags", problem)
+    domains = tuple(domain.lower() for domain in _text_list(entry, "domains", problem))
+    for domain in domains:
+        if not DOMAIN_PATTERN.match(domain):
+            problem("domains", f"`domains` entries are domain names like example.org, not {domain!r}")
+    handles = _read_handles(entry, problem)
+    labels, identity_source = _read_identity(entry, problem)
+    notes = entry.get("notes")
+    if notes is not None and not isinstance(notes, str):
+        problem("notes", "`notes` must be text")
+    notes = notes.strip() or None if isinstance(notes, str) else None
+
+    if problems:
+        return None, problems
+    return Source(
+        name=name or "",
+        feeds=feeds,
+        url=url,
+        kind=kind,
+        handles=handles,
+        tags=tags,
+        identity_labels=labels,
+        identity_source=identity_source,
+        credit=credit,
+        domains=domains,
+        line=line,
+        notes=notes,
+    ), []
+
+
+# problem(field, message, at=line): records one Problem, at the field's own line unless told otherwise.
+Report = Callable[..., None]
+
+
+def _read_feeds(entry: Mapping[str, Any], problem: Report) -> tuple[str, ...]:
+    if "feed" in entry and "feeds" in entry:
+        problem("feeds", "use either `feed` (one URL) or `feeds` (a list), not both")
+        return ()
+    if "feeds" in entry:
+        values = entry["feeds"]
+        if not isinstance(values, list) or not values:
+            problem("feeds", "`feeds` must be a list of http(s) URLs")
+            return ()
+        key = "feeds"
+    elif "feed" in entry:
+        values, key = [entry["feed"]], "feed"
+    else:
+        problem("feed", "`feed` is required: the URL of the source's RSS, Atom or JSON feed")
+        return ()
+    feeds: list[str] = []
+    for value in values:
+        url = _text(value)
+        if not url or not is_http_url(url):
+            problem(key, f"`{key}` must be an http(s) URL, not {value!r}")
+        elif url not in feeds:
+            feeds.append(url)
+    return tuple(feeds)
+
+
+def _read_handles(entry: Mapping[str, Any], problem: Report) -> dict[str, str]:
+    raw = entry.get("handles")
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        problem("handles", '`handles` must map a network to a handle, like {mastodon: "@ada@bakers.social"}')
+        return {}
+    handles: dict[str, str] = {}
+    for network, value in raw.items():
+        if network not in NETWORKS:
+            problem(
+                "handles",
+                f"`handles`: unknown network `{network}` (known: {', '.join(NETWORKS)})",
+                _key_line(raw, network),
+            )
+            continue
+        handle = normalize_handle(str(network), _text(value) or "")
+        if handle is None:
+            problem(
+                "handles",
+                f"`handles.{network}`: {value!r} is not a {network} handle ({HANDLE_SHAPES[network]})",
+                _key_line(raw, network),
+            )
+        else:
+            handles[str(network)] = handle
+    return handles
+
+
+HANDLE_SHAPES = {
+    "mastodon": "like @ada@bakers.social",
+    "bluesky": "a domain like ada.bsky.social",
+    "x": "like @ada, at most 15 letters, digits or _",
+    "linkedin": "the name in the profile URL, like adasbakery",
+    "threads": "the profile name, like adasbakery",
+}
+
+
+def normalize_handle(network: str, handle: str) -> str | None:
+    """The handle in the one shape amplify stores for `network`, or None when it does not have that shape.
+
+    Mastodon and X handles keep their leading @; Bluesky, LinkedIn and Threads are stored as the bare name.
+    """
+    handle = handle.strip()
+    if network == "mastodon":
+        found = _MASTODON_HANDLE.match(handle)
+        return f"@{found.group(1)}@{found.group(2).lower()}" if found else None
+    if network == "bluesky":
+        bare = handle.removeprefix("@").lower()
+        return bare if DOMAIN_PATTERN.match(bare) else None
+    if network == "x":
+        found = _X_HANDLE.match(handle)
+        return f"@{found.group(1)}" if found else None
+    if network in ("linkedin", "threads"):
+        found = _PROFILE_NAME.match(handle)
+        return found.group(1) if found else None
+    return None
+
+
+def _read_identity(entry: Mapping[str, Any], problem: Report) -> tuple[tuple[str, ...], str | None]:
+    raw = entry.get("identity")
+    if raw is None:
+        return (), None
+    if not isinstance(raw, Mapping):
+        problem("identity", "`identity` must be a mapping with `labels` and `source`")
+        return (), None
+    unknown = [key for key in raw if key not in ("labels", "source")]
+    if unknown:
+        problem("identity", f"`identity` has `labels` and `source` only, not `{unknown[0]}`")
+    labels = _text_list(
+        raw,
+        "labels",
+        lambda _key, _message: problem(
+            "identity", "`identity.labels` must be a list of the words the source uses, like [Black-owned]"
+        ),
+    )
+    source = _text(raw.get("source"))
+    if source is not None and not is_http_url(source):
+        problem("identity", f"`identity.source` must be an http(s) URL, not {raw.get('source')!r}")
+    elif labels and source is None:
+        problem(
+            "identity",
+            "`identity.labels` need `identity.source`: the http(s) URL where the source says this of itself",
+        )
+    return labels, source
+
+
+def _read_settings(document: Mapping[str, Any], file_name: str, problems: list[Problem]) -> Settings:
+    raw = document.get("settings")
+    defaults = Settings()
+    if raw is None:
+        return defaults
+    if not isinstance(raw, Mapping):
+        problems.append(
+            Problem(
+                "`settings` must be a mapping; using the defaults",
+                _key_line(document, "settings"),
+                "settings",
+                file_name,
+            )
+        )
+        return defaults
+
+    def problem(key: str, message: str) -> None:
+        problems.append(
+            Problem(message, _key_line(raw, key) or _key_line(document, "settings"), key, file_name)
+        )
+
+    for key in raw:
+        if key not in SETTING_FIELDS:
+            problem(str(key), f"unknown setting `{key}` (settings are: {', '.join(SETTING_FIELDS)})")
+    networks = defaults.networks
+    if "networks" in raw:
+        chosen = _text_list(raw, "networks", problem)
+        unknown = [network for network in chosen if network not in NETWORKS]
+        if unknown:
+            problem(
+                "networks",
+                f"`networks`: unknown network `{unknown[0]}` (known: {', '.join(NETWORKS)}); "
+                "using the default networks",
+            )
+        elif chosen:
+            networks = chosen
+    instance = defaults.mastodon_instance
+    if "mastodon_instance" in raw:
+        value = (_text(raw.get("mastodon_instance")) or "").lower()
+        if DOMAIN_PATTERN.match(value):
+            instance = value
+        else:
+            problem(
+                "mastodon_instance",
+                "`mastodon_instance` must be a server name like mastodon.social, not "
+                f"{raw.get('mastodon_instance')!r}",
+            )
+    goals: dict[str, object] = {}
+    if raw.get("goals") is not None:
+        if isinstance(raw["goals"], Mapping):
+            goals = plain(raw["goals"])
+        else:
+            problem("goals", "`goals` must be a mapping, like {shares_per_week: 3}")
+    return Settings(networks=networks, mastodon_instance=instance, goals=goals)
+
+
+# -- small readers
+
+
+def is_http_url(text: str) -> bool:
+    """True for an absolute http(s) URL with a host and no whitespace."""
+    if not text or any(character.isspace() or ord(character) < 32 for character in text):
+        return False
+    try:
+        parts = urlsplit(text)
+        return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        return False
+
+
+def _text(value: Any) -> str | None:
+    """A scalar as stripped text (numbers too: a source may be called 1999); None for blank or non-scalar."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, str | int | float):
+        return str(value).strip() or None
+    return None
+
+
+def _text_list(mapping: Mapping[str, Any], key: str, problem: Report) -> tuple[str, ...]:
+    raw = mapping.get(key)
+    if raw is None:
+        return ()
+    values = [raw] if isinstance(raw, str) else raw
+    if not isinstance(values, list) or any(_text(value) is None for value in values):
+        problem(key, f"`{key}` must be a list of words, like [food, local]")
+        return ()
+    return tuple(dict.fromkeys(_text(value) or "" for value in values))
+
+
+def _optional_url(mapping: Mapping[str, Any], key: str, problem: Report) -> str | None:
+    value = mapping.get(key)
+    if value is None:
+        return None
+    text = _text(value)
+    if not text or not is_http_url(text):
+        problem(key, f"`{key}` must be an http(s) URL, not {value!r}")
+        return None
+    return text
+
+
+def _choice(
+    mapping: Mapping[str, Any], key: str, choices: tuple[str, ...], default: str, problem: Report
+) -> str:
+    value = mapping.get(key)
+    if value is None:
+        return default
+    if value not in choices:
+        problem(key, f"`{key}` must be one of {', '.join(choices)}, not {value!r}")
+        return default
+    return str(value)
+
+
+def plain(value: Any) -> Any:
+    """ruamel's commented containers and scalars as plain dicts, lists, str, int, float."""
+    if isinstance(value, Mapping):
+        return {str(key): plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    return str(value)
+
+
+def _key_line(mapping: Any, key: str) -> int | None:
+    try:
+        return int(mapping.lc.key(key)[0]) + 1
+    except (AttributeError, KeyError, TypeError):
+        return None
+
+
+def _item_line(sequence: Any, index: int) -> int | None:
+    try:
+        return int(sequence.lc.item(index)[0]) + 1
+    except (AttributeError, KeyError, TypeError, IndexError):
+        return None
+
+
+def _yaml() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.width = 4096  # never re-wrap the user's long lines
+    return yaml
+
+
+# -- round-trip writing
+
+
+def add_source(path: str | os.PathLike[str], source: Source) -> Source:
+    """Append `source` to feeds.yml (created if missing), keeping everything else as it was.
+
+    Returns the source as it will load (handles normalized). Raises DuplicateSource when the name or a feed is
+    already listed, SourceEditError when the source is not valid.
+    """
+    target = Path(path)
+    document = _read_document(target) if target.exists() else CommentedMap(sources=CommentedSeq())
+    entry = source_entry(source)
+    checked = _check_entry(entry, target.name)
+    current = follow_list_from_document(document, file_name=target.name)
+    names = {_text(item.get("name")) for item in _entries(document) if isinstance(item, Mapping)}
+    if any(name and name.casefold() == checked.name.casefold() for name in names):
+        raise DuplicateSource(
+            f"{target.name} already has a source named {checked.name!r}; choose another name"
+        )
+    for feed in checked.feeds:
+        owner = next((known.name for known in current.sources if feed in known.feeds), None)
+        if owner is not None:
+            raise DuplicateSource(f"{feed} is already followed as {owner!r}")
+    if document.get("sources") is None:
+        document["sources"] = CommentedSeq()
+    document["sources"].append(entry)
+    _write_document(target, document)
+    return replace(checked, line=None)
+
+
+def update_source(path: str | os.PathLike[str], name: str, **changes: Any) -> Source:
+    """Change fields of the source called `name`: url, kind, handles, tags, identity_labels, identity_source,
+    credit, domains, notes. A value of None or empty removes the field. Comments and order are kept."""
+    unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
+    if unknown:
+        raise SourceEditError(f"cannot change `{unknown[0]}`; editable fields: {', '.join(EDITABLE_FIELDS)}")
+    target = Path(path)
+    document = _read_document(target)
+    entry = _find_entry(document, name, target.name)
+    if "identity_labels" in changes or "identity_source" in changes:
+        identity = (
+            entry.get("identity") if isinstance(entry.get("identity"), CommentedMap) else CommentedMap()
+        )
+        for key, field_name in (("labels", "identity_labels"), ("source", "identity_source")):
+            if field_name in changes:
+                _set_or_drop(identity, key, _yaml_value(key, changes[field_name]))
+        _set_or_drop(entry, "identity", identity)
+    for key in ("url", "kind", "handles", "tags", "credit", "domains", "notes"):
+        if key in changes:
+            _set_or_drop(entry, key, _yaml_value(key, changes[key]))
+    updated = _check_entry(entry, target.name)
+    _write_document(target, document)
+    return updated
+
+
+def remove_source(path: str | os.PathLike[str], name: str) -> None:
+    """Unfollow: take the source out of feeds.yml. Its items, drafts and shares stay in the database."""
+    target = Path(path)
+    document = _read_document(target)
+    entry = _find_entry(document, name, target.name)
+    entries = document["sources"]
+    entries.pop(next(index for index, item in enumerate(entries) if item is entry))
+    _write_document(target, document)
+
+
+def set_setting(path: str | os.PathLike[str], key: str, value: Any) -> Settings:
+    """Set one of `settings:` (networks, mastodon_instance, goals); None removes it so the default applies."""
+    if key not in SETTING_FIELDS:
+        raise SourceEditError(f"unknown setting `{key}` (settings are: {', '.join(SETTING_FIELDS)})")
+    target = Path(path)
+    document = _read_document(target)
+    settings = document.get("settings")
+    if not isinstance(settings, CommentedMap):
+        settings = CommentedMap()
+        document.insert(0, "settings", settings)
+    _set_or_drop(settings, key, _yaml_value(key, value))
+    problems: list[Problem] = []
+    checked = _read_settings(document, target.name, problems)
+    if problems:
+        raise SourceEditError("; ".join(problem.message for problem in problems))
+    _write_document(target, document)
+    return checked
+
+
+def forget_source(path: str | os.PathLike[str], store: "Store", name: str) -> str:
+    """Forget who a source is: drop its identity labels, handles and notes, and rename it
+    "forgotten source N", in feeds.yml and in the database. The share log is untouched (it holds source ids,
+    never identity).
+
+    Works for a source that is only in the database (unfollowed earlier) too. Returns the new name.
+    """
+    target = Path(path)
+    document = _read_document(target)
+    in_file = _find_entry(document, name, target.name, required=False)
+    row = store.source_by_name(name)
+    if in_file is None and row is None:
+        raise UnknownSource(f"no source named {name!r} in {target.name} or in the database")
+    taken = {
+        (_text(item.get("name")) or "").casefold() for item in _entries(document) if isinstance(item, Mapping)
+    }
+    number = store.forgotten_source_count() + 1
+    while (
+        _FORGOTTEN_NAME.format(number).casefold() in taken
+        or store.source_by_name(_FORGOTTEN_NAME.format(number)) is not None
+    ):
+        number += 1
+    new_name = _FORGOTTEN_NAME.format(number)
+    if in_file is not None:
+        for key in ("identity", "handles", "notes"):
+            in_file.pop(key, None)
+        in_file["name"] = new_name
+        _write_document(target, document)
+    if row is not None:
+        store.forget_source(int(row["id"]), new_name)
+    return new_name
+
+
+def source_entry(source: Source) -> CommentedMap:
+    """The feeds.yml entry for `source`: only the fields that say something, in the documented order."""
+    entry = CommentedMap()
+    entry["name"] = source.name
+    if len(source.feeds) == 1:
+        entry["feed"] = source.feeds[0]
+    else:
+        entry["feeds"] = _yaml_value("feeds", list(source.feeds))
+    if source.url:
+        entry["url"] = source.url
+    if source.kind != "creator":
+        entry["kind"] = source.kind
+    for key, value in (("handles", source.handles), ("tags", list(source.tags))):
+        if value:
+            entry[key] = _yaml_value(key, value)
+    if source.identity_labels or source.identity_source:
+        identity = CommentedMap()
+        _set_or_drop(identity, "labels", _yaml_value("labels", list(source.identity_labels)))
+        _set_or_drop(identity, "source", source.identity_source)
+        entry["identity"] = identity
+    if source.credit != "tag":
+        entry["credit"] = source.credit
+    if source.domains:
+        entry["domains"] = _yaml_value("domains", list(source.domains))
+    if source.notes:
+        entry["notes"] = source.notes
+    return entry
+
+
+def _yaml_value(key: str, value: Any) -> Any:
+    """Lists and mappings in flow style (`tags: [food, local]`), as the documented examples show them."""
+    if isinstance(value, Mapping):
+        flow: Any = CommentedMap(value)
+    elif isinstance(value, list | tuple):
+        flow = CommentedSeq(value)
+    else:
+        return value
+    if key != "feeds":
+        flow.fa.set_flow_style()
+    return flow
+
+
+def _set_or_drop(mapping: CommentedMap, key: str, value: Any) -> None:
+    if (
+        value is None
+        or value == ""
+        or (isinstance(value, Iterable) and not isinstance(value, str) and not value)
+    ):
+        mapping.pop(key, None)
+    else:
+        mapping[key] = value
+
+
+def _entries(document: CommentedMap) -> list[Any]:
+    return list(document.get("sources") or [])
+
+
+def _find_entry(
+    document: CommentedMap, name: str, file_name: str, *, required: bool = True
+) -> CommentedMap | None:
+    wanted = name.strip().casefold()
+    for entry in _entries(document):
+        if isinstance(entry, CommentedMap) and (_text(entry.get("name")) or "").casefold() == wanted:
+            return entry
+    if required:
+        raise UnknownSource(f"no source named {name!r} in {file_name}")
+    return None
+
+
+def _check_entry(entry: CommentedMap, file_name: str) -> Source:
+    source, problems = _read_entry(entry, None, file_name)
+    if source is None:
+        raise SourceEditError("; ".join(problem.message for problem in problems))
+    return source
+
+
+def _write_document(path: Path, document: CommentedMap) -> None:
+    """Write atomically: a reader (the app, a cron refresh) sees the old file or the new one, never half."""
+    buffer = StringIO()
+    _yaml().dump(document, buffer)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(buffer.getvalue())
+            file.flush()
+            os.fsync(file.fileno())
+        if path.exists():
+            os.chmod(temporary, path.stat().st_mode & 0o777)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

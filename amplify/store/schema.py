@@ -40,7 +40,8 @@ MIGRATIONS: list[str] = [
         next_attempt_at TEXT,
         last_fetched_at TEXT,
         last_success_at TEXT,
-        moved_to TEXT
+        moved_to TEXT,
+        followed INTEGER NOT NULL DEFAULT 1
     );
     CREATE INDEX feeds_source ON feeds(source_id);
 

@@ -1,7 +1,275 @@
-"""Queries on the followed sources: syncing them from feeds.yml, their health."""
+"""Queries on the followed sources: syncing them from feeds.yml, their health, forgetting one.
 
-from amplify.store.base import StoreBase
+`sync_sources` runs at every refresh, so it reads the two tables once, compares in memory, and writes only
+what changed: a thousand unchanged sources cost two SELECTs. Sources are matched by name and feeds by URL. A
+source that leaves the file is unfollowed (`followed = 0`), never deleted: its items, drafts and shares are
+the user's history. A source renamed in the file keeps its row (and so its history) when its feed URL stays.
+"""
+
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from amplify.store.base import StoreBase, StoreError
+
+if TYPE_CHECKING:
+    from amplify.sources import FollowList, Source
+
+# The sources columns feeds.yml decides, in the order `_source_values` returns them.
+SYNCED_COLUMNS = (
+    "url",
+    "kind",
+    "tags",
+    "handles",
+    "domains",
+    "identity_labels",
+    "identity_source",
+    "credit",
+    "notes",
+)
+JSON_COLUMNS = ("tags", "handles", "domains", "identity_labels")
+
+
+def _encode(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _source_values(source: "Source") -> tuple[Any, ...]:
+    return (
+        source.url,
+        source.kind,
+        _encode(list(source.tags)),
+        _encode(dict(source.handles)),
+        _encode(list(source.domains)),
+        _encode(list(source.identity_labels)),
+        source.identity_source,
+        source.credit,
+        source.notes,
+    )
+
+
+def decode_source_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A sources row with its JSON columns as lists and dicts (and `feeds` split, when the query has it)."""
+    decoded = dict(row)
+    for column in JSON_COLUMNS:
+        if isinstance(decoded.get(column), str):
+            decoded[column] = json.loads(decoded[column])
+    if "feeds" in decoded:
+        decoded["feeds"] = json.loads(decoded["feeds"] or "[]")
+    return decoded
+
+
+@dataclass
+class SyncChanges:
+    """What one sync changed, by source id (never by name: events outlive a forgotten source's name)."""
+
+    added: list[int] = field(default_factory=list)
+    updated: list[int] = field(default_factory=list)
+    renamed: list[int] = field(default_factory=list)
+    refollowed: list[int] = field(default_factory=list)
+    unfollowed: list[int] = field(default_factory=list)
+    feeds_added: int = 0
+    feeds_changed: int = 0
+    feeds_unfollowed: int = 0
+
+    def __bool__(self) -> bool:
+        return any(
+            (
+                self.added,
+                self.updated,
+                self.renamed,
+                self.refollowed,
+                self.unfollowed,
+                self.feeds_added,
+                self.feeds_changed,
+                self.feeds_unfollowed,
+            )
+        )
+
+
+_INSERT_SOURCE_SQL = (
+    f"INSERT INTO sources (name, {', '.join(SYNCED_COLUMNS)}, followed, created_at, updated_at) "
+    f"VALUES (?, {', '.join('?' for _ in SYNCED_COLUMNS)}, 1, ?, ?)"
+)
+
+_SOURCE_COLUMNS_SQL = (
+    "s.id, s.name, s.url, s.kind, s.tags, s.handles, s.domains, s.identity_labels, "
+    "s.identity_source, s.credit, s.notes, s.followed, s.forgotten, s.created_at, s.updated_at"
+)
+
+_FEEDS_OF_SOURCE_SQL = (
+    "(SELECT json_group_array(f.url) FROM (SELECT url FROM feeds WHERE source_id = s.id AND followed = 1 "
+    "ORDER BY id) AS f) AS feeds"
+)
 
 
 class SourceQueries(StoreBase):
     """Mixed into Store; see amplify.store."""
+
+    def sync_sources(self, follow_list: "FollowList") -> None:
+        """Make the sources and feeds tables match the follow list; log `sources_synced` on any change."""
+        with self.transaction():
+            changes = self._sync_sources(follow_list)
+            if changes:
+                detail = {key: value for key, value in vars(changes).items() if value}
+                self.log_event("sources_synced", **detail)
+
+    def _sync_sources(self, follow_list: "FollowList") -> SyncChanges:
+        changes = SyncChanges()
+        now = self.now()
+        rows = self.rows(f"SELECT {', '.join(('id', 'name', 'followed', *SYNCED_COLUMNS))} FROM sources")
+        by_name = {row["name"]: row for row in rows}
+        by_id = {row["id"]: row for row in rows}
+        feed_rows = {row["url"]: row for row in self.rows("SELECT id, url, source_id, followed FROM feeds")}
+        wanted_names = {source.name for source in follow_list.sources}
+
+        source_ids: dict[str, int] = {}
+        for source in follow_list.sources:
+            values = _source_values(source)
+            row = by_name.get(source.name)
+            if row is None:
+                row = self._renamed_row(source, feed_rows, by_id, wanted_names, source_ids)
+                if row is not None:
+                    self.execute(
+                        "UPDATE sources SET name = ?, updated_at = ? WHERE id = ?",
+                        (source.name, now, row["id"]),
+                    )
+                    changes.renamed.append(row["id"])
+            if row is None:
+                cursor = self.execute(
+                    _INSERT_SOURCE_SQL,
+                    (source.name, *values, now, now),
+                )
+                source_ids[source.name] = int(cursor.lastrowid or 0)
+                changes.added.append(source_ids[source.name])
+                continue
+            source_ids[source.name] = row["id"]
+            if tuple(row[column] for column in SYNCED_COLUMNS) != values:
+                assignments = ", ".join(f"{column} = ?" for column in SYNCED_COLUMNS)
+                self.execute(
+                    f"UPDATE sources SET {assignments}, updated_at = ? WHERE id = ?",
+                    (*values, now, row["id"]),
+                )
+                changes.updated.append(row["id"])
+            if not row["followed"]:
+                self.execute("UPDATE sources SET followed = 1, updated_at = ? WHERE id = ?", (now, row["id"]))
+                changes.refollowed.append(row["id"])
+
+        kept = set(source_ids.values())
+        for row in rows:
+            if row["followed"] and row["id"] not in kept:
+                self.execute("UPDATE sources SET followed = 0, updated_at = ? WHERE id = ?", (now, row["id"]))
+                changes.unfollowed.append(row["id"])
+
+        self._sync_feeds(follow_list, source_ids, feed_rows, changes)
+        return changes
+
+    def _renamed_row(
+        self,
+        source: "Source",
+        feed_rows: dict[str, dict[str, Any]],
+        by_id: dict[int, dict[str, Any]],
+        wanted_names: set[str],
+        claimed: dict[str, int],
+    ) -> dict[str, Any] | None:
+        """The existing row of a source the file now calls by another name: same feed, old name gone."""
+        for url in source.feeds:
+            feed = feed_rows.get(url)
+            owner = by_id.get(feed["source_id"]) if feed else None
+            if owner and owner["name"] not in wanted_names and owner["id"] not in claimed.values():
+                return owner
+        return None
+
+    def _sync_feeds(
+        self,
+        follow_list: "FollowList",
+        source_ids: dict[str, int],
+        feed_rows: dict[str, dict[str, Any]],
+        changes: SyncChanges,
+    ) -> None:
+        listed: set[str] = set()
+        for source in follow_list.sources:
+            source_id = source_ids[source.name]
+            for url in source.feeds:
+                listed.add(url)
+                feed = feed_rows.get(url)
+                if feed is None:
+                    self.execute(
+                        "INSERT INTO feeds (url, source_id, followed) VALUES (?, ?, 1)", (url, source_id)
+                    )
+                    changes.feeds_added += 1
+                elif feed["source_id"] != source_id or not feed["followed"]:
+                    # A feed belongs to one source: the file says which one now.
+                    self.execute(
+                        "UPDATE feeds SET source_id = ?, followed = 1 WHERE id = ?", (source_id, feed["id"])
+                    )
+                    changes.feeds_changed += 1
+        for url, feed in feed_rows.items():
+            if feed["followed"] and url not in listed:
+                self.execute("UPDATE feeds SET followed = 0 WHERE id = ?", (feed["id"],))
+                changes.feeds_unfollowed += 1
+
+    def source_health(self) -> list[dict[str, Any]]:
+        """Each followed source with how its feeds are doing, in name order.
+
+        Keys: id, name, kind, tags, url, handles, domains, identity_labels, identity_source, credit, notes,
+        forgotten, feeds (followed feed URLs), feed_count, last_fetched_at, last_success_at, last_status (of
+        the most recently fetched feed), last_error (the newest error among its feeds, None when all fine),
+        error_count (summed over its feeds), item_count, last_shared_at.
+        """
+        rows = self.rows(
+            f"""
+            SELECT {_SOURCE_COLUMNS_SQL}, {_FEEDS_OF_SOURCE_SQL},
+                (SELECT COUNT(*) FROM feeds WHERE source_id = s.id AND followed = 1) AS feed_count,
+                (SELECT MAX(last_fetched_at) FROM feeds WHERE source_id = s.id AND followed = 1)
+                    AS last_fetched_at,
+                (SELECT MAX(last_success_at) FROM feeds WHERE source_id = s.id AND followed = 1)
+                    AS last_success_at,
+                (SELECT last_status FROM feeds WHERE source_id = s.id AND followed = 1
+                    ORDER BY last_fetched_at DESC LIMIT 1) AS last_status,
+                (SELECT last_error FROM feeds
+                    WHERE source_id = s.id AND followed = 1 AND last_error IS NOT NULL
+                    ORDER BY last_fetched_at DESC LIMIT 1) AS last_error,
+                (SELECT COALESCE(SUM(error_count), 0) FROM feeds WHERE source_id = s.id AND followed = 1)
+                    AS error_count,
+                (SELECT COUNT(*) FROM items WHERE source_id = s.id) AS item_count,
+                (SELECT MAX(shared_at) FROM shares WHERE source_id = s.id) AS last_shared_at
+            FROM sources AS s
+            WHERE s.followed = 1
+            ORDER BY s.name COLLATE NOCASE
+            """
+        )
+        return [decode_source_row(row) for row in rows]
+
+    def source_by_name(self, name: str) -> dict[str, Any] | None:
+        """One source (followed or not) by its exact name, with its followed feed URLs as `feeds`."""
+        return self._one_source("s.name = ?", name)
+
+    def source_by_id(self, source_id: int) -> dict[str, Any] | None:
+        """One source (followed or not) by id, with its followed feed URLs as `feeds`."""
+        return self._one_source("s.id = ?", source_id)
+
+    def _one_source(self, condition: str, value: Any) -> dict[str, Any] | None:
+        row = self.row(
+            f"SELECT {_SOURCE_COLUMNS_SQL}, {_FEEDS_OF_SOURCE_SQL} FROM sources AS s WHERE {condition}",
+            (value,),
+        )
+        return decode_source_row(row) if row is not None else None
+
+    def forgotten_source_count(self) -> int:
+        return int(self.scalar("SELECT COUNT(*) FROM sources WHERE forgotten = 1") or 0)
+
+    def forget_source(self, source_id: int, new_name: str) -> None:
+        """Drop what says who a source is (identity, handles, notes) and rename it; shares keep source_id.
+
+        The event records the id only: the log is append-only, so it must never hold what was forgotten.
+        """
+        with self.transaction():
+            cursor = self.execute(
+                "UPDATE sources SET name = ?, identity_labels = '[]', identity_source = NULL, "
+                "handles = '{}', notes = NULL, forgotten = 1, updated_at = ? WHERE id = ?",
+                (new_name, self.now(), source_id),
+            )
+            if cursor.rowcount == 0:
+                raise StoreError(f"no source with id {source_id}: nothing was forgotten")
+            self.log_event("source_forgotten", source_id=source_id)
