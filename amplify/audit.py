@@ -42,6 +42,13 @@ class Window:
     end: datetime
 
     @property
+    def during(self) -> str:
+        """The window as words that follow a sentence: "over the last 30 days", "in November 2026"."""
+        if self.start is None:
+            return "since your first share"
+        return f"over the {self.label}" if self.label.startswith("last ") else f"in {self.label}"
+
+    @property
     def start_iso(self) -> str | None:
         return to_iso(self.start) if self.start else None
 
@@ -572,7 +579,7 @@ def _progress(goal: str, target: float, actual: float | None, sentence: str) -> 
 
 def goal_progress(audit: Audit, goals: Goals) -> list[GoalProgress]:
     """Progress against each goal over the audit's window, as plain sentences."""
-    over = f"over {audit.window.label}"
+    over = audit.window.during
     progress = []
     if goals.shares_per_week is not None:
         progress.append(
