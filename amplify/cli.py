@@ -1,8 +1,14 @@
 """The `amplify` command: a thin click layer over the core. Every command has --help text (a test checks)."""
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import click
 
 from amplify import __version__
+
+if TYPE_CHECKING:
+    from amplify.audit import Goals
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -45,3 +51,111 @@ def run_command(db: str | None, feeds: str | None, port: int, host: str) -> None
     except launch.AppNotFound as error:
         raise click.ClickException(str(error)) from error
     raise SystemExit(status)
+
+
+# -- the voice audit: report, export, forget
+
+
+def _audit_goals(feeds_file: Path) -> "Goals":
+    """Goals from feeds.yml `settings: goals:`; no file means no goals; bad goals only warn."""
+    from amplify.audit import AuditError, Goals, goals_from_settings
+    from amplify.sources import FollowListError, load_follow_list
+
+    if not feeds_file.exists():
+        return Goals()
+    try:
+        return goals_from_settings(load_follow_list(feeds_file).settings.goals)
+    except (FollowListError, AuditError) as error:
+        click.echo(f"{feeds_file}: {error} (the report leaves goals out)", err=True)
+        return Goals()
+
+
+def _write_out(text: str, output: str | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise click.ClickException(f"{output}: cannot write the file ({error.strerror or error})") from error
+    click.echo(f"Wrote {output}", err=True)
+
+
+@cli.command("report")
+@click.option("--month", required=True, help="The month to report on, as YYYY-MM (for example 2026-11).")
+@click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md", show_default=True,
+              help="Markdown, or a standalone HTML page.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False),
+              help="Write to this file instead of printing.")
+@click.option("--db", "db", type=click.Path(dir_okay=False),
+              help="Database file (default: AMPLIFY_DB, else ./amplify.db).")
+@click.option("--feeds", "feeds", type=click.Path(dir_okay=False),
+              help="Follow list, for your goals (default: AMPLIFY_FEEDS, else ./feeds.yml).")
+def report_command(month: str, fmt: str, output: str | None, db: str | None, feeds: str | None) -> None:
+    """Write the monthly amplification report: whose voices you shared that month, and your goals."""
+    from amplify import config
+    from amplify.audit import AuditError
+    from amplify.report import monthly_report, render
+    from amplify.store import Store, StoreError
+
+    goals = _audit_goals(config.feeds_path(feeds))
+    try:
+        with Store(config.db_path(db)) as store:
+            report = monthly_report(store, month, store.clock(), goals)
+    except (AuditError, StoreError) as error:
+        raise click.ClickException(str(error)) from error
+    _write_out(render(report, fmt), output)
+
+
+@cli.group("export")
+def export_group() -> None:
+    """Export your records for use elsewhere (a spreadsheet, Datasette, a backup)."""
+
+
+@export_group.command("shares")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True,
+              help="CSV for spreadsheets, JSON for programs.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False),
+              help="Write to this file instead of printing.")
+@click.option("--db", "db", type=click.Path(dir_okay=False),
+              help="Database file (default: AMPLIFY_DB, else ./amplify.db).")
+def export_shares_command(fmt: str, output: str | None, db: str | None) -> None:
+    """Every post you marked shared, oldest first, retracted ones marked (no identity labels)."""
+    from amplify import config
+    from amplify.report import export_shares
+    from amplify.store import Store, StoreError
+
+    try:
+        with Store(config.db_path(db)) as store:
+            text = export_shares(store, fmt)
+    except StoreError as error:
+        raise click.ClickException(str(error)) from error
+    _write_out(text, output)
+
+
+@cli.command("forget")
+@click.argument("source")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--db", "db", type=click.Path(dir_okay=False),
+              help="Database file (default: AMPLIFY_DB, else ./amplify.db).")
+@click.option("--feeds", "feeds", type=click.Path(dir_okay=False),
+              help="Follow list (default: AMPLIFY_FEEDS, else ./feeds.yml).")
+def forget_command(source: str, yes: bool, db: str | None, feeds: str | None) -> None:
+    """Forget who SOURCE is: drop their identity labels, handles and notes, and rename them.
+
+    Your record of what you shared stays as it is; from now on the audit counts those shares as "not stated".
+    """
+    from amplify import config
+    from amplify.sources import FollowListError, SourceEditError, forget_source
+    from amplify.store import Store, StoreError
+
+    if not yes:
+        click.confirm(
+            f"Forget who {source!r} is? Their labels, handles and notes are removed for good", abort=True
+        )
+    try:
+        with Store(config.db_path(db)) as store:
+            new_name = forget_source(config.feeds_path(feeds), store, source)
+    except (FollowListError, SourceEditError, StoreError) as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Forgotten: {source!r} is now {new_name!r}. Your shares of their work stay in your record.")
