@@ -1,0 +1,322 @@
+"""The monthly amplification report (Markdown or HTML) and the export of the share log (CSV or JSON).
+
+A report is built once as plain data (sections of sentences and tables, every cell a string) from an `Audit`,
+then written out: the same numbers as the Audit page, charts as tables. Source names and labels can come from
+feeds, so Markdown escapes them and HTML escapes everything.
+"""
+
+import csv
+import html
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from amplify.audit import (
+    Audit,
+    Goals,
+    GroupShares,
+    WeekShares,
+    calendar_month,
+    goal_progress,
+    run_audit,
+)
+from amplify.store import Store
+
+REPORT_FORMATS = ("md", "html")
+EXPORT_FORMATS = ("csv", "json")
+EXPORT_COLUMNS = (
+    "share_id",
+    "shared_at",
+    "network",
+    "source",
+    "source_kind",
+    "item_title",
+    "item_url",
+    "post_url",
+    "text",
+    "retracted",
+)
+
+
+class ReportError(ValueError):
+    """A report or export that cannot be written as asked; the message says what would work."""
+
+
+@dataclass(frozen=True)
+class Table:
+    headers: tuple[str, ...]
+    rows: list[tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    sentences: list[str] = field(default_factory=list)
+    table: Table | None = None
+
+
+@dataclass(frozen=True)
+class Report:
+    title: str
+    intro: str
+    sections: list[Section]
+
+
+# -- numbers as words ----------------------------------------------------------------------------------------
+
+
+def percent(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
+def decimal(value: float | None, places: int = 1) -> str:
+    return "–" if value is None else f"{value:.{places}f}"
+
+
+def day(moment: str | datetime | None) -> str:
+    if moment is None:
+        return "never"
+    text = moment.isoformat() if isinstance(moment, datetime) else moment
+    return text[:10]
+
+
+def long_day(moment: datetime | date) -> str:
+    return f"{moment.day} {moment:%B %Y}"
+
+
+# -- building ------------------------------------------------------------------------------------------------
+
+
+def _group_table(rows: list[GroupShares]) -> Table:
+    return Table(
+        ("Group", "Shares", "Part of your shares", "Part of those you follow", "Ratio"),
+        [
+            (
+                row.group,
+                str(row.shares),
+                percent(row.amplification_share),
+                percent(row.followed_share),
+                decimal(row.representation_ratio, 2),
+            )
+            for row in rows
+        ],
+    )
+
+
+def weekly_table(weekly: list[WeekShares]) -> Table:
+    """Shares per week as a table: one row per week, one column per group, and the total."""
+    groups = sorted({row.group for row in weekly if row.group}, key=str.casefold)
+    by_week: dict[date, dict[str, int]] = {}
+    for row in weekly:
+        by_week.setdefault(row.week_start, {})
+        if row.group:
+            by_week[row.week_start][row.group] = row.shares
+    return Table(
+        ("Week of", *groups, "All shares"),
+        [
+            (week.isoformat(), *(str(counts.get(group, 0)) for group in groups), str(sum(counts.values())))
+            for week, counts in by_week.items()
+        ],
+    )
+
+
+def build_report(audit: Audit, goals: Goals | None = None) -> Report:
+    """The report's content for one audit: headline, goals, sources, groups, weeks, neglected, checklist."""
+    during = audit.window.during
+    headline = Section(
+        "In short",
+        [
+            f"Shares: {audit.total_shares} ({decimal(audit.shares_per_week)} a week).",
+            f"Voices shared: {audit.followed_sources_shared} of the {audit.followed_sources} you follow "
+            f"({percent(audit.coverage)})."
+            if audit.followed_sources
+            else "You follow no one yet.",
+            f"The five most-shared voices had {percent(audit.top5_share)} of your shares."
+            if audit.top5_share is not None
+            else "No shares, so nothing is concentrated yet.",
+            f"Effective number of voices: {decimal(audit.effective_voices)} "
+            + (
+                f"(evenness {decimal(audit.evenness, 2)})."
+                if audit.evenness is not None
+                else "(evenness needs shares of two or more voices)."
+            ),
+            f"Share attempts the checklist stopped: {audit.refused_attempts}.",
+        ],
+    )
+    sections = [headline]
+    if goals is not None and not goals.empty:
+        sections.append(Section("Your goals", [row.sentence for row in goal_progress(audit, goals)]))
+    sections.append(
+        Section(
+            "Whom you shared",
+            [] if audit.by_source else [f"No shares {during}."],
+            Table(
+                ("Source", "Kind", "Shares", "Part", "Says of itself", "Where they said it"),
+                [
+                    (
+                        row.name,
+                        row.kind,
+                        str(row.shares),
+                        percent(row.fraction),
+                        ", ".join(row.labels) or "not stated",
+                        row.statement_url or "",
+                    )
+                    for row in audit.by_source
+                ],
+            )
+            if audit.by_source
+            else None,
+        )
+    )
+    ratio_note = (
+        "Ratio is the group's part of your shares divided by its part of the sources you follow: "
+        "1 is in step with whom you follow, above 1 more, below 1 less."
+    )
+    if audit.by_label:
+        sections += [
+            Section("By self-described label", [ratio_note], _group_table(audit.by_label)),
+            Section("By kind", [], _group_table(audit.by_kind)),
+            Section("By tag", [], _group_table(audit.by_tag)),
+        ]
+    if audit.weekly_by_kind:
+        sections.append(Section("Shares per week, by kind", [], weekly_table(audit.weekly_by_kind)))
+    sections.append(
+        Section(
+            "Followed, posted, not shared",
+            [f"Sources you follow that published {during} and that you did not share."]
+            if audit.neglected
+            else [f"Everyone you follow who published {during} was shared."],
+            Table(
+                ("Source", "Posts", "Latest post", "Last shared"),
+                [
+                    (row.name, str(row.items_in_window), day(row.latest_item_at), day(row.last_shared_at))
+                    for row in audit.neglected
+                ],
+            )
+            if audit.neglected
+            else None,
+        )
+    )
+    if audit.checklist:
+        sections.append(
+            Section(
+                "Checklist health",
+                ["How often each check was flagged on a recorded share, and how many attempts it stopped."],
+                Table(
+                    ("Check", "Flagged when shared", "Attempts it stopped"),
+                    [
+                        (
+                            row.label,
+                            f"{row.flagged_at_share} of {row.shares_checked} ({percent(row.flag_rate)})",
+                            str(row.refused_attempts),
+                        )
+                        for row in audit.checklist
+                    ],
+                ),
+            )
+        )
+    return Report(
+        title=f"Amplification report: {audit.window.label}",
+        intro=f"Whose voices you shared {during}, as of {long_day(audit.as_of)}. "
+        "Identity labels are only what sources say of themselves; everyone else is counted as not stated.",
+        sections=sections,
+    )
+
+
+def monthly_report(store: Store, month: str, now: datetime, goals: Goals | None = None) -> Report:
+    """The report for a calendar month `YYYY-MM`."""
+    return build_report(run_audit(store, calendar_month(month), now), goals)
+
+
+# -- writing -------------------------------------------------------------------------------------------------
+
+# Inline syntax, HTML and table pipes; the text never starts a line (it follows "# ", "- " or "| "), so the
+# line-start markers (1., -, +) cannot take effect.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~&])")
+
+
+def escape_markdown(text: str) -> str:
+    """Text shown as itself in Markdown: every character it could read as syntax is backslash-escaped."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def _markdown_row(cells: tuple[str, ...]) -> str:
+    return "| " + " | ".join(escape_markdown(cell) for cell in cells) + " |"
+
+
+def render_markdown(report: Report) -> str:
+    lines = [f"# {escape_markdown(report.title)}", "", escape_markdown(report.intro), ""]
+    for section in report.sections:
+        lines += [f"## {escape_markdown(section.title)}", ""]
+        for sentence in section.sentences:
+            bullet = "- " if section.table is None else ""
+            lines.append(bullet + escape_markdown(sentence))
+        if section.sentences:
+            lines.append("")
+        if section.table is not None:
+            lines.append(_markdown_row(section.table.headers))
+            lines.append("|" + "---|" * len(section.table.headers))
+            lines += [_markdown_row(row) for row in section.table.rows]
+            lines.append("")
+    return "\n".join(lines)
+
+
+_HTML_STYLE = (
+    "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}"
+    "table{border-collapse:collapse;margin:.5rem 0 1.5rem}th,td{border:1px solid #ccc;padding:.3rem .6rem;"
+    "text-align:left}td:not(:first-child){font-variant-numeric:tabular-nums}"
+)
+
+
+def render_html(report: Report) -> str:
+    """A standalone HTML page; every piece of text is escaped, nothing from a feed becomes markup."""
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{html.escape(report.title)}</title><style>{_HTML_STYLE}</style></head><body>",
+        f"<h1>{html.escape(report.title)}</h1>",
+        f"<p>{html.escape(report.intro)}</p>",
+    ]
+    for section in report.sections:
+        out.append(f"<h2>{html.escape(section.title)}</h2>")
+        if section.table is None and section.sentences:
+            out.append("<ul>" + "".join(f"<li>{html.escape(s)}</li>" for s in section.sentences) + "</ul>")
+        else:
+            out += [f"<p>{html.escape(sentence)}</p>" for sentence in section.sentences]
+        if section.table is not None:
+            head = "".join(f"<th>{html.escape(cell)}</th>" for cell in section.table.headers)
+            body = "".join(
+                "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>"
+                for row in section.table.rows
+            )
+            out.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+    out.append("</body></html>")
+    return "\n".join(out) + "\n"
+
+
+def render(report: Report, fmt: str) -> str:
+    if fmt == "md":
+        return render_markdown(report)
+    if fmt == "html":
+        return render_html(report)
+    raise ReportError(f"unknown report format {fmt!r}: use md or html")
+
+
+# -- export --------------------------------------------------------------------------------------------------
+
+
+def export_shares(store: Store, fmt: str) -> str:
+    """Every share ever recorded (retracted ones marked), as CSV or JSON; no identity labels, by design."""
+    rows = store.shares_for_export()
+    if fmt == "json":
+        records = [{column: row[column] for column in EXPORT_COLUMNS} for row in rows]
+        return json.dumps(records, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        return buffer.getvalue()
+    raise ReportError(f"unknown export format {fmt!r}: use csv or json")
