@@ -20,7 +20,8 @@ from urllib.parse import urlsplit
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.error import CommentMark, MarkedYAMLError, YAMLError
+from ruamel.yaml.tokens import CommentToken
 
 if TYPE_CHECKING:
     from amplify.store import Store
@@ -575,8 +576,8 @@ def add_source(path: str | os.PathLike[str], source: Source) -> Source:
     """
     target = Path(path)
     document = _read_document(target) if target.exists() else CommentedMap(sources=CommentedSeq())
-    entry = source_entry(source)
-    checked = _check_entry(entry, target.name)
+    checked = _check_entry(source_entry(source), target.name)
+    entry = source_entry(checked)  # written as it loads: handles in their one stored shape
     current = follow_list_from_document(document, file_name=target.name)
     names = {_text(item.get("name")) for item in _entries(document) if isinstance(item, Mapping)}
     if any(name and name.casefold() == checked.name.casefold() for name in names):
@@ -594,7 +595,7 @@ def add_source(path: str | os.PathLike[str], source: Source) -> Source:
     return replace(checked, line=None)
 
 
-def update_source(path: str | os.PathLike[str], name: str, **changes: Any) -> Source:
+def update_source(path: str | os.PathLike[str], name: str, /, **changes: Any) -> Source:
     """Change fields of the source called `name`: url, kind, handles, tags, identity_labels, identity_source,
     credit, domains, notes. A value of None or empty removes the field. Comments and order are kept."""
     unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
@@ -609,12 +610,14 @@ def update_source(path: str | os.PathLike[str], name: str, **changes: Any) -> So
         )
         for key, field_name in (("labels", "identity_labels"), ("source", "identity_source")):
             if field_name in changes:
-                _set_or_drop(identity, key, _yaml_value(key, changes[field_name]))
+                _set_or_drop(identity, key, _yaml_value(key, changes[field_name]), ("labels", "source"))
         _set_or_drop(entry, "identity", identity)
     for key in ("url", "kind", "handles", "tags", "credit", "domains", "notes"):
         if key in changes:
             _set_or_drop(entry, key, _yaml_value(key, changes[key]))
     updated = _check_entry(entry, target.name)
+    if updated.handles:
+        _set_or_drop(entry, "handles", _yaml_value("handles", updated.handles))
     _write_document(target, document)
     return updated
 
@@ -625,7 +628,11 @@ def remove_source(path: str | os.PathLike[str], name: str) -> None:
     document = _read_document(target)
     entry = _find_entry(document, name, target.name)
     entries = document["sources"]
-    entries.pop(next(index for index, item in enumerate(entries) if item is entry))
+    index = next(index for index, item in enumerate(entries) if item is entry)
+    following = _take_trailing_comments(entry)
+    entries.pop(index)
+    if index > 0:
+        _give_trailing_comments(entries[index - 1], following)
     _write_document(target, document)
 
 
@@ -639,7 +646,7 @@ def set_setting(path: str | os.PathLike[str], key: str, value: Any) -> Settings:
     if not isinstance(settings, CommentedMap):
         settings = CommentedMap()
         document.insert(0, "settings", settings)
-    _set_or_drop(settings, key, _yaml_value(key, value))
+    _set_or_drop(settings, key, _yaml_value(key, value), SETTING_FIELDS)
     problems: list[Problem] = []
     checked = _read_settings(document, target.name, problems)
     if problems:
@@ -673,7 +680,7 @@ def forget_source(path: str | os.PathLike[str], store: "Store", name: str) -> st
     new_name = _FORGOTTEN_NAME.format(number)
     if in_file is not None:
         for key in ("identity", "handles", "notes"):
-            in_file.pop(key, None)
+            _set_or_drop(in_file, key, None)
         in_file["name"] = new_name
         _write_document(target, document)
     if row is not None:
@@ -723,15 +730,74 @@ def _yaml_value(key: str, value: Any) -> Any:
     return flow
 
 
-def _set_or_drop(mapping: CommentedMap, key: str, value: Any) -> None:
-    if (
+def _set_or_drop(mapping: CommentedMap, key: str, value: Any, order: tuple[str, ...] = SOURCE_FIELDS) -> None:
+    """Set `key`, or remove it when the value is empty. A new key goes where `order` puts it, so an edited
+    entry reads like a hand-written one. Comment lines below the mapping stay below it."""
+    empty = (
         value is None
         or value == ""
         or (isinstance(value, Iterable) and not isinstance(value, str) and not value)
-    ):
-        mapping.pop(key, None)
+    )
+    if empty and key not in mapping:
+        return
+    if key in mapping and not empty:
+        mapping[key] = value
+        return
+    following = _take_trailing_comments(mapping)
+    if empty:
+        mapping.pop(key)
+    elif key in order:
+        earlier = set(order[: order.index(key)])
+        position = max(
+            (index + 1 for index, existing in enumerate(mapping) if existing in earlier), default=0
+        )
+        mapping.insert(position, key, value)
     else:
         mapping[key] = value
+    _give_trailing_comments(mapping, following)
+
+
+# ruamel hangs the comment lines that follow a block (up to the next key or entry) on the block's deepest last
+# key. When that key is removed, or a key is added after it, the lines must move to the new last key, or a
+# comment heading the next entry would vanish or land above the new key.
+
+
+def _trailing_holder(node: Any) -> tuple[CommentedMap, Any] | None:
+    """The mapping and key whose comment token holds the lines after `node`: its deepest last key."""
+    holder = None
+    while isinstance(node, CommentedMap) and node and not node.fa.flow_style():
+        key = next(reversed(node))
+        holder = (node, key)
+        node = node[key]
+    return holder
+
+
+def _take_trailing_comments(node: Any) -> str:
+    """Detach and return the comment lines below `node` (its last line's own comment stays)."""
+    holder = _trailing_holder(node)
+    if holder is None:
+        return ""
+    mapping, key = holder
+    comments = mapping.ca.items.get(key)
+    if not comments or len(comments) < 3 or not isinstance(comments[2], CommentToken):
+        return ""
+    same_line, newline, following = comments[2].value.partition("\n")
+    comments[2] = (
+        CommentToken(same_line + newline, comments[2].start_mark, None) if same_line.strip() else None
+    )
+    return following
+
+
+def _give_trailing_comments(node: Any, following: str) -> None:
+    holder = _trailing_holder(node)
+    if not following or holder is None:
+        return
+    mapping, key = holder
+    comments = mapping.ca.items.setdefault(key, [None, None, None, None])
+    if isinstance(comments[2], CommentToken):
+        comments[2].value = comments[2].value.rstrip("\n") + "\n" + following
+    else:
+        comments[2] = CommentToken("\n" + following, CommentMark(0), None)
 
 
 def _entries(document: CommentedMap) -> list[Any]:
