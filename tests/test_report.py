@@ -91,7 +91,8 @@ def test_export_csv_and_json_hold_every_share_with_retractions_marked(month_of_s
     records = json.loads(export_shares(month_of_shares, "json"))
     assert [record["share_id"] for record in records] == [int(row["share_id"]) for row in rows]
     assert records[1]["post_url"] == "https://m.example/@me/2"
-    assert not any("Black-owned" in json.dumps(record) for record in records)  # labels never leave with shares
+    # Identity labels never leave with the shares.
+    assert not any("Black-owned" in json.dumps(record) for record in records)
     with pytest.raises(ReportError, match="use csv or json"):
         export_shares(month_of_shares, "xml")
 
