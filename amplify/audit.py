@@ -380,10 +380,14 @@ def check_outcomes(snapshot: dict[str, Any]) -> list[tuple[str, str, bool]]:
 
 
 def refused_check_ids(detail: dict[str, Any]) -> list[str]:
-    """The checks a refused attempt named: "failed" (a list of ids) or "checks" entries that did not pass."""
+    """The checks a refused attempt named: "failed" (a list of ids) or the "checks" entries that did not pass,
+    plus any "missing_attestations" (the same shape as a share's snapshot)."""
     if isinstance(detail.get("failed"), list):
-        return [str(check_id) for check_id in detail["failed"]]
-    return [check_id for check_id, _, flagged in check_outcomes(detail) if flagged]
+        failed = [str(check_id) for check_id in detail["failed"]]
+    else:
+        failed = [check_id for check_id, _, flagged in check_outcomes(detail) if flagged]
+    missing = detail.get("missing_attestations")
+    return failed + ([str(check_id) for check_id in missing] if isinstance(missing, list) else [])
 
 
 def checklist_health(

@@ -182,6 +182,14 @@ def test_checklist_health_counts_flags_at_share_time_and_refused_attempts(store)
     assert result.refused_attempts == 2
 
 
+def test_a_refusal_logged_like_a_snapshot_names_failed_checks_and_missing_attestations():
+    detail = {
+        "checks": [{"id": "link_resolves", "passed": False}, {"id": "alt_text", "passed": True}],
+        "missing_attestations": ["read_whole"],
+    }
+    assert audit.refused_check_ids(detail) == ["link_resolves", "read_whole"]
+
+
 def test_status_style_snapshots_are_read_too():
     snapshot = {"checks": [{"id": "fresh", "status": "warn"}, {"id": "alt_text", "status": "pass"}, "junk"]}
     assert audit.check_outcomes(snapshot) == [("fresh", "fresh", True), ("alt_text", "alt_text", False)]
