@@ -1,7 +1,329 @@
-"""Queries for the share gate: link probes, attestations, the append-only share log and retractions."""
+"""Queries for the share gate: link probes, attestations, the append-only share log and retractions.
+
+The rules (which checks block, which attestations a share needs) live in `amplify.checklist`; this module
+only stores and reads. `record_share` still refuses a snapshot that says a blocking check failed or an
+attestation is missing, and a text that is not the draft's current one: a second lock on the same door, so a
+caller that skips the gate cannot write a share the gate would refuse.
+
+`shares` and `events` are append-only in the database itself (triggers abort UPDATE and DELETE). A share is
+retracted by appending a `share_retracted` event; the row stays, and `shares(include_retracted=False)` hides
+it.
+"""
+
+import json
+from typing import TYPE_CHECKING, Any
 
 from amplify.store.base import StoreBase
+
+if TYPE_CHECKING:  # only the record's shape: the store never speaks HTTP
+    from amplify.fetch import LinkProbe
+
+# What the user confirms for a post. `amplify.checklist` describes each one; the ids are stored here.
+ATTESTATION_IDS = (
+    "read_whole",
+    "checked_source",
+    "traced_claims",
+    "meant_public",
+    "their_words_first",
+    "creator_agreed",
+)
+
+_SHARE_COLUMNS = """
+    sh.id, sh.draft_id, sh.item_id, sh.source_id, sh.network, sh.text, sh.post_url, sh.shared_at,
+    sh.checklist,
+    i.title AS item_title, i.url AS item_url, s.name AS source_name, s.kind AS source_kind,
+    r.at AS retracted_at, json_extract(r.detail, '$.reason') AS retraction_reason
+"""
+# The first retraction of each share (retracting twice is refused, so there is at most one).
+_SHARE_JOIN = """
+    shares sh JOIN items i ON i.id = sh.item_id JOIN sources s ON s.id = sh.source_id
+    LEFT JOIN events r ON r.id = (
+        SELECT MIN(id) FROM events WHERE kind = 'share_retracted' AND share_id = sh.id
+    )
+"""
+
+
+class ShareStoreError(ValueError):
+    """A share-log action that cannot be done; the message says why and what to do instead."""
 
 
 class ShareQueries(StoreBase):
     """Mixed into Store; see amplify.store."""
+
+    # -- link probes -----------------------------------------------------------------------------------------
+
+    def save_link_probe(self, probe: "LinkProbe") -> None:
+        """Keep the latest probe of a link (one row per URL), and note it in the event log."""
+        with self.transaction():
+            self.execute(
+                "INSERT INTO link_probes (url, ok, status, final_url, redirects, error, checked_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET ok = excluded.ok,"
+                " status = excluded.status, final_url = excluded.final_url, redirects = excluded.redirects,"
+                " error = excluded.error, checked_at = excluded.checked_at",
+                (
+                    probe.url,
+                    int(probe.ok),
+                    probe.status,
+                    probe.final_url,
+                    probe.redirects,
+                    probe.error,
+                    self.now(),
+                ),
+            )
+            self.log_event(
+                "link_probed",
+                url=probe.url,
+                ok=probe.ok,
+                status=probe.status,
+                final_url=probe.final_url,
+                error=probe.error,
+            )
+
+    def link_probe(self, url: str) -> dict[str, Any] | None:
+        """The latest probe of `url` (ok, status, final_url, redirects, error, checked_at); None if never."""
+        found = self.row(
+            "SELECT url, ok, status, final_url, redirects, error, checked_at FROM link_probes WHERE url = ?",
+            (url,),
+        )
+        if found is not None:
+            found["ok"] = bool(found["ok"])
+        return found
+
+    # -- attestations ----------------------------------------------------------------------------------------
+
+    def attest(self, draft_id: int, network: str, check_id: str, text_version: int) -> None:
+        """Record that the user confirmed `check_id` for this exact version of the post's text.
+
+        Refused when the text has changed since (another tab, a save in between): the user confirmed words
+        that are no longer the post. Confirming twice is harmless."""
+        if check_id not in ATTESTATION_IDS:
+            raise ShareStoreError(
+                f"unknown attestation {check_id!r}; use one of {', '.join(ATTESTATION_IDS)}"
+            )
+        with self.transaction():
+            post = self._open_post(draft_id, network)
+            if int(post["version"]) != text_version:
+                raise ShareStoreError(
+                    f"the {network} text changed since it was shown (now version {post['version']}, not "
+                    f"{text_version}); read it again and confirm again"
+                )
+            inserted = self.execute(
+                "INSERT OR IGNORE INTO attestations (draft_id, network, check_id, text_version, attested_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (draft_id, network, check_id, text_version, self.now()),
+            ).rowcount
+            if inserted:
+                self.log_event(
+                    "attested",
+                    item_id=post["item_id"],
+                    draft_id=draft_id,
+                    network=network,
+                    check=check_id,
+                    text_version=text_version,
+                )
+
+    def withdraw_attestation(self, draft_id: int, network: str, check_id: str) -> None:
+        """Take back a confirmation (for every version of the text): the gate then asks for it again."""
+        with self.transaction():
+            post = self._open_post(draft_id, network)
+            removed = self.execute(
+                "DELETE FROM attestations WHERE draft_id = ? AND network = ? AND check_id = ?",
+                (draft_id, network, check_id),
+            ).rowcount
+            if removed:
+                self.log_event(
+                    "attestation_withdrawn",
+                    item_id=post["item_id"],
+                    draft_id=draft_id,
+                    network=network,
+                    check=check_id,
+                )
+
+    def attestations(self, draft_id: int, network: str) -> list[dict[str, Any]]:
+        """Every confirmation given for this post: check_id, text_version, attested_at (oldest first)."""
+        return self.rows(
+            "SELECT check_id, text_version, attested_at FROM attestations WHERE draft_id = ? AND network = ?"
+            " ORDER BY id",
+            (draft_id, network),
+        )
+
+    # -- what the gate reads ---------------------------------------------------------------------------------
+
+    def share_subject(self, draft_id: int, network: str) -> dict[str, Any] | None:
+        """The draft, its post for `network`, its item and its source in one row (None when there is no such
+        post), plus `feed_urls` and `shared_networks` (JSON lists; the second of networks with an active
+        share)."""
+        return self.row(
+            """
+            SELECT d.id AS draft_id, d.state AS draft_state, d.alt_text,
+                p.network, p.text, p.version AS text_version,
+                i.id AS item_id, i.url AS item_url, i.title AS item_title,
+                i.published_at AS item_published_at,
+                i.image_url AS item_image_url,
+                s.id AS source_id, s.name AS source_name, s.url AS source_url, s.handles AS source_handles,
+                s.domains AS source_domains, s.credit AS source_credit,
+                (SELECT json_group_array(f.url) FROM feeds f WHERE f.source_id = s.id) AS feed_urls,
+                (SELECT json_group_array(DISTINCT sh.network) FROM shares sh WHERE sh.draft_id = d.id
+                    AND NOT EXISTS (SELECT 1 FROM events e WHERE e.kind = 'share_retracted'
+                                    AND e.share_id = sh.id)) AS shared_networks
+            FROM drafts d
+            JOIN draft_posts p ON p.draft_id = d.id AND p.network = ?
+            JOIN items i ON i.id = d.item_id
+            JOIN sources s ON s.id = i.source_id
+            WHERE d.id = ?
+            """,
+            (network, draft_id),
+        )
+
+    # -- the share log ---------------------------------------------------------------------------------------
+
+    def record_share(
+        self,
+        draft_id: int,
+        network: str,
+        *,
+        text_version: int,
+        post_url: str | None,
+        checklist: dict[str, Any],
+    ) -> int:
+        """Append a share of the draft's current `network` text; returns the share's id. Call it through
+        `amplify.checklist.mark_shared`, which computes `checklist`.
+
+        The item becomes `shared`; the draft becomes `shared` once every one of its networks has an active
+        share (until then it stays in the queue for the others)."""
+        failed = [
+            result["id"]
+            for result in checklist.get("checks", [])
+            if result.get("severity") == "blocking" and not result.get("passed")
+        ]
+        if failed or checklist.get("missing_attestations") or "checks" not in checklist:
+            raise ShareStoreError(
+                f"not recording a share the checklist refused ({', '.join(failed) or 'missing'})"
+            )
+        with self.transaction():
+            subject = self.share_subject(draft_id, network)
+            if subject is None or subject["draft_state"] != "open":
+                raise ShareStoreError(f"draft {draft_id} has no open {network} post to share")
+            if int(subject["text_version"]) != text_version:
+                raise ShareStoreError(f"the {network} text changed while it was checked; check it again")
+            if network in json.loads(subject["shared_networks"]):
+                raise ShareStoreError(f"draft {draft_id} is already shared on {network}")
+            now = self.now()
+            share_id = int(
+                self.execute(
+                    "INSERT INTO shares (draft_id, item_id, source_id, network, text, post_url, shared_at,"
+                    " checklist) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        draft_id,
+                        subject["item_id"],
+                        subject["source_id"],
+                        network,
+                        subject["text"],
+                        post_url,
+                        now,
+                        json.dumps(checklist, sort_keys=True, ensure_ascii=False),
+                    ),
+                ).lastrowid
+                or 0
+            )
+            self.execute(
+                "UPDATE items SET state = 'shared', state_changed_at = ? WHERE id = ? AND state != 'shared'",
+                (now, subject["item_id"]),
+            )
+            unshared = self.scalar(
+                """
+                SELECT COUNT(*) FROM draft_posts p WHERE p.draft_id = ? AND NOT EXISTS (
+                    SELECT 1 FROM shares sh WHERE sh.draft_id = p.draft_id AND sh.network = p.network
+                    AND NOT EXISTS (SELECT 1 FROM events e
+                                    WHERE e.kind = 'share_retracted' AND e.share_id = sh.id)
+                )
+                """,
+                (draft_id,),
+            )
+            if not unshared:
+                self.execute(
+                    "UPDATE drafts SET state = 'shared', updated_at = ? WHERE id = ?", (now, draft_id)
+                )
+            self.log_event(
+                "share_recorded",
+                source_id=subject["source_id"],
+                item_id=subject["item_id"],
+                draft_id=draft_id,
+                share_id=share_id,
+                network=network,
+                text_version=text_version,
+                post_url=post_url,
+            )
+        return share_id
+
+    def shares(
+        self,
+        *,
+        since: str | None = None,
+        until: str | None = None,
+        source_id: int | None = None,
+        network: str | None = None,
+        include_retracted: bool = True,
+    ) -> list[dict[str, Any]]:
+        """Shares, newest first, with item title and URL, source name and kind, `checklist` (JSON text),
+        `retracted_at` and `retraction_reason` (NULL while active). `since` is inclusive, `until` exclusive
+        (UTC ISO text)."""
+        conditions, params = [], []
+        for condition, value in (
+            ("sh.shared_at >= ?", since),
+            ("sh.shared_at < ?", until),
+            ("sh.source_id = ?", source_id),
+            ("sh.network = ?", network),
+        ):
+            if value is not None:
+                conditions.append(condition)
+                params.append(value)
+        if not include_retracted:
+            conditions.append("r.id IS NULL")
+        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        return self.rows(
+            f"SELECT {_SHARE_COLUMNS} FROM {_SHARE_JOIN} {where} ORDER BY sh.shared_at DESC, sh.id DESC",
+            params,
+        )
+
+    def retract_share(self, share_id: int, reason: str) -> None:
+        """Mark a share as taken back (deleted post, mistake) by appending a `share_retracted` event. The
+        share row stays: the log is the user's own record, and audits leave retracted shares out."""
+        reason = reason.strip()
+        if not reason:
+            raise ShareStoreError("say in a few words why the share is retracted (it stays in your history)")
+        with self.transaction():
+            share = self.row("SELECT id, draft_id, item_id, source_id FROM shares WHERE id = ?", (share_id,))
+            if share is None:
+                raise ShareStoreError(f"share {share_id} does not exist; reload the History page")
+            if self.is_retracted(share_id):
+                raise ShareStoreError(f"share {share_id} is already retracted")
+            self.log_event(
+                "share_retracted",
+                source_id=share["source_id"],
+                item_id=share["item_id"],
+                draft_id=share["draft_id"],
+                share_id=share_id,
+                reason=reason,
+            )
+
+    def is_retracted(self, share_id: int) -> bool:
+        return bool(
+            self.scalar(
+                "SELECT 1 FROM events WHERE kind = 'share_retracted' AND share_id = ? LIMIT 1", (share_id,)
+            )
+        )
+
+    # -- helpers ---------------------------------------------------------------------------------------------
+
+    def _open_post(self, draft_id: int, network: str) -> dict[str, Any]:
+        post = self.row(
+            "SELECT d.item_id, d.state, p.version FROM drafts d"
+            " JOIN draft_posts p ON p.draft_id = d.id AND p.network = ? WHERE d.id = ?",
+            (network, draft_id),
+        )
+        if post is None:
+            raise ShareStoreError(f"draft {draft_id} has no {network} post; reload the Queue page")
+        if post["state"] != "open":
+            raise ShareStoreError(f"draft {draft_id} is already {post['state']}; it can no longer be changed")
+        return post
