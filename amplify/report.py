@@ -232,9 +232,9 @@ def monthly_report(store: Store, month: str, now: datetime, goals: Goals | None 
 
 # -- writing -------------------------------------------------------------------------------------------------
 
-# Inline syntax, HTML and table pipes; the text never starts a line (it follows "# ", "- " or "| "), so the
-# line-start markers (1., -, +) cannot take effect.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~&])")
+# Inline syntax, HTML, table pipes and `$` (Streamlit reads $...$ as LaTeX). The text never starts a line (it
+# follows "# ", "- " or "| "), so the line-start markers (1., -, +) cannot take effect.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~&$])")
 
 
 def escape_markdown(text: str) -> str:

@@ -136,6 +136,15 @@ class AuditQueries(StoreBase):
         )
         return [RefusedAttempt(event_id, at, _json_object(detail)) for event_id, at, detail in cursor]
 
+    def remembered_source_names(self) -> list[str]:
+        """Names of the sources not yet forgotten (followed or not), for choosing one to forget."""
+        return [
+            row[0]
+            for row in self.execute(
+                "SELECT name FROM sources WHERE forgotten = 0 ORDER BY name COLLATE NOCASE"
+            )
+        ]
+
     def shares_for_export(self) -> list[dict[str, Any]]:
         """Every share ever recorded, retracted ones included and marked, with its source and item."""
         return self.rows(

@@ -1,0 +1,465 @@
+"""Audit: whose voices the user has shared, how spread out, whom they follow but have not shared, and goals.
+
+Thin: the numbers come from `amplify.audit.run_audit`, the report and export from `amplify.report`. Names
+and labels may come from feeds, so they are shown in tables (plain text) or escaped before any Markdown. A
+label is shown only beside the URL where the source said it.
+"""
+
+from datetime import date
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from amplify.audit import (
+    NOT_STATED,
+    Audit,
+    AuditError,
+    Goals,
+    GroupShares,
+    GroupTarget,
+    WeekShares,
+    all_time,
+    calendar_month,
+    goal_progress,
+    goals_from_settings,
+    goals_to_settings,
+    last_days,
+    run_audit,
+)
+from amplify.report import build_report, day, decimal, escape_markdown, export_shares, percent, weekly_table
+from amplify.report import render as render_report
+from amplify.sources import FollowListError, SourceEditError, forget_source, load_follow_list, set_setting
+from amplify.ui import context
+from amplify.ui.pages import today
+
+WINDOWS = ("Last 7 days", "Last 30 days", "Last 90 days", "A month", "All time")
+NEGLECTED_LINKS = 12
+TODAY_PAGE_PATH = "today"
+
+
+def render() -> None:
+    st.title("Audit")
+    st.caption("Whose voices you have shared, and whom you follow but have not shared yet.")
+    store = context.store()
+    now = store.clock()
+    window = _window_picker(now.date())
+    result = run_audit(store, window, now)
+    goals = _load_goals()
+
+    _headline(result)
+    _goals(result, goals)
+    if result.total_shares:
+        _weekly_chart(result)
+        _representation(result)
+        _whom_you_shared(result)
+    else:
+        st.info(f"No shares {result.window.during} yet. When you mark a post shared, it is counted here.")
+    _neglected(result)
+    _last_shared(result)
+    _checklist_health(result)
+    _downloads(result, goals)
+    _forget()
+
+
+# -- choosing the window -------------------------------------------------------------------------------------
+
+
+def _months(today_date: date) -> list[str]:
+    """This month and the 23 before it, newest first."""
+    year, month = today_date.year, today_date.month
+    months = []
+    for _ in range(24):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return months
+
+
+def _window_picker(today_date: date):
+    now = context.store().clock()
+    left, right = st.columns([3, 2])
+    choice = (
+        left.segmented_control("Over", WINDOWS, default="Last 30 days", key="audit_window") or "Last 30 days"
+    )
+    if choice == "A month":
+        month = right.selectbox("Month", _months(today_date), key="audit_month")
+        return calendar_month(month)
+    if choice == "All time":
+        return all_time(now)
+    return last_days(int(choice.split()[1]), now)
+
+
+# -- the numbers ---------------------------------------------------------------------------------------------
+
+
+def _headline(result: Audit) -> None:
+    shares, voices, top, spread = st.columns(4)
+    shares.metric("Shares", result.total_shares, help=f"{decimal(result.shares_per_week)} a week")
+    shares.caption(f"{decimal(result.shares_per_week)} a week")
+    voices.metric(
+        "Voices shared",
+        f"{result.followed_sources_shared} of {result.followed_sources}",
+        help="Sources you follow that you shared at least once in this window.",
+    )
+    voices.caption(f"{percent(result.coverage)} of those you follow")
+    top.metric(
+        "Top five voices' part",
+        percent(result.top5_share),
+        help="The part of your shares that went to your five most-shared sources.",
+    )
+    spread.metric(
+        "Effective number of voices",
+        decimal(result.effective_voices),
+        help="exp(Shannon entropy): as many voices as, shared equally, would give this spread.",
+    )
+    spread.caption(
+        f"evenness {decimal(result.evenness, 2)}"
+        if result.evenness is not None
+        else "evenness needs shares of two or more voices"
+    )
+
+
+def _load_goals() -> Goals:
+    path = context.feeds_path()
+    if not path.exists():
+        return Goals()
+    try:
+        return goals_from_settings(load_follow_list(path).settings.goals)
+    except (FollowListError, AuditError) as error:
+        st.warning(f"Your goals in {path.name} could not be read: {error}")
+        return Goals()
+
+
+def _goals(result: Audit, goals: Goals) -> None:
+    st.subheader("Your goals")
+    if goals.empty:
+        st.caption("No goals set. Goals are for you alone: a direction, not a quota.")
+    for progress in goal_progress(result, goals):
+        st.markdown(escape_markdown(progress.sentence))
+    with st.expander("Set your goals"):
+        _goal_form(goals)
+
+
+def _goal_form(goals: Goals) -> None:
+    with st.form("audit_goals_form"):
+        per_week = st.number_input(
+            "Shares a week",
+            min_value=0.0,
+            step=1.0,
+            key="goal_per_week",
+            value=goals.shares_per_week or 0.0,
+            help="0 means no goal.",
+        )
+        coverage = st.slider(
+            "Share at least this part of whom you follow (%)",
+            0,
+            100,
+            key="goal_coverage",
+            value=round((goals.min_coverage or 0) * 100),
+            help="0 means no goal.",
+        )
+        current = goals.group_targets[0] if goals.group_targets else GroupTarget("", 0.5)
+        label = st.text_input(
+            "A self-described label to aim for (optional)",
+            value=current.label,
+            key="goal_label",
+            help="As sources say it of themselves, e.g. woman-owned.",
+        )
+        target = st.slider(
+            "Part of your shares for that label (%)",
+            0,
+            100,
+            key="goal_label_share",
+            value=round(current.share * 100),
+        )
+        if st.form_submit_button("Save goals"):
+            _save_goals(
+                Goals(
+                    shares_per_week=per_week or None,
+                    min_coverage=coverage / 100 or None,
+                    group_targets=(GroupTarget(label.strip(), target / 100),) if label.strip() else (),
+                )
+            )
+
+
+def _save_goals(goals: Goals) -> None:
+    try:
+        set_setting(context.feeds_path(), "goals", goals_to_settings(goals) or None)
+    except (FollowListError, SourceEditError) as error:
+        st.error(f"Your goals were not saved: {error}")
+        return
+    st.toast("Goals saved to your follow list.")
+
+
+# -- charts, each with a caption and a table -----------------------------------------------------------------
+
+
+def _weekly_frame(weekly: list[WeekShares]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"week": row.week_start.isoformat(), "group": row.group, "shares": row.shares}
+            for row in weekly
+            if row.group
+        ]
+    )
+
+
+def _weekly_chart(result: Audit) -> None:
+    st.subheader("Shares per week")
+    by = st.radio("Stack by", ("kind", "label"), horizontal=True, key="audit_stack")
+    weekly = result.weekly_by_kind if by == "kind" else result.weekly_by_label
+    st.caption(
+        "Each bar is a week (from Monday), split by the kind of source."
+        if by == "kind"
+        else "Each bar is a week (from Monday), split by what sources say of themselves; a source with "
+        "several labels counts under each, so a bar can be taller than that week's shares."
+    )
+    chart_tab, table_tab = st.tabs(["Chart", "Table"])
+    frame = _weekly_frame(weekly)
+    chart_tab.altair_chart(
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X("week:T", title="Week of", timeUnit="yearmonthdate"),
+            y=alt.Y("sum(shares):Q", title="Shares"),
+            color=alt.Color("group:N", title=by),
+            tooltip=["week:N", "group:N", "shares:Q"],
+        ),
+        width="stretch",
+    )
+    table = weekly_table(weekly)
+    table_tab.dataframe(
+        pd.DataFrame(table.rows, columns=table.headers), hide_index=True, key="audit_weekly_table"
+    )
+
+
+_GROUPINGS = {"label": "by_label", "kind": "by_kind", "tag": "by_tag"}
+
+
+def _group_frame(rows: list[GroupShares]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "group": row.group,
+                "shares": row.shares,
+                "part of your shares": row.amplification_share,
+                "part of whom you follow": row.followed_share,
+                "ratio": row.representation_ratio,
+            }
+            for row in rows
+        ]
+    )
+
+
+def _representation(result: Audit) -> None:
+    st.subheader("Compared with whom you follow")
+    grouping = st.radio("Group by", tuple(_GROUPINGS), horizontal=True, key="audit_grouping")
+    rows: list[GroupShares] = getattr(result, _GROUPINGS[grouping])
+    st.caption(
+        "Ratio: a group's part of your shares divided by its part of the sources you follow. 1 means in "
+        "step; above 1, you share them more than you follow them; below 1, less. "
+        f'Labels are only what sources say of themselves; everyone else is "{NOT_STATED}".'
+    )
+    frame = _group_frame(rows)
+    chart_tab, table_tab = st.tabs(["Chart", "Table"])
+    ratios = frame.dropna(subset=["ratio"])
+    chart_tab.altair_chart(
+        alt.Chart(ratios)
+        .mark_bar()
+        .encode(
+            x=alt.X("ratio:Q", title="Part of your shares ÷ part of whom you follow"),
+            y=alt.Y("group:N", sort="-x", title=None),
+            tooltip=["group:N", "shares:Q", alt.Tooltip("ratio:Q", format=".2f")],
+        )
+        + alt.Chart(pd.DataFrame({"ratio": [1.0]})).mark_rule(strokeDash=[4, 4]).encode(x="ratio:Q"),
+        width="stretch",
+    )
+    table_tab.dataframe(
+        frame,
+        hide_index=True,
+        key="audit_groups_table",
+        column_config={
+            "part of your shares": st.column_config.NumberColumn(format="percent"),
+            "part of whom you follow": st.column_config.NumberColumn(format="percent"),
+            "ratio": st.column_config.NumberColumn(format="%.2f"),
+        },
+    )
+
+
+def _whom_you_shared(result: Audit) -> None:
+    st.subheader("Whom you shared")
+    st.caption(
+        "Each source you shared in this window, most shared first. Labels appear only with the page "
+        "where the source said them."
+    )
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "source": row.name,
+                    "kind": row.kind,
+                    "shares": row.shares,
+                    "part": row.fraction,
+                    "says of itself": ", ".join(row.labels) or NOT_STATED,
+                    "where they said it": row.statement_url,
+                }
+                for row in result.by_source
+            ]
+        ),
+        hide_index=True,
+        key="audit_sources_table",
+        column_config={
+            "part": st.column_config.NumberColumn(format="percent"),
+            "where they said it": st.column_config.LinkColumn(),
+        },
+    )
+
+
+def _neglected(result: Audit) -> None:
+    st.subheader("Followed, posted, not shared")
+    if not result.neglected:
+        st.caption(f"Everyone you follow who published {result.window.during} was shared. Thank you.")
+        return
+    st.caption(
+        f"{len(result.neglected)} sources you follow published {result.window.during} and were not "
+        "shared. The most active first."
+    )
+    today_page = st.Page(today.render, title="Today", url_path=TODAY_PAGE_PATH)
+    for row in result.neglected[:NEGLECTED_LINKS]:
+        name, posts, link = st.columns([4, 2, 2], vertical_alignment="center")
+        name.text(row.name)
+        posts.caption(f"{row.items_in_window} posts, last shared {day(row.last_shared_at)}")
+        link.page_link(today_page, label="See their latest", query_params={"source": str(row.source_id)})
+    if len(result.neglected) > NEGLECTED_LINKS:
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "source": row.name,
+                        "posts": row.items_in_window,
+                        "latest post": row.latest_item_at,
+                        "see their latest": f"/?source={row.source_id}",
+                    }
+                    for row in result.neglected
+                ]
+            ),
+            hide_index=True,
+            key="audit_neglected_table",
+            column_config={"see their latest": st.column_config.LinkColumn(display_text="See their latest")},
+        )
+
+
+def _last_shared(result: Audit) -> None:
+    with st.expander("Days since each source you follow was last shared"):
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "source": row.name,
+                        "days since last share": row.days_since_last_share,
+                        "last shared": day(row.last_shared_at),
+                    }
+                    for row in sorted(
+                        result.last_shared, key=lambda row: -(row.days_since_last_share or 10**9)
+                    )
+                ]
+            ),
+            hide_index=True,
+            key="audit_last_shared_table",
+        )
+
+
+def _checklist_health(result: Audit) -> None:
+    st.subheader("Checklist health")
+    if not result.checklist:
+        st.caption("Nothing to show yet: the checklist's results are counted once you share.")
+        return
+    st.caption(
+        "How often each check was flagged on a post you shared (advisory checks, like centering), and "
+        "how many share attempts it stopped."
+    )
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "check": row.label,
+                    "flagged when shared": row.flagged_at_share,
+                    "of shares": row.shares_checked,
+                    "rate": row.flag_rate,
+                    "attempts it stopped": row.refused_attempts,
+                }
+                for row in result.checklist
+            ]
+        ),
+        hide_index=True,
+        key="audit_checklist_table",
+        column_config={"rate": st.column_config.NumberColumn(format="percent")},
+    )
+
+
+# -- report, export, forget ----------------------------------------------------------------------------------
+
+
+def _downloads(result: Audit, goals: Goals) -> None:
+    st.subheader("Report and export")
+    store = context.store()
+    report_col, csv_col, json_col = st.columns(3)
+    report_col.download_button(
+        "Download this report (Markdown)",
+        data=lambda: render_report(build_report(result, goals), "md"),
+        file_name=f"amplify-report-{result.window.label.replace(' ', '-').lower()}.md",
+        mime="text/markdown",
+        key="audit_download_report",
+        on_click="ignore",
+    )
+    csv_col.download_button(
+        "Export shares (CSV)",
+        data=lambda: export_shares(store, "csv"),
+        file_name="amplify-shares.csv",
+        mime="text/csv",
+        key="audit_export_csv",
+        on_click="ignore",
+    )
+    json_col.download_button(
+        "Export shares (JSON)",
+        data=lambda: export_shares(store, "json"),
+        file_name="amplify-shares.json",
+        mime="application/json",
+        key="audit_export_json",
+        on_click="ignore",
+    )
+
+
+def _forget() -> None:
+    with st.expander("Forget a source"):
+        st.caption(
+            "Removes what says who they are (identity labels, handles, notes) and renames them. Your "
+            f'record of what you shared stays; the audit counts those shares as "{NOT_STATED}".'
+        )
+        names = context.store().remembered_source_names()
+        name = st.selectbox("Source", names, index=None, key="audit_forget_source")
+        if name is None:
+            return
+        if not st.session_state.get("audit_forget_confirm"):
+            st.button("Forget this source", key="audit_forget", on_click=_ask_to_confirm)
+            return
+        st.warning(f"Forget who {name} is? This cannot be undone.")
+        yes, no = st.columns(2)
+        if yes.button("Yes, forget them", key="audit_forget_yes", type="primary"):
+            st.session_state["audit_forget_confirm"] = False
+            try:
+                new_name = forget_source(context.feeds_path(), context.store(), name)
+            except (FollowListError, SourceEditError) as error:
+                st.error(str(error))
+                return
+            st.toast(f"Forgotten. They are now {new_name}.")
+            st.rerun()
+        no.button("Cancel", key="audit_forget_no", on_click=_cancel_confirm)
+
+
+def _ask_to_confirm() -> None:
+    st.session_state["audit_forget_confirm"] = True
+
+
+def _cancel_confirm() -> None:
+    st.session_state["audit_forget_confirm"] = False

@@ -1,0 +1,213 @@
+"""The Audit page through Streamlit's AppTest: headline numbers, goals, charts with tables, the neglected list
+with its links into Today, downloads, and forgetting a source (with confirmation)."""
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from audit_fixtures import add_item, add_share, add_source
+from streamlit.testing.v1 import AppTest
+
+from amplify.sources import load_follow_list, parse_follow_list
+from amplify.store import Store
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+HOSTILE = "<script>alert(1)</script> **Zine** :red[boo] $x$"
+FOLLOW_LIST = """\
+settings:
+  goals:
+    shares_per_week: 3
+    group_targets: [{label: Black-owned, share: 0.5}]
+sources:
+  - name: Ada Bakes
+    feed: https://ada.example/feed.xml
+    url: https://ada.example/
+    tags: [food]
+    identity:
+      labels: [Black-owned]
+      source: https://ada.example/about
+  - name: Bea Builds
+    feed: https://bea.example/feed.xml
+    kind: business
+  - name: Quiet Press
+    feed: https://quiet.example/feed.xml
+"""
+
+
+def days_ago(days: float) -> str:
+    return (datetime.now(UTC) - timedelta(days=days)).replace(microsecond=0).isoformat()
+
+
+class AuditApp:
+    def __init__(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.db_path = tmp_path / "amplify.db"
+        self.feeds = tmp_path / "feeds.yml"
+        self.feeds.write_text(FOLLOW_LIST, encoding="utf-8")
+        monkeypatch.setenv("AMPLIFY_DB", str(self.db_path))
+        monkeypatch.setenv("AMPLIFY_FEEDS", str(self.feeds))
+        with self.store() as store:
+            store.sync_sources(parse_follow_list(FOLLOW_LIST))
+
+    def store(self) -> Store:
+        return Store(self.db_path)
+
+    def source_id(self, name: str) -> int:
+        with self.store() as store:
+            return int(store.source_by_name(name)["id"])
+
+    def open(self) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=30).run()
+        at._page_hash = next(  # AppTest.switch_page takes files; these pages are functions with a url_path
+            page for page, info in at._registered_pages.items() if info.get("url_pathname") == "audit"
+        )
+        return rerun(at)
+
+
+def rerun(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, [exception.value for exception in at.exception]
+    return at
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {metric.label: metric.value for metric in at.metric}
+
+
+def markdown(at: AppTest) -> str:
+    return "\n".join(element.value for element in at.markdown)
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch):
+    return AuditApp(tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def shared(app):
+    """Ada: 3 shares, Bea: 1, the hostile zine (unfollowed, in the database only): 1. Quiet Press posted."""
+    ada, bea, quiet = app.source_id("Ada Bakes"), app.source_id("Bea Builds"), app.source_id("Quiet Press")
+    with app.store() as store:
+        zine = add_source(store, HOSTILE, kind="organization", followed=False)
+        for days in (2, 9, 16):
+            add_share(store, ada, days_ago(days))
+        add_share(store, bea, days_ago(5))
+        add_share(store, zine, days_ago(3))
+        add_item(store, quiet, days_ago(4), title="Quiet news")
+    return app
+
+
+def test_an_empty_audit_says_what_will_appear(app):
+    at = app.open()
+    assert at.title[0].value == "Audit"
+    assert metrics(at)["Shares"] == "0"
+    assert "No shares over the last 30 days yet" in at.info[0].value
+    assert not at.get("vega_lite_chart")
+
+
+def test_headline_numbers_and_goals_in_plain_words(shared):
+    at = shared.open()
+    numbers = metrics(at)
+    assert numbers["Shares"] == "5"
+    assert numbers["Voices shared"] == "2 of 3"
+    assert numbers["Top five voices' part"] == "100%"
+    # p = (3/5, 1/5, 1/5): exp(H) = 2.59
+    assert numbers["Effective number of voices"] == "2.6"
+    text = markdown(at)
+    assert "You hoped to share 3 posts a week; over the last 30 days it was 1.2 a week." in text
+    assert "as Black-owned (a goal, not a quota); over the last 30 days it was 60%." in text
+
+
+def test_every_chart_has_a_table_and_labels_come_with_their_statement(shared):
+    at = shared.open()
+    assert len(at.get("vega_lite_chart")) == 2
+    sources = at.dataframe[2].value  # weekly, groups, then whom you shared
+    assert list(sources["source"]) == ["Ada Bakes", HOSTILE, "Bea Builds"]  # ties by name
+    ada = sources[sources["source"] == "Ada Bakes"].iloc[0]
+    assert (ada["says of itself"], ada["where they said it"]) == ("Black-owned", "https://ada.example/about")
+    assert sources[sources["source"] == "Bea Builds"].iloc[0]["says of itself"] == "not stated"
+    groups = at.dataframe[1].value
+    assert dict(zip(groups["group"], groups["shares"], strict=True)) == {"Black-owned": 3, "not stated": 2}
+
+
+def test_feed_text_never_reaches_markdown_unescaped(shared):
+    at = shared.open()
+    assert "<script>" not in markdown(at)
+    assert "**Zine**" not in markdown(at)
+
+
+def test_stacking_by_label_and_grouping_by_kind(shared):
+    at = shared.open()
+    at.radio(key="audit_stack").set_value("label")
+    at.radio(key="audit_grouping").set_value("kind")
+    rerun(at)
+    weekly = at.dataframe[0].value
+    assert set(weekly.columns) >= {"Week of", "Black-owned", "not stated", "All shares"}
+    assert weekly["All shares"].astype(int).sum() == 5
+    kinds = at.dataframe[1].value
+    assert set(kinds["group"]) == {"creator", "business", "organization"}
+
+
+def test_the_neglected_list_links_into_today_filtered_to_that_source(shared):
+    at = shared.open()
+    links = list(at.page_link)
+    assert [link.value for link in links] == ["See their latest"]
+    assert f"source={shared.source_id('Quiet Press')}" in str(links[0].proto)
+    assert "Quiet Press" in [text.value for text in at.text]
+
+
+def test_the_window_can_be_all_time_or_a_month(shared):
+    with shared.store() as store:
+        add_share(store, shared.source_id("Bea Builds"), days_ago(200))
+    at = shared.open()
+    at.button_group(key="audit_window").set_value("All time")
+    rerun(at)
+    assert metrics(at)["Shares"] == "6"
+    at.button_group(key="audit_window").set_value("A month")
+    rerun(at)
+    this_month = datetime.now(UTC).strftime("%Y-%m")
+    assert at.selectbox(key="audit_month").value == this_month
+
+
+def test_saving_goals_writes_them_to_feeds_yml(app):
+    at = app.open()
+    at.number_input(key="goal_per_week").set_value(4.0)
+    at.slider(key="goal_coverage").set_value(40)
+    at.text_input(key="goal_label").set_value("woman-owned")
+    at.slider(key="goal_label_share").set_value(50)
+    at.button(key="FormSubmitter:audit_goals_form-Save goals").click()
+    rerun(at)
+    goals = load_follow_list(app.feeds).settings.goals
+    assert goals == {"shares_per_week": 4.0, "min_coverage": 0.4,
+                     "group_targets": [{"label": "woman-owned", "share": 0.5}]}
+    assert len(load_follow_list(app.feeds).sources) == 3  # the rest of the file is untouched
+
+
+def test_forgetting_asks_first_then_moves_their_shares_to_not_stated(shared):
+    at = shared.open()
+    at.selectbox(key="audit_forget_source").set_value("Ada Bakes")
+    rerun(at)
+    at.button(key="audit_forget").click()
+    rerun(at)
+    assert "cannot be undone" in at.warning[0].value
+    with shared.store() as store:
+        assert store.source_by_name("Ada Bakes") is not None  # nothing happens before "yes"
+    at.button(key="audit_forget_yes").click()
+    rerun(at)
+    with shared.store() as store:
+        assert store.source_by_name("Ada Bakes") is None
+        assert store.source_by_name("forgotten source 1")["identity_labels"] in ([], ())
+    assert metrics(at)["Shares"] == "5"
+    groups = at.dataframe[1].value
+    assert dict(zip(groups["group"], groups["shares"], strict=True)) == {"not stated": 5}
+    assert "Ada Bakes" not in app_text(at)
+
+
+def app_text(at: AppTest) -> str:
+    return json.dumps([frame.value.to_dict() for frame in at.dataframe], default=str) + markdown(at)
+
+
+def test_downloads_are_offered(shared):
+    at = shared.open()
+    labels = [button.proto.label for button in at.get("download_button")]
+    assert labels == ["Download this report (Markdown)", "Export shares (CSV)", "Export shares (JSON)"]
