@@ -196,3 +196,32 @@ def test_the_shipped_feeds_yml_loads_cleanly():
     assert follow_list.problems == ()
     assert follow_list.sources == ()
     assert follow_list.settings.networks
+
+
+def test_words_yaml_1_1_took_for_booleans_stay_words_and_repeated_keys_are_problems():
+    follow_list = parse_follow_list(
+        "sources:\n"
+        "  - name: no\n"
+        "    feed: https://no.example/feed\n"
+        "    tags: [on, off, yes, '1']\n"
+        "    handles: {linkedin: 'y'}\n"
+        "  - name: Twice\n"
+        "    feed: https://twice.example/a\n"
+        "    feed: https://twice.example/b\n"
+    )
+
+    (source,) = follow_list.sources
+    assert source.name == "no"
+    assert source.tags == ("on", "off", "yes", "1")
+    assert [str(problem) for problem in follow_list.problems] == [
+        "feeds.yml line 8: `feed` appears twice here; keep one"
+    ]
+
+
+def test_the_fast_reader_and_the_round_trip_reader_agree(tmp_path):
+    from amplify.sources import _read_document, follow_list_from_document
+
+    path = tmp_path / "feeds.yml"
+    path.write_text(GOOD_AND_BAD)
+
+    assert follow_list_from_document(_read_document(path)) == load_follow_list(path)
