@@ -19,7 +19,7 @@ _DRAFT_COLUMNS = """
     i.published_at AS item_published_at, i.image_url AS item_image_url, i.image_alt AS item_image_alt,
     i.state AS item_state,
     s.name AS source_name, s.url AS source_url, s.kind AS source_kind, s.handles AS source_handles,
-    s.credit AS source_credit, s.domains AS source_domains
+    s.credit AS source_credit, s.domains AS source_domains, s.tags AS source_tags
 """
 _DRAFT_JOIN = "drafts d JOIN items i ON i.id = d.item_id JOIN sources s ON s.id = i.source_id"
 

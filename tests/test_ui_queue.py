@@ -1,0 +1,256 @@
+"""The Queue page through Streamlit's AppTest: drafts, the composer, the checklist and the share gate.
+
+Each test prepares a real database and feeds.yml, opens app.py at /queue, and drives widgets by their keys.
+The item's page is served by a loopback server, so "Check the link" probes a real URL.
+"""
+
+from pathlib import Path
+
+import pytest
+from review_fixtures import add_item
+from streamlit.testing.v1 import AppTest
+
+from amplify.sources import parse_follow_list
+from amplify.store import Store
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+HOSTILE_TITLE = "<script>alert('x')</script> **Ada** [click](javascript:alert(1)) :red[boo]"
+SUMMARY = "We bake every loaf by hand before dawn. Come to the market on Saturday! Bring a friend."
+ATTESTATIONS = ("read_whole", "checked_source", "traced_claims", "meant_public", "their_words_first")
+
+
+def follow_list(site: str, *, credit: str = "tag") -> str:
+    return (
+        "settings:\n  networks: [mastodon, bluesky]\n  mastodon_instance: bakers.social\n"
+        "sources:\n"
+        f"  - name: Ada's Bakery\n    feed: {site}/feed.xml\n    url: {site}/\n    kind: business\n"
+        f"    credit: {credit}\n    tags: [black owned, bread]\n"
+        "    handles: {mastodon: '@ada@bakers.social', bluesky: ada.example}\n"
+    )
+
+
+class QueueApp:
+    """A prepared database and follow list, and AppTest sessions opened on the Queue page."""
+
+    def __init__(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, site: str,
+                 credit: str = "tag") -> None:
+        self.db_path = tmp_path / "amplify.db"
+        feeds = tmp_path / "feeds.yml"
+        feeds.write_text(follow_list(site, credit=credit), encoding="utf-8")
+        monkeypatch.setenv("AMPLIFY_DB", str(self.db_path))
+        monkeypatch.setenv("AMPLIFY_FEEDS", str(feeds))
+        with self.store() as store:
+            store.sync_sources(parse_follow_list(feeds.read_text()))
+        self.site = site
+
+    def store(self) -> Store:
+        return Store(self.db_path)
+
+    def queue(self, title: str = "Sourdough at dawn", *, path: str = "/dawn",
+              networks=("mastodon", "bluesky"), url: str | None = None, image: bool = False) -> int:
+        with self.store() as store:
+            source_id = store.source_by_name("Ada's Bakery")["id"]
+            item_id = add_item(store, source_id, title=title, summary=SUMMARY,
+                               url=url or f"{self.site}{path}",
+                               image_url=f"{self.site}/loaf.jpg" if image else None)
+            return store.create_draft(item_id, list(networks))
+
+    def open(self) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=30).run()
+        at._page_hash = next(  # AppTest.switch_page takes files; these pages are functions with a url_path
+            page for page, info in at._registered_pages.items() if info.get("url_pathname") == "queue"
+        )
+        return rerun(at)
+
+
+def rerun(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, [exception.value for exception in at.exception]
+    return at
+
+
+def markdown(at: AppTest) -> str:
+    return "\n".join(element.value for element in at.markdown)
+
+
+def captions(at: AppTest) -> list[str]:
+    return [caption.value for caption in at.caption]
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch, server):
+    server.route("/dawn", "<html><title>Sourdough at dawn</title></html>",
+                 headers={"Content-Type": "text/html"})
+    return QueueApp(tmp_path, monkeypatch, server.url(""))
+
+
+def test_an_empty_queue_says_what_to_do(app):
+    at = app.open()
+    assert at.title[0].value == "Queue"
+    assert "press Queue on a post" in at.info[0].value
+    assert not at.text_area
+
+
+def test_a_hostile_title_is_shown_as_text_and_an_unsafe_link_is_not_linked(app):
+    app.queue(HOSTILE_TITLE, url="javascript:alert(1)")
+    at = app.open()
+    shown = markdown(at)
+    assert "\\<script\\>" in shown and "<script>" not in shown
+    assert "\\*\\*Ada\\*\\*" in shown and "\\:red\\[boo\\]" in shown
+    assert "](javascript" not in shown and "](" not in shown.split("\n")[0]
+    # The draft itself is plain text in a text area, never rendered.
+    assert HOSTILE_TITLE in at.text_area(key="draft_text_1_mastodon").value
+
+
+def test_the_creator_is_credited_and_the_draft_starts_from_their_words(app):
+    draft_id = app.queue()
+    at = app.open()
+    assert at.subheader[0].value == "Ada\\'s Bakery"
+    mastodon = at.text_area(key=f"draft_text_{draft_id}_mastodon").value
+    assert mastodon.startswith("“We bake every loaf by hand before dawn.”")
+    assert "@ada@bakers.social" in mastodon and "#BlackOwned #Bread" in mastodon
+    assert "@ada.example" in at.text_area(key=f"draft_text_{draft_id}_bluesky").value
+    assert "Credit: \\@ada\\@bakers\\.social, their handle here." in captions(at)
+    with app.store() as store:
+        assert store.draft_posts(draft_id)["mastodon"]["text"] == mastodon
+
+
+def test_the_count_follows_the_text_and_turns_red_over_the_limit(app):
+    draft_id = app.queue()
+    at = app.open()
+    at.text_area(key=f"draft_text_{draft_id}_bluesky").input("Ada's bread, by Ada.").run()
+    assert any(caption.startswith("20 of 300 characters") for caption in captions(at))
+    at.text_area(key=f"draft_text_{draft_id}_bluesky").input("é" * 301)
+    rerun(at)
+    assert any(caption.startswith(":red[301 of 300 characters: 1 over Bluesky's limit]") for caption in
+               captions(at))
+    with app.store() as store:
+        assert store.draft_posts(draft_id)["bluesky"]["text"] == "é" * 301
+
+
+def test_edits_reorder_and_discard_survive_a_new_session(app):
+    first, second, third = (app.queue(f"Post {number}", path=f"/p{number}") for number in range(3))
+    at = app.open()
+    at.text_area(key=f"draft_text_{second}_mastodon").input("Ada's words, edited.").run()
+    at.button(key=f"draft_down_{first}").click()
+    rerun(at)
+    at.button(key=f"draft_discard_{third}").click()
+    rerun(at)
+    reopened = app.open()  # a new session: everything shown comes from the database
+    assert len(reopened.subheader) == 2
+    assert reopened.text_area(key=f"draft_text_{second}_mastodon").value == "Ada's words, edited."
+    keys = [area.key for area in reopened.text_area]
+    assert keys.index(f"draft_text_{second}_mastodon") < keys.index(f"draft_text_{first}_mastodon")
+    assert f"draft_text_{third}_mastodon" not in keys
+    assert reopened.button(key=f"draft_up_{second}").disabled
+    with app.store() as store:
+        assert store.draft(third)["item_state"] == "skipped"
+
+
+def test_a_template_rewrites_the_text_and_networks_can_change(app):
+    draft_id = app.queue()
+    at = app.open()
+    at.selectbox(key=f"draft_template_{draft_id}_mastodon").select("short").run()
+    text = at.text_area(key=f"draft_text_{draft_id}_mastodon").value
+    assert text.startswith("@ada@bakers.social: Sourdough at dawn http")
+    at.multiselect(key=f"draft_networks_{draft_id}").select("linkedin").run()
+    assert at.text_area(key=f"draft_text_{draft_id}_linkedin").value.startswith("“We bake")
+    with app.store() as store:
+        assert list(store.draft_posts(draft_id)) == ["mastodon", "bluesky", "linkedin"]
+        assert store.draft_posts(draft_id)["mastodon"]["template"] == "short"
+
+
+def test_choosing_no_quote_rewrites_every_network(app):
+    draft_id = app.queue()
+    at = app.open()
+    at.selectbox(key=f"draft_quote_{draft_id}").select("").run()
+    for network in ("mastodon", "bluesky"):
+        assert not at.text_area(key=f"draft_text_{draft_id}_{network}").value.startswith("“")
+
+
+def test_ask_first_is_a_visible_reminder_and_an_extra_confirmation(tmp_path, monkeypatch, server):
+    app = QueueApp(tmp_path, monkeypatch, server.url(""), credit="ask")
+    draft_id = app.queue()
+    at = app.open()
+    assert "asked to be asked first" in at.warning[0].value
+    assert "@ada" not in at.text_area(key=f"draft_text_{draft_id}_mastodon").value
+    assert at.checkbox(key=f"attest_{draft_id}_mastodon_creator_agreed").value is False
+
+
+def confirm_everything(at: AppTest, draft_id: int, network: str) -> None:
+    for check_id in ATTESTATIONS:
+        at.checkbox(key=f"attest_{draft_id}_{network}_{check_id}").check()
+        rerun(at)
+
+
+def ready_to_share(app: QueueApp, draft_id: int, network: str) -> AppTest:
+    """The page with the link probed and everything confirmed: the gate passes."""
+    at = app.open()
+    at.button(key=f"probe_{draft_id}_{network}").click()
+    rerun(at)
+    confirm_everything(at, draft_id, network)
+    return at
+
+
+def test_sharing_is_enabled_only_when_the_gate_passes(app, server):
+    draft_id = app.queue(networks=("mastodon",))
+    at = app.open()
+    share = at.button(key=f"share_{draft_id}_mastodon")
+    assert share.disabled
+    assert "The link opens**: not checked yet" in markdown(at)
+    at.button(key=f"probe_{draft_id}_mastodon").click()
+    rerun(at)
+    assert server.hits("/dawn"), "the link was not probed"
+    assert "The link opens**: it opened \\(status 200\\)" in markdown(at)
+    assert at.button(key=f"share_{draft_id}_mastodon").disabled
+    confirm_everything(at, draft_id, "mastodon")
+    assert not at.button(key=f"share_{draft_id}_mastodon").disabled
+    [compose_link] = at.link_button
+    assert not compose_link.proto.disabled
+    assert compose_link.proto.url.startswith("https://bakers.social/share?text=")
+    at.text_input(key=f"post_url_{draft_id}_mastodon").input("https://bakers.social/@me/1")
+    at.button(key=f"share_{draft_id}_mastodon").click()
+    rerun(at)
+    assert "Nothing is queued" in at.info[0].value
+    with app.store() as store:
+        [share_row] = store.shares()
+        assert (share_row["network"], share_row["post_url"]) == ("mastodon", "https://bakers.social/@me/1")
+        assert store.draft(draft_id)["state"] == "shared"
+
+
+def test_a_refused_attempt_shows_every_reason(app):
+    draft_id = app.queue(networks=("mastodon",))
+    at = ready_to_share(app, draft_id, "mastodon")
+    assert not at.button(key=f"share_{draft_id}_mastodon").disabled
+    with app.store() as other_tab:  # the text changes elsewhere after this page was drawn
+        other_tab.save_post_text(draft_id, "mastodon", "so proud to support them!")
+    at.button(key=f"share_{draft_id}_mastodon").click()
+    rerun(at)
+    [refusal] = [error.value for error in at.error if "Not marked shared" in error.value]
+    assert "The post links the original" in refusal
+    assert "The creator is credited as they asked" in refusal
+    assert "Their words come first" in refusal and "Claims in my post" in refusal
+    with app.store() as store:
+        assert store.shares() == []
+        assert store.draft(draft_id)["state"] == "open"
+
+
+def test_an_image_needs_a_description_before_sharing(app):
+    draft_id = app.queue(networks=("mastodon",), image=True)
+    at = app.open()
+    assert "The image has a description**: describe the image" in markdown(at)
+    at.text_input(key=f"draft_alt_{draft_id}").input("A round loaf on a floured board").run()
+    assert "The image has a description**: the image is described" in markdown(at)
+    with app.store() as store:
+        assert store.draft(draft_id)["alt_text"] == "A round loaf on a floured board"
+
+
+def test_an_invalid_post_url_is_refused_with_a_clear_message(app):
+    draft_id = app.queue(networks=("mastodon",))
+    at = ready_to_share(app, draft_id, "mastodon")
+    at.text_input(key=f"post_url_{draft_id}_mastodon").input("javascript:alert(1)")
+    at.button(key=f"share_{draft_id}_mastodon").click()
+    rerun(at)
+    assert any("is not a post address" in error.value for error in at.error)
+    with app.store() as store:
+        assert store.shares() == []
