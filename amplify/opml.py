@@ -1,0 +1,98 @@
+"""OPML import and export: moving a follow list between amplify and other feed readers.
+
+`read_opml` takes the feeds (`<outline type="rss" xmlUrl=...>`) from any depth of folders: a folder's title
+and an outline's `category` become tags. OPML files come from elsewhere, so they are untrusted: a document
+with a DTD or entity declarations is refused before parsing (entity expansion is how XML bombs work), and only
+http(s) feed URLs are taken. `write_opml` writes OPML 2.0 that other readers import.
+"""
+
+import re
+from collections.abc import Iterable
+from datetime import datetime
+from email.utils import format_datetime
+from xml.etree import ElementTree
+
+from amplify.clock import utcnow
+from amplify.sources import Source, is_http_url
+
+# Anything that declares a DTD or entities is refused: the stdlib parser would expand internal entities.
+_DECLARATIONS = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+_MAX_NAME_CHARACTERS = 200
+
+
+class OPMLError(Exception):
+    """The file is not OPML amplify can read; the message says why."""
+
+
+def read_opml(data: bytes) -> list[Source]:
+    """The feeds listed in an OPML document, one Source each (same name twice: the feeds are merged)."""
+    if _DECLARATIONS.search(data):
+        raise OPMLError("this OPML file declares a DTD or entities, which amplify does not read; remove them")
+    try:
+        root = ElementTree.fromstring(data)
+    except ElementTree.ParseError as error:
+        raise OPMLError(f"not valid XML ({error}); is this an OPML file?") from error
+    body = root.find("body")
+    if root.tag != "opml" or body is None:
+        raise OPMLError("not an OPML file: expected <opml> with a <body>")
+    by_name: dict[str, Source] = {}
+    seen_feeds: set[str] = set()
+    for outline, folders in _feed_outlines(body, ()):
+        feed = (outline.get("xmlUrl") or "").strip()
+        if not is_http_url(feed) or feed in seen_feeds:
+            continue
+        seen_feeds.add(feed)
+        name = _one_line(outline.get("text") or outline.get("title") or "") or feed
+        homepage = (outline.get("htmlUrl") or "").strip()
+        categories = [
+            part for value in (outline.get("category") or "").split(",") for part in value.split("/")
+        ]
+        tags = tuple(dict.fromkeys(tag for tag in (*folders, *map(_one_line, categories)) if tag))
+        known = by_name.get(name.casefold())
+        if known is not None:
+            by_name[name.casefold()] = Source(
+                name=known.name, feeds=(*known.feeds, feed), url=known.url, tags=known.tags
+            )
+            continue
+        by_name[name.casefold()] = Source(
+            name=name, feeds=(feed,), url=homepage if is_http_url(homepage) else None, tags=tags
+        )
+    return list(by_name.values())
+
+
+def _feed_outlines(
+    parent: ElementTree.Element, folders: tuple[str, ...]
+) -> list[tuple[ElementTree.Element, tuple[str, ...]]]:
+    found: list[tuple[ElementTree.Element, tuple[str, ...]]] = []
+    for outline in parent.findall("outline"):
+        if outline.get("xmlUrl"):
+            found.append((outline, folders))
+        else:
+            folder = _one_line(outline.get("text") or outline.get("title") or "")
+            found.extend(_feed_outlines(outline, (*folders, folder) if folder else folders))
+    return found
+
+
+def write_opml(
+    sources: Iterable[Source], *, title: str = "amplify follow list", created: datetime | None = None
+) -> bytes:
+    """OPML 2.0: one `<outline type="rss">` per feed: text, title, xmlUrl, htmlUrl and category (tags)."""
+    root = ElementTree.Element("opml", version="2.0")
+    head = ElementTree.SubElement(root, "head")
+    ElementTree.SubElement(head, "title").text = title
+    ElementTree.SubElement(head, "dateCreated").text = format_datetime(created or utcnow(), usegmt=True)
+    body = ElementTree.SubElement(root, "body")
+    for source in sources:
+        for feed in source.feeds:
+            attributes = {"type": "rss", "text": source.name, "title": source.name, "xmlUrl": feed}
+            if source.url:
+                attributes["htmlUrl"] = source.url
+            if source.tags:
+                attributes["category"] = ",".join(source.tags)
+            ElementTree.SubElement(body, "outline", attributes)
+    ElementTree.indent(root)
+    return ElementTree.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())[:_MAX_NAME_CHARACTERS]
