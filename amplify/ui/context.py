@@ -1,23 +1,33 @@
-"""What every page needs for one script run: the open store and where the follow list lives.
+"""What every page needs for one script run: the open store and the follow list.
 
-`app.main` opens one Store per script run and binds it here; a ContextVar keeps concurrent sessions (each runs in
-its own thread) apart. The database is opened fresh each run (cheap), so no connection is shared across threads.
+`app.main` opens one Store per script run and binds it here; a ContextVar keeps concurrent sessions (each runs
+in its own thread) apart. The database is opened fresh each run (cheap), so no connection is shared across
+threads. Widget callbacks run before the page script, outside that binding: they use `open_store()`.
+
+The follow list is read once per change of feeds.yml (its modification time and size are the cache key), so a
+thousand sources cost nothing on an ordinary rerun.
 """
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 
+import streamlit as st
+from streamlit.navigation.page import StreamlitPage
+
 from amplify import config
+from amplify.sources import FollowList, FollowListError, Settings, load_follow_list
 from amplify.store import Store
 
 _store: ContextVar[Store] = ContextVar("amplify_store")
+_pages: ContextVar[dict[str, StreamlitPage]] = ContextVar("amplify_pages")
 
 
 @contextmanager
 def bound_store() -> Iterator[Store]:
-    with Store(config.db_path()) as opened:
+    with open_store() as opened:
         token = _store.set(opened)
         try:
             yield opened
@@ -25,9 +35,57 @@ def bound_store() -> Iterator[Store]:
             _store.reset(token)
 
 
+@contextmanager
+def open_store() -> Iterator[Store]:
+    """A Store of its own, for code that runs outside a page (widget callbacks)."""
+    with Store(config.db_path()) as opened:
+        yield opened
+
+
 def store() -> Store:
     return _store.get()
 
 
+def register_pages(pages: list[StreamlitPage]) -> None:
+    """Called by the router, so pages can link to each other by url path (`page_link("sources", ...)`)."""
+    _pages.set({page.url_path: page for page in pages})
+
+
+def page_link(url_path: str, label: str, *, icon: str | None = None,
+              query_params: dict[str, str | list[str]] | None = None) -> None:
+    """A link to another page of the app; `query_params` opens it with filters set (Today reads them)."""
+    st.page_link(_pages.get()[url_path], label=label, icon=icon, query_params=query_params)
+
+
 def feeds_path() -> Path:
     return config.feeds_path()
+
+
+@dataclass(frozen=True)
+class FollowListState:
+    """The follow list as the pages see it: empty (with the reason) when the file is missing or unusable."""
+
+    follow_list: FollowList
+    missing: bool = False
+    error: str | None = None
+
+
+def follow_list() -> FollowListState:
+    path = feeds_path().resolve()
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        return FollowListState(FollowList((), Settings()), missing=True)
+    except OSError as error:
+        return FollowListState(FollowList((), Settings()), error=f"{path}: cannot read it ({error.strerror})")
+    return _load(str(path), status.st_mtime_ns, status.st_size)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _load(path: str, modified_ns: int, size: int) -> FollowListState:
+    # `modified_ns` and `size` are unused here but part of the cache key: an edited file is read again.
+    del modified_ns, size
+    try:
+        return FollowListState(load_follow_list(path))
+    except FollowListError as error:
+        return FollowListState(FollowList((), Settings()), error=str(error))

@@ -1,7 +1,234 @@
-"""Today: what followed sources published since the last review."""
+"""Today: what followed sources published, newest first, to queue, skip or save for later.
+
+Widget keys (tests and deep links use them): filters `view`, `search`, `source`, `kind`, `tag`, `label`,
+`dates` (all but `dates` are also query parameters, so `/?source=Ada's Bakery` opens Today filtered to one
+source);
+`refresh`, `skip_all_shown`, `page_prev`, `page_next`, `clear_filters`; per item `queue_{id}`, `skip_{id}`,
+`later_{id}`, `new_{id}`. What the user decides is stored at once, so it survives a reload.
+"""
+
+from collections.abc import Callable
+from datetime import date, datetime
 
 import streamlit as st
 
+from amplify.sources import FollowList
+from amplify.store import Store, StoreError
+from amplify.store.drafts import DraftError
+from amplify.store.review import ReviewError, ReviewFilters, ReviewPage
+from amplify.ui import components, context
+
+PAGE_SIZE = 50
+VIEWS = {"new": "To review", "later": "Saved for later"}
+NOTICE_KEY = "today_notice"
+PAGE_KEY = "today_page"
+FILTER_KEYS = ("search", "source", "kind", "tag", "label", "dates")
+
 
 def render() -> None:
+    store = context.store()
+    state = context.follow_list()
+    now = store.clock()
     st.title("Today")
+    _show_follow_list_problems(state)
+    if st.button("Refresh", key="refresh", icon=":material/refresh:",
+                 help="Fetch what your sources published since the last refresh"):
+        _refresh(store, state.follow_list)
+    counts = store.review_counts()
+    last_refresh = store.get_meta("last_refresh")
+    refreshed = (f"last refreshed {components.relative_time(last_refresh, now)}" if last_refresh
+                 else "not refreshed yet")
+    st.caption(f"{counts.new:,} to review · {counts.later:,} saved for later · "
+               f"{counts.queued:,} in your queue · {refreshed}")
+    notice = st.session_state.pop(NOTICE_KEY, None)
+    if notice:
+        st.warning(notice)
+
+    filters = _filters(store)
+    page = store.today(filters=filters, page=st.session_state.get(PAGE_KEY, 1), page_size=PAGE_SIZE)
+    st.session_state[PAGE_KEY] = page.page
+    if not page.items:
+        _empty(state, filters, last_refresh, now, has_items=bool(counts.by_state))
+        return
+    _list(page, filters, now, state.follow_list)
+
+
+# -- filters -----------------------------------------------------------------------------------------------
+
+
+def _first_page() -> None:
+    st.session_state[PAGE_KEY] = 1
+
+
+def _filters(store: Store) -> ReviewFilters:
+    options = store.filter_options()
+    source_ids = dict((name, source_id) for source_id, name in options.sources)
+    with st.sidebar:
+        view = st.segmented_control("Show", list(VIEWS), format_func=VIEWS.__getitem__, default="new",
+                                    required=True, key="view", bind="query-params", on_change=_first_page)
+        search = st.text_input("Search", key="search", placeholder="Words in titles and summaries",
+                               bind="query-params", on_change=_first_page)
+        sources = st.multiselect("Source", list(source_ids), key="source", bind="query-params",
+                                 on_change=_first_page)
+        kinds = st.multiselect("Kind", options.kinds, key="kind", bind="query-params", on_change=_first_page)
+        tags = st.multiselect("Tag", options.tags, key="tag", bind="query-params", on_change=_first_page)
+        labels = st.multiselect(
+            "Self-described as", options.labels, key="label", bind="query-params", on_change=_first_page,
+            help="Only what sources say of themselves, in their own words, with where they said it",
+        )
+        dates = st.date_input("Published between", value=(), key="dates", on_change=_first_page,
+                              format="YYYY-MM-DD")
+    since, until = _date_range(dates)
+    return ReviewFilters(
+        view=view or "new",
+        source_ids=tuple(source_ids[name] for name in sources if name in source_ids),
+        kinds=tuple(kinds),
+        tags=tuple(tags),
+        labels=tuple(labels),
+        since=since,
+        until=until,
+        search=search or "",
+    )
+
+
+def _date_range(picked: object) -> tuple[date | None, date | None]:
+    """The date input gives nothing, one date (a range being picked) or two; one date means that day."""
+    chosen = [value for value in (picked if isinstance(picked, tuple | list) else (picked,)) if value]
+    if not chosen:
+        return None, None
+    return min(chosen), max(chosen)
+
+
+def _clear_filters() -> None:
+    for key in FILTER_KEYS:
+        st.session_state[key] = () if key == "dates" else ("" if key == "search" else [])
+    _first_page()
+
+
+# -- the list ----------------------------------------------------------------------------------------------
+
+
+def _list(page: ReviewPage, filters: ReviewFilters, now: datetime, follow_list: FollowList) -> None:
+    noun = "post" if page.total == 1 else "posts"
+    st.markdown(f"**{page.first_number:,}–{page.last_number:,} of {page.total:,} {noun}**"
+                + (" saved for later" if filters.view == "later" else ""))
+    networks = follow_list.settings.networks
+    queue = components.CardAction("queue", "Queue", _acting(lambda store, item_id: store.set_item_state(
+        item_id, "queued", networks=networks)), primary=True, help="Draft a post that credits them")
+    skip = components.CardAction("skip", "Skip", _moving_to("skipped"), help="Not this one")
+    if filters.view == "later":
+        actions = [queue, skip, components.CardAction("new", "Back to review", _moving_to("new"))]
+    else:
+        actions = [queue, skip, components.CardAction("later", "Later", _moving_to("later"),
+                                                      help="Keep it for another day")]
+    for item in page.items:
+        components.item_card(item, now=now, actions=actions)
+    with st.container(horizontal=True):
+        if filters.view == "new":
+            shown = [item.id for item in page.items]
+            st.button(f"Skip all {len(shown)} shown", key="skip_all_shown", on_click=_acting_on_all(shown),
+                      help="Mark every post on this page as skipped")
+        if page.page_count > 1:
+            st.button("Newer", key="page_prev", icon=":material/arrow_back:", disabled=page.page <= 1,
+                      on_click=_turn, args=(page.page - 1,))
+            st.markdown(f"Page {page.page} of {page.page_count}")
+            st.button("Older", key="page_next", icon=":material/arrow_forward:",
+                      disabled=page.page >= page.page_count, on_click=_turn, args=(page.page + 1,))
+
+
+def _turn(to_page: int) -> None:
+    st.session_state[PAGE_KEY] = to_page
+
+
+def _acting(action: Callable[[Store, int], object]) -> Callable[[int], None]:
+    """A button callback: runs before the page script, so it opens its own store. A refusal (another tab got
+    there first, say) is shown as a notice rather than a traceback."""
+
+    def run(item_id: int) -> None:
+        try:
+            with context.open_store() as store:
+                action(store, item_id)
+        except (ReviewError, DraftError, StoreError) as error:
+            st.session_state[NOTICE_KEY] = str(error)
+
+    return run
+
+
+def _moving_to(state: str) -> Callable[[int], None]:
+    return _acting(lambda store, item_id: store.set_item_state(item_id, state))
+
+
+def _acting_on_all(item_ids: list[int]) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            with context.open_store() as store:
+                store.set_state_for(item_ids, "skipped")
+        except (ReviewError, StoreError) as error:
+            st.session_state[NOTICE_KEY] = str(error)
+
+    return run
+
+
+# -- refresh, problems, empty states -----------------------------------------------------------------------
+
+
+def _refresh(store: Store, follow_list: FollowList) -> None:
+    from amplify.refresh import refresh
+
+    with st.status("Looking for new posts…", expanded=True) as status:
+        bar = st.progress(0.0, text="Starting")
+
+        def progress(done: int, total: int) -> None:
+            bar.progress(done / total if total else 1.0, text=f"{done} of {total} feeds")
+
+        report = refresh(store, follow_list, progress=progress)
+        bar.progress(1.0, text="Done")
+        new = f"{report.new_items} new {'post' if report.new_items == 1 else 'posts'}"
+        if report.errors:
+            status.update(label=f"{new}; {len(report.errors)} feeds could not be read", state="error",
+                          expanded=True)
+            for problem in report.errors:
+                components.plain_text(f"{problem.source} ({problem.feed}): {problem.error}", small=True)
+        else:
+            status.update(label=f"{new} from {report.feeds} feeds", state="complete", expanded=False)
+    st.toast(f"Refreshed: {new}.", icon=":material/check:")
+
+
+def _show_follow_list_problems(state: context.FollowListState) -> None:
+    if state.error:
+        st.warning(f"Your follow list could not be read, so nothing new can be fetched: "
+                   f"{components.escape_markdown(state.error)}", icon=":material/info:")
+    problems = state.follow_list.problems
+    if problems:
+        entries = "1 entry needs" if len(problems) == 1 else f"{len(problems)} entries need"
+        with st.expander(f"{entries} a look in your follow list; the rest load fine",
+                         icon=":material/info:"):
+            for problem in problems:
+                components.plain_text(str(problem), small=True)
+
+
+def _empty(state: context.FollowListState, filters: ReviewFilters, last_refresh: str | None, now: datetime, *,
+           has_items: bool) -> None:
+    if filters.narrowed:
+        components.empty_state("Nothing matches these filters.",
+                               "Try fewer filters, or clear them to see everything waiting for you.")
+        st.button("Clear filters", key="clear_filters", on_click=_clear_filters)
+    elif filters.view == "later":
+        components.empty_state("Nothing saved for later.",
+                               "Press Later on a post you want to come back to; it waits here.")
+    elif not state.follow_list.sources and not has_items:
+        components.empty_state(
+            "No sources yet.",
+            "Follow a creator or business you want to amplify: on Sources, paste their homepage or feed "
+            "address. Then come back here and press Refresh.",
+        )
+        context.page_link("sources", "Add a source", icon=":material/add:")
+    elif last_refresh:
+        components.empty_state(
+            "You're all caught up.",
+            f"Nothing new since the last refresh, {components.relative_time(last_refresh, now)}. "
+            "Press Refresh to look again.",
+        )
+    else:
+        components.empty_state("Nothing here yet.",
+                               "Press Refresh to fetch what your sources have published.")

@@ -1,0 +1,129 @@
+"""Shared widgets and the safe rendering of feed text.
+
+Feed content is untrusted. Everything a feed wrote goes through `escape_markdown` before Streamlit's markdown
+sees it, so a title can never become a link, emphasis, an image, HTML or a Streamlit directive; links are made
+only here, only to absolute http(s) URLs (`markdown_link`), and images only from http(s) URLs.
+"""
+
+import string
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import quote
+
+import streamlit as st
+
+from amplify.clock import from_iso
+from amplify.sources import is_http_url
+from amplify.store.review import ReviewItem
+
+EXCERPT_CHARACTERS = 280
+IMAGE_WIDTH = 200
+_MARKDOWN_SPECIALS = frozenset(string.punctuation)
+# Characters kept as they are in a link destination; everything else is percent-encoded, so a URL can never
+# close the link early (`)`), open an HTML tag (`<`) or hold a space.
+_URL_SAFE = "/:?#[]@!$&'*+,;=%~-._"
+
+
+def one_line(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+def escape_markdown(text: str | None) -> str:
+    """`text` exactly as written, on one line, safe to hand to st.markdown: every ASCII punctuation mark is
+    backslash-escaped (CommonMark allows it for all of them), which also disarms HTML, entities, Streamlit's
+    `:color[...]` directives, emoji shortcodes and `$` maths."""
+    return "".join(f"\\{character}" if character in _MARKDOWN_SPECIALS else character
+                   for character in one_line(text))
+
+
+def excerpt(text: str | None, limit: int = EXCERPT_CHARACTERS) -> str:
+    """The start of a plain-text summary, cut at a word boundary."""
+    flat = one_line(text)
+    if len(flat) <= limit:
+        return flat
+    cut = flat[:limit].rsplit(" ", 1)[0] or flat[:limit]
+    return cut.rstrip(" ,;:.-") + "…"
+
+
+def safe_url(url: str | None) -> str | None:
+    """`url` if it is an absolute http(s) URL, percent-encoded for use as a markdown link destination."""
+    if not url or not is_http_url(url):
+        return None
+    return quote(url, safe=_URL_SAFE)
+
+
+def markdown_link(text: str | None, url: str | None) -> str:
+    """Escaped `text`, linked to `url` only when that is a safe http(s) URL."""
+    label = escape_markdown(text) or "(untitled)"
+    destination = safe_url(url)
+    return f"[{label}]({destination})" if destination else label
+
+
+def relative_time(moment: str | datetime | None, now: datetime) -> str:
+    """"3 hours ago", "yesterday", "on 2 Nov 2026": how a person says when something happened."""
+    if moment is None:
+        return "date unknown"
+    when = from_iso(moment) if isinstance(moment, str) else moment
+    seconds = (now - when).total_seconds()
+    if seconds < 0:
+        return f"on {when.day} {when:%b %Y}"
+    if seconds < 60:
+        return "just now"
+    for unit_seconds, unit, limit in ((60, "minute", 60), (3600, "hour", 24)):
+        count = int(seconds // unit_seconds)
+        if count < limit:
+            return f"{count} {unit}{'' if count == 1 else 's'} ago"
+    days = int(seconds // 86400)
+    if days == 1:
+        return "yesterday"
+    if days < 7:
+        return f"{days} days ago"
+    return f"on {when.day} {when:%b %Y}"
+
+
+def plain_text(text: str | None, *, small: bool = False) -> None:
+    """Untrusted text shown as the words it is, never as markup."""
+    (st.caption if small else st.markdown)(escape_markdown(text))
+
+
+@dataclass(frozen=True)
+class CardAction:
+    """One button on an item card. Its key is `{name}_{item id}`, stable across reruns (tests click by it)."""
+
+    name: str
+    label: str
+    on_click: Callable[[int], None]
+    primary: bool = False
+    help: str | None = None
+
+
+def item_card(item: ReviewItem, *, now: datetime, actions: Sequence[CardAction] = ()) -> None:
+    """One item: its title linked to the original, who published it and when, a short excerpt, its image with
+    alt text, and one-click actions."""
+    with st.container(border=True, key=f"item_{item.id}"):
+        text_column, image_column = st.columns([4, 1]) if safe_url(item.image_url) else (st.container(), None)
+        with text_column:
+            st.markdown(f"**{markdown_link(item.title, item.url)}**")
+            meta = [item.source_name, relative_time(item.published_at or item.sort_at, now)]
+            if item.author and one_line(item.author) != one_line(item.source_name):
+                meta.append(f"by {one_line(item.author)}")
+            st.caption(escape_markdown(" · ".join(meta)))
+            if item.summary:
+                plain_text(excerpt(item.summary))
+        if image_column is not None:
+            with image_column:
+                st.image(item.image_url, width=IMAGE_WIDTH, alt=one_line(item.image_alt) or None)
+        if actions:
+            with st.container(horizontal=True):
+                for action in actions:
+                    st.button(action.label, key=f"{action.name}_{item.id}", on_click=action.on_click,
+                              args=(item.id,), type="primary" if action.primary else "secondary",
+                              help=action.help)
+
+
+def empty_state(title: str, body: str) -> None:
+    """A friendly note where a list would be: what happened, and what to do next."""
+    with st.container(border=True, key="empty_state"):
+        st.markdown(f"**{title}**")
+        st.markdown(body)
