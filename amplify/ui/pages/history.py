@@ -1,0 +1,125 @@
+"""History: every post the user marked shared, newest first, with the checklist it passed, and retraction.
+
+The share log is append-only: retracting a share appends a retraction (with the user's reason) and the share
+stays in the list, marked as retracted, so the record stays honest.
+"""
+
+import json
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import streamlit as st
+
+from amplify import compose
+from amplify.clock import from_iso, to_iso
+from amplify.store import Store
+from amplify.ui import composer, context
+from amplify.ui.components import escape_markdown, markdown_link, relative_time
+
+SHOWN_AT_MOST = 100
+DEFAULT_DAYS = 30
+ANY = 0  # the "any source" choice in the source filter
+
+
+def _network_label(network: str) -> str:
+    return compose.NETWORKS[network].label if network in compose.NETWORKS else network
+
+
+def _retract(share_id: int) -> None:
+    reason = st.session_state.get(f"retract_reason_{share_id}") or ""
+    composer.write(lambda store: store.retract_share(share_id, reason))
+
+
+def filters(store: Store, today: date) -> dict[str, Any]:
+    """Network, source and date filters; returns the keyword arguments for `Store.shares`."""
+    network_column, source_column, since_column, until_column = st.columns([1, 2, 1, 1])
+    network = network_column.selectbox(
+        "Network", [None, *compose.NETWORKS], key="history_network",
+        format_func=lambda choice: "All networks" if choice is None else _network_label(choice),
+    )
+    sources = dict(store.filter_options().sources)
+    source_id = source_column.selectbox(
+        "Source", [ANY, *sources], key="history_source",
+        format_func=lambda choice: "All sources" if choice == ANY else sources[choice],
+    )
+    since = since_column.date_input("From", today - timedelta(days=DEFAULT_DAYS), key="history_since")
+    until = until_column.date_input("To", today, key="history_until")
+    return {
+        "network": network,
+        "source_id": source_id or None,
+        "since": to_iso(datetime.combine(since, time.min)),
+        "until": to_iso(datetime.combine(until + timedelta(days=1), time.min)),
+    }
+
+
+def checklist_snapshot(snapshot: dict[str, Any]) -> None:
+    """What the checklist said at the moment of sharing, as recorded with the share."""
+    for check in snapshot.get("checks", []):
+        if check["passed"]:
+            mark = ":green[✓]"
+        elif check["severity"] == "advisory":
+            mark = ":orange[!]"
+        else:
+            mark = ":red[✗]"
+        st.markdown(f"{mark} **{escape_markdown(check['label'])}**: {escape_markdown(check['detail'])}")
+    probe = snapshot.get("probe")
+    if probe:
+        status = f"status {probe['status']}"
+        outcome = status if probe["ok"] else (probe["error"] or status)
+        ending = probe["final_url"] or probe["url"]
+        checked = _minute(probe["checked_at"])
+        st.caption(escape_markdown(f"Link checked {checked}: {outcome}, ending at {ending}"))
+    st.caption(escape_markdown(
+        f"Checked at {_minute(snapshot.get('checked_at'))}, text version {snapshot.get('text_version')}."
+    ))
+
+
+def _minute(moment: str | None) -> str:
+    return f"{moment[:16].replace('T', ' ')} UTC" if moment else "an unknown time"
+
+
+def share_card(share: dict[str, Any], now: datetime) -> None:
+    share_id = share["id"]
+    with st.container(border=True, key=f"share_{share_id}"):
+        creator = escape_markdown(share["source_name"])
+        st.markdown(f"**{creator}**: {markdown_link(share['item_title'], share['item_url'])}")
+        when = relative_time(share["shared_at"], now)
+        st.caption(escape_markdown(f"Shared on {_network_label(share['network'])} {when}"))
+        if share["post_url"]:
+            st.markdown(markdown_link("Your post", share["post_url"]))
+        st.text(share["text"])
+        if share["retracted_at"]:
+            st.warning(
+                f"Retracted {escape_markdown(relative_time(share['retracted_at'], now))}: "
+                f"{escape_markdown(share['retraction_reason'])}. It stays here as part of your record, and "
+                "the audit leaves it out."
+            )
+        with st.expander("The checklist when you shared it"):
+            checklist_snapshot(json.loads(share["checklist"]))
+        if not share["retracted_at"]:
+            with st.expander("Retract this share"):
+                st.caption("For a post you deleted or shared by mistake. The share stays in your history, "
+                           "marked as retracted.")
+                st.text_input("Why, in a few words", key=f"retract_reason_{share_id}")
+                st.button("Retract", key=f"retract_{share_id}", on_click=_retract, args=(share_id,))
+
+
+def render() -> None:
+    store = context.store()
+    st.title("History")
+    composer.show_notice()
+    now = store.clock()
+    chosen = filters(store, from_iso(store.now()).date())
+    shares = store.shares(**chosen)
+    if not shares:
+        st.info("No shares match. Posts you mark shared in the Queue appear here, newest first.")
+        return
+    retracted = sum(1 for share in shares if share["retracted_at"])
+    summary = f"{len(shares)} {'share' if len(shares) == 1 else 'shares'}"
+    if retracted:
+        summary += f", {retracted} of them retracted"
+    if len(shares) > SHOWN_AT_MOST:
+        summary += f"; the newest {SHOWN_AT_MOST} are shown, narrow the dates to see others"
+    st.caption(summary + ".")
+    for share in shares[:SHOWN_AT_MOST]:
+        share_card(share, now)

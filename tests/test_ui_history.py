@@ -1,0 +1,136 @@
+"""The History page through AppTest: shares newest first, filters, the checklist snapshot, retraction.
+
+Shares are made the only way there is: a queued draft, a real link probe against a loopback server, every
+attestation, then `checklist.mark_shared`.
+"""
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from review_fixtures import add_item
+from streamlit.testing.v1 import AppTest
+
+from amplify import checklist
+from amplify.clock import utcnow
+from amplify.sources import parse_follow_list
+from amplify.store import Store
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+class HistoryApp:
+    def __init__(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, site: str) -> None:
+        self.db_path = tmp_path / "amplify.db"
+        self.site = site
+        feeds = tmp_path / "feeds.yml"
+        feeds.write_text(
+            "sources:\n"
+            f"  - name: Ada's Bakery\n    feed: {site}/ada.xml\n    url: {site}/\n"
+            f"  - name: Bo's Books\n    feed: {site}/bo.xml\n    url: {site}/\n",
+            encoding="utf-8",
+        )
+        monkeypatch.setenv("AMPLIFY_DB", str(self.db_path))
+        monkeypatch.setenv("AMPLIFY_FEEDS", str(feeds))
+        with Store(self.db_path) as store:
+            store.sync_sources(parse_follow_list(feeds.read_text()))
+
+    def share(self, source: str, title: str, network: str, *, days_ago: int,
+              post_url: str | None = None) -> int:
+        """Queue an item of `source`, pass its checklist and mark it shared `days_ago` days ago."""
+        moment = utcnow() - timedelta(days=days_ago)
+        with Store(self.db_path, clock=lambda: moment) as store:
+            source_id = store.source_by_name(source)["id"]
+            item_id = add_item(store, source_id, title=title, url=f"{self.site}/post", sort_at=moment)
+            draft_id = store.create_draft(item_id, [network])
+            text = f"{source}: {title} {self.site}/post"
+            version = store.save_post_text(draft_id, network, text)
+            checklist.refresh_link_probe(store, f"{self.site}/post", force=True)
+            for attestation in checklist.ATTESTATIONS:
+                if attestation.id != "creator_agreed":
+                    store.attest(draft_id, network, attestation.id, version)
+            return checklist.mark_shared(store, draft_id, network, post_url)
+
+    def store(self) -> Store:
+        return Store(self.db_path)
+
+    def open(self) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=30).run()
+        at._page_hash = next(  # AppTest.switch_page takes files; these pages are functions with a url_path
+            page for page, info in at._registered_pages.items() if info.get("url_pathname") == "history"
+        )
+        return rerun(at)
+
+
+def rerun(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, [exception.value for exception in at.exception]
+    return at
+
+
+def shown_titles(at: AppTest) -> list[str]:
+    return [element.value for element in at.markdown if element.value.startswith("**")
+            and "](" in element.value]
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch, server):
+    server.route("/post", "<html>a post</html>", headers={"Content-Type": "text/html"})
+    return HistoryApp(tmp_path, monkeypatch, server.url(""))
+
+
+def test_no_shares_says_where_they_come_from(app):
+    at = app.open()
+    assert at.title[0].value == "History"
+    assert "Posts you mark shared in the Queue appear here" in at.info[0].value
+
+
+def test_shares_are_listed_newest_first_with_their_checklist(app):
+    app.share("Ada's Bakery", "Older loaf", "mastodon", days_ago=3, post_url="https://bakers.social/@me/1")
+    app.share("Bo's Books", "<b>Newer</b> *book*", "bluesky", days_ago=1)
+    at = app.open()
+    titles = shown_titles(at)
+    assert len(titles) == 2
+    assert titles[0].startswith("**Bo\\'s Books**: [\\<b\\>Newer\\<\\/b\\> \\*book\\*](")
+    assert "Older loaf" in titles[1]
+    assert at.caption[0].value == "2 shares."
+    assert "[Your post](https://bakers.social/@me/1)" in [element.value for element in at.markdown]
+    snapshot = [element.value for element in at.expander[0].markdown]
+    assert any(line.startswith(":green[✓] **The link opens**") for line in snapshot)
+    assert any("I read the whole piece" in line for line in snapshot)
+
+
+def test_filters_narrow_by_network_source_and_date(app):
+    app.share("Ada's Bakery", "Loaf on Mastodon", "mastodon", days_ago=1)
+    app.share("Bo's Books", "Book on Bluesky", "bluesky", days_ago=2)
+    app.share("Ada's Bakery", "Old loaf", "bluesky", days_ago=45)
+    at = app.open()
+    assert len(shown_titles(at)) == 2  # the last 30 days by default
+    at.selectbox(key="history_network").select("bluesky").run()
+    assert [title for title in shown_titles(at) if "Book on Bluesky" in title] == shown_titles(at)
+    at.date_input(key="history_since").set_value(utcnow().date() - timedelta(days=60)).run()
+    assert len(shown_titles(at)) == 2
+    with app.store() as store:
+        ada = store.source_by_name("Ada's Bakery")["id"]
+    at.selectbox(key="history_source").select(ada).run()
+    [only] = shown_titles(at)
+    assert "Old loaf" in only
+
+
+def test_retracting_keeps_the_share_and_marks_it(app):
+    share_id = app.share("Ada's Bakery", "A loaf", "mastodon", days_ago=1)
+    at = app.open()
+    at.button(key=f"retract_{share_id}").click()
+    rerun(at)
+    assert "say in a few words why" in at.error[0].value
+    at.text_input(key=f"retract_reason_{share_id}").input("I deleted the post")
+    at.button(key=f"retract_{share_id}").click()
+    rerun(at)
+    assert "Retracted just now: I deleted the post" in at.warning[0].value
+    assert len(shown_titles(at)) == 1
+    assert at.caption[0].value == "1 share, 1 of them retracted."
+    with pytest.raises(KeyError):
+        at.button(key=f"retract_{share_id}")
+    with app.store() as store:
+        assert store.is_retracted(share_id)
+        assert len(store.shares()) == 1
