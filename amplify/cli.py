@@ -9,6 +9,7 @@ from amplify import __version__
 
 if TYPE_CHECKING:
     from amplify.audit import Goals
+    from amplify.sources import FollowList
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -159,3 +160,137 @@ def forget_command(source: str, yes: bool, db: str | None, feeds: str | None) ->
     except (FollowListError, SourceEditError, StoreError) as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Forgotten: {source!r} is now {new_name!r}. Your shares of their work stay in your record.")
+
+
+# -- the follow list: sources, add, import-opml, export-opml
+
+
+def _follow_list_or_exit(feeds_file: Path) -> "FollowList":
+    """The follow list, with each bad entry reported on stderr; an unusable file ends the command."""
+    from amplify.sources import FollowListError, load_follow_list
+
+    try:
+        follow_list = load_follow_list(feeds_file)
+    except FollowListError as error:
+        raise click.ClickException(str(error)) from error
+    for problem in follow_list.problems:
+        click.echo(f"{problem} (skipped)", err=True)
+    return follow_list
+
+
+@cli.command("sources")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
+@click.option("--db", "db", type=click.Path(dir_okay=False),
+              help="Database file (default: AMPLIFY_DB, else ./amplify.db).")
+@click.option("--feeds", "feeds", type=click.Path(dir_okay=False),
+              help="Follow list (default: AMPLIFY_FEEDS, else ./feeds.yml).")
+def sources_command(as_json: bool, db: str | None, feeds: str | None) -> None:
+    """List the sources you follow, with how their feeds are doing: last fetch, status, error, items."""
+    import json
+
+    from amplify import config
+    from amplify.store import Store, StoreError
+
+    follow_list = _follow_list_or_exit(config.feeds_path(feeds))
+    try:
+        with Store(config.db_path(db)) as store:
+            store.sync_sources(follow_list)
+            health = store.source_health()
+    except StoreError as error:
+        raise click.ClickException(str(error)) from error
+    if as_json:
+        problems = [{"line": problem.line, "field": problem.field, "message": str(problem)}
+                    for problem in follow_list.problems]
+        click.echo(json.dumps({"sources": health, "problems": problems}, ensure_ascii=False))
+        return
+    if not health:
+        click.echo("You follow no sources yet. Add one with: amplify add https://their-site.example")
+        return
+    for source in health:
+        fetched = source["last_fetched_at"] or "never fetched"
+        status = f"HTTP {source['last_status']}" if source["last_status"] else "no answer yet"
+        click.echo(f"{source['name']}  ({source['kind']}, {source['feed_count']} feed"
+                   f"{'' if source['feed_count'] == 1 else 's'}, {source['item_count']} items)")
+        click.echo(f"    last fetch: {fetched}, {status}")
+        if source["last_error"]:
+            click.echo(f"    error ({source['error_count']} in a row): {source['last_error']}")
+
+
+@cli.command("add")
+@click.argument("url")
+@click.option("--name", help="What to call them (default: their feed's title).")
+@click.option("--kind", type=click.Choice(["creator", "business", "organization"]), default="creator",
+              show_default=True, help="Who they are.")
+@click.option("--tag", "tags", multiple=True, help="A tag of your own, for finding them again (repeatable).")
+@click.option("--credit", type=click.Choice(["tag", "name", "ask"]), default="tag", show_default=True,
+              help="How they want credit: tag their handle, name only, or ask first.")
+@click.option("--feeds", "feeds", type=click.Path(dir_okay=False),
+              help="Follow list to add to (default: AMPLIFY_FEEDS, else ./feeds.yml; created if missing).")
+def add_command(url: str, name: str | None, kind: str, tags: tuple[str, ...], credit: str,
+                feeds: str | None) -> None:
+    """Follow someone: find the feed on URL (their site or the feed itself) and add them to feeds.yml.
+
+    Your comments and order in feeds.yml are kept.
+    """
+    from urllib.parse import urlsplit
+
+    from amplify import config
+    from amplify.discover import DiscoveryError, discover_feed
+    from amplify.sources import FollowListError, Source, SourceEditError, add_source
+
+    try:
+        found = discover_feed(url)
+        site = urlsplit(found.homepage or found.feed_url).hostname
+        source = Source(name=name or found.title or site or found.feed_url, feeds=(found.feed_url,),
+                        url=found.homepage, kind=kind, tags=tags, credit=credit)
+        added = add_source(config.feeds_path(feeds), source)
+    except (DiscoveryError, FollowListError, SourceEditError) as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Added {added.name}: {added.feeds[0]}")
+    if not name:
+        click.echo(f'Not their name? Change it in {config.feeds_path(feeds)}, or add again with --name "..."')
+
+
+@cli.command("import-opml")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--feeds", "feeds", type=click.Path(dir_okay=False),
+              help="Follow list to add to (default: AMPLIFY_FEEDS, else ./feeds.yml; created if missing).")
+def import_opml_command(file: str, feeds: str | None) -> None:
+    """Follow the feeds in an OPML FILE (from another feed reader); ones you follow already are skipped."""
+    from amplify import config
+    from amplify.opml import OPMLError, read_opml
+    from amplify.sources import FollowListError, add_sources
+
+    try:
+        data = Path(file).read_bytes()
+    except OSError as error:
+        raise click.ClickException(f"{file}: cannot read the file ({error.strerror or error})") from error
+    try:
+        added, refused = add_sources(config.feeds_path(feeds), read_opml(data))
+    except OPMLError as error:
+        raise click.ClickException(f"{file}: {error}") from error
+    except FollowListError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Added {len(added)} source{'' if len(added) == 1 else 's'} to {config.feeds_path(feeds)}.")
+    for source, reason in refused:
+        click.echo(f"Skipped {source.name}: {reason}")
+
+
+@cli.command("export-opml")
+@click.argument("file", required=False, type=click.Path(dir_okay=False))
+@click.option("--feeds", "feeds", type=click.Path(dir_okay=False),
+              help="Follow list (default: AMPLIFY_FEEDS, else ./feeds.yml).")
+def export_opml_command(file: str | None, feeds: str | None) -> None:
+    """Write the sources you follow as OPML 2.0, to FILE or to the screen, for another feed reader."""
+    from amplify import config
+    from amplify.opml import write_opml
+
+    data = write_opml(_follow_list_or_exit(config.feeds_path(feeds)).sources)
+    if file is None:
+        click.echo(data.decode("utf-8"), nl=False)
+        return
+    try:
+        Path(file).write_bytes(data)
+    except OSError as error:
+        raise click.ClickException(f"{file}: cannot write the file ({error.strerror or error})") from error
+    click.echo(f"Wrote {file}", err=True)

@@ -686,25 +686,55 @@ def add_source(path: str | os.PathLike[str], source: Source) -> Source:
     Returns the source as it will load (handles normalized). Raises DuplicateSource when the name or a feed is
     already listed, SourceEditError when the source is not valid.
     """
+    added, refused = add_sources(path, [source])
+    if refused:
+        raise refused[0][1]
+    return added[0]
+
+
+def add_sources(
+    path: str | os.PathLike[str], sources: Iterable[Source]
+) -> tuple[list[Source], list[tuple[Source, SourceEditError]]]:
+    """Append every source that is valid and not listed yet (by name or feed), in one write.
+
+    Returns the sources added (as they will load) and the ones refused, each with its reason.
+    """
     target = Path(path)
     document = _read_document(target) if target.exists() else CommentedMap(sources=CommentedSeq())
-    checked = _check_entry(source_entry(source), target.name)
-    entry = source_entry(checked)  # written as it loads: handles in their one stored shape
-    current = follow_list_from_document(document, file_name=target.name)
-    names = {_text(item.get("name")) for item in _entries(document) if isinstance(item, Mapping)}
-    if any(name and name.casefold() == checked.name.casefold() for name in names):
-        raise DuplicateSource(
-            f"{target.name} already has a source named {checked.name!r}; choose another name"
-        )
-    for feed in checked.feeds:
-        owner = next((known.name for known in current.sources if feed in known.feeds), None)
-        if owner is not None:
-            raise DuplicateSource(f"{feed} is already followed as {owner!r}")
-    if document.get("sources") is None:
-        document["sources"] = CommentedSeq()
-    document["sources"].append(entry)
-    _write_document(target, document)
-    return replace(checked, line=None)
+    names = {
+        (_text(item.get("name")) or "").casefold() for item in _entries(document) if isinstance(item, Mapping)
+    }
+    owners = {
+        feed: known.name
+        for known in follow_list_from_document(document, file_name=target.name).sources
+        for feed in known.feeds
+    }
+    added: list[Source] = []
+    refused: list[tuple[Source, SourceEditError]] = []
+    for source in sources:
+        try:
+            checked = _check_entry(source_entry(source), target.name)
+            _refuse_duplicate(checked, names, owners, target.name)
+        except SourceEditError as error:
+            refused.append((source, error))
+            continue
+        if document.get("sources") is None:
+            document["sources"] = CommentedSeq()
+        document["sources"].append(source_entry(checked))  # as it loads: handles in their stored shape
+        names.add(checked.name.casefold())
+        owners.update((feed, checked.name) for feed in checked.feeds)
+        added.append(replace(checked, line=None))
+    if added:
+        _write_document(target, document)
+    return added, refused
+
+
+def _refuse_duplicate(source: Source, names: set[str], owners: Mapping[str, str], file_name: str) -> None:
+    if source.name.casefold() in names:
+        raise DuplicateSource(f"{file_name} already has a source named {source.name!r}; choose another name")
+    for feed in source.feeds:
+        if feed in owners:
+            raise DuplicateSource(f"{feed} is already followed as {owners[feed]!r}")
 
 
 def update_source(path: str | os.PathLike[str], name: str, /, **changes: Any) -> Source:
@@ -939,9 +969,10 @@ def _write_document(path: Path, document: CommentedMap) -> None:
     """Write atomically: a reader (the app, a cron refresh) sees the old file or the new one, never half."""
     buffer = StringIO()
     _yaml().dump(document, buffer)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    temporary: str | None = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(handle, "w", encoding="utf-8") as file:
             file.write(buffer.getvalue())
             file.flush()
@@ -949,6 +980,10 @@ def _write_document(path: Path, document: CommentedMap) -> None:
         if path.exists():
             os.chmod(temporary, path.stat().st_mode & 0o777)
         os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+    except BaseException as error:
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            reason = error.strerror or str(error)
+            raise FollowListError(f"{path}: cannot write it ({reason}); nothing changed") from error
         raise
