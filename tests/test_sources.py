@@ -225,3 +225,15 @@ def test_the_fast_reader_and_the_round_trip_reader_agree(tmp_path):
     path.write_text(GOOD_AND_BAD)
 
     assert follow_list_from_document(_read_document(path)) == load_follow_list(path)
+
+
+def test_the_example_in_the_reference_loads_as_documented():
+    reference = (SHIPPED.parent / "docs" / "feeds-yml.md").read_text()
+    example = reference.split("```yaml\n", 1)[1].split("```", 1)[0]
+
+    follow_list = parse_follow_list(example)
+
+    assert follow_list.problems == ()
+    assert [source.name for source in follow_list.sources] == ["Ada's Bakery", "Bea Builds"]
+    assert follow_list.sources[0].handles["mastodon"] == "@ada@bakers.example.org"
+    assert follow_list.settings.goals == {"shares_per_week": 3}
