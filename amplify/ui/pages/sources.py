@@ -52,7 +52,8 @@ def render() -> None:
     if state.follow_list.sources or not state.missing:
         # The file decides whom the user follows; keep the database's copy in step before showing health.
         store.sync_sources(state.follow_list)
-    _add_form(store, empty=not state.follow_list.sources)
+    if _add_form(store, empty=not state.follow_list.sources):
+        state = context.follow_list()  # the file just changed
     if not state.follow_list.sources:
         return
     health = {row["name"]: row for row in store.source_health()}
@@ -75,7 +76,8 @@ def _resync(store: Store) -> None:
 # -- adding ----------------------------------------------------------------------------------------------
 
 
-def _add_form(store: Store, *, empty: bool) -> None:
+def _add_form(store: Store, *, empty: bool) -> bool:
+    """The "follow someone new" form; True when a source was added."""
     with st.expander("Follow someone new", expanded=empty, icon=":material/add:"), \
             st.form("add_source_form", clear_on_submit=False, border=False):
         url = st.text_input("Their homepage or feed address", key="add_url",
@@ -84,7 +86,7 @@ def _add_form(store: Store, *, empty: bool) -> None:
         kind = st.selectbox("They are a", KINDS, key="add_kind")
         tags = st.text_input("Tags (optional, separated by commas)", key="add_tags")
         if not st.form_submit_button("Find their feed and follow", key="add_submit", type="primary"):
-            return
+            return False
     with st.spinner("Looking for their feed…"):
         try:
             found = discover_feed(url)
@@ -95,9 +97,10 @@ def _add_form(store: Store, *, empty: bool) -> None:
             _resync(store)
         except (DiscoveryError, SourceEditError, FollowListError, StoreError) as error:
             st.error(components.escape_markdown(str(error)))
-            return
+            return False
     st.success(f"Now following {components.escape_markdown(added.name)}. Press Refresh on Today to fetch "
                "their posts.")
+    return True
 
 
 def _split(text: str | None) -> tuple[str, ...]:
