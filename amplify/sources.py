@@ -63,6 +63,8 @@ _MASTODON_HANDLE = re.compile(rf"^@?([A-Za-z0-9_]+(?:[.-][A-Za-z0-9_]+)*)@({_DOM
 _X_HANDLE = re.compile(r"^@?([A-Za-z0-9_]{1,15})$")
 _PROFILE_NAME = re.compile(r"^@?([A-Za-z0-9._-]{1,100})$")
 _FORGOTTEN_NAME = "forgotten source {}"
+# Values a source has when its entry does not say: an edit to them does not add the field.
+_IMPLIED = {"kind": "creator", "credit": "tag"}
 
 
 # -- records
@@ -755,7 +757,7 @@ def update_source(path: str | os.PathLike[str], name: str, /, **changes: Any) ->
                 _set_or_drop(identity, key, _yaml_value(key, changes[field_name]), ("labels", "source"))
         _set_or_drop(entry, "identity", identity)
     for key in ("url", "kind", "handles", "tags", "credit", "domains", "notes"):
-        if key in changes:
+        if key in changes and not (key not in entry and changes[key] == _IMPLIED.get(key)):
             _set_or_drop(entry, key, _yaml_value(key, changes[key]))
     updated = _check_entry(entry, target.name)
     if updated.handles:
@@ -883,7 +885,15 @@ def _set_or_drop(mapping: CommentedMap, key: str, value: Any, order: tuple[str, 
     if empty and key not in mapping:
         return
     if key in mapping and not empty:
-        mapping[key] = value
+        current = mapping[key]
+        if plain(current) == plain(value):
+            return  # unchanged: keep how the user wrote it
+        if isinstance(current, CommentedMap) and isinstance(value, Mapping):
+            for old_key in [old_key for old_key in current if old_key not in value]:
+                del current[old_key]
+            current.update(value)  # in place, so the mapping keeps its style and comments
+        else:
+            mapping[key] = value
         return
     following = _take_trailing_comments(mapping)
     if empty:

@@ -237,3 +237,37 @@ def test_forget_reaches_a_source_only_the_database_remembers(feeds, store):
     assert store.source_by_name("forgotten source 1")["notes"] is None
     with pytest.raises(UnknownSource):
         forget_source(feeds, store, "Never Heard Of")
+
+
+def test_an_edit_touches_only_what_changed(tmp_path):
+    path = tmp_path / "feeds.yml"
+    path.write_text(
+        "sources:\n"
+        "  - name: Ada\n"
+        "    feed: https://ada.example/feed\n"
+        "    handles:\n"
+        "      mastodon: '@ada@bakers.example'  # her main account\n"
+        "      x: '@ada'\n"
+        "    tags:\n"
+        "      - food  # first of all\n"
+        "      - local\n"
+    )
+
+    update_source(
+        path,
+        "Ada",
+        kind="creator",
+        credit="tag",
+        tags=["food", "local"],
+        handles={"mastodon": "@ada@bakers.example", "bluesky": "ada.example"},
+    )
+
+    text = path.read_text()
+    assert "kind" not in text and "credit" not in text
+    assert "- food  # first of all" in text
+    assert "mastodon: '@ada@bakers.example'  # her main account" in text
+    assert "x:" not in text
+    assert load_follow_list(path).source("Ada").handles == {
+        "mastodon": "@ada@bakers.example",
+        "bluesky": "ada.example",
+    }
