@@ -11,12 +11,13 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote as url_quote
 
 import regex
 
-from amplify.sources import Source
+if TYPE_CHECKING:  # a feeds.yml source or a `sources` row: read by field, so no import is needed at run time
+    from amplify.sources import Source
 
 
 class ComposeError(ValueError):
@@ -237,8 +238,8 @@ class Credit:
         return self.mention or self.name
 
 
-def _source_fields(source: Source | Mapping[str, Any]) -> tuple[str, dict[str, str], str]:
-    if isinstance(source, Source):
+def _source_fields(source: "Source | Mapping[str, Any]") -> tuple[str, dict[str, str], str]:
+    if not isinstance(source, Mapping):
         return source.name, dict(source.handles), source.credit
     handles = source.get("handles") or {}
     if isinstance(handles, str):  # a `sources` row keeps handles as JSON text
@@ -246,7 +247,7 @@ def _source_fields(source: Source | Mapping[str, Any]) -> tuple[str, dict[str, s
     return str(source["name"]), dict(handles), str(source.get("credit") or "tag")
 
 
-def credit_for(source: Source | Mapping[str, Any], network_id: str) -> Credit:
+def credit_for(source: "Source | Mapping[str, Any]", network_id: str) -> Credit:
     """Credit the creator as they asked: `tag` mentions their handle on this network (their name when they
     have none there), `name` names them without a mention, `ask` names them and needs their consent first."""
     name, handles, preference = _source_fields(source)
