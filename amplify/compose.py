@@ -469,7 +469,7 @@ def compose_url(
         if not url or not links_in(url) or links_in(url)[0] != url:
             raise ComposeError(f"{rules.label}'s share page needs the item's http(s) link")
         return rules.compose_base + url_quote(url, safe="")
-    if url and url not in links_in(text):
+    if url and url.rstrip("/") not in {link.rstrip("/") for link in links_in(text)}:
         text = f"{text}\n{url}" if text else url
     base = rules.compose_base
     if "{instance}" in base:

@@ -299,6 +299,8 @@ def test_compose_url_appends_the_link_when_the_text_lacks_it():
     assert parse_qs(urlsplit(built).query)["text"] == ["Ada's new loaf\nhttps://ada.example/p"]
     again = compose_url("bluesky", "See https://ada.example/p", url="https://ada.example/p")
     assert parse_qs(urlsplit(again).query)["text"] == ["See https://ada.example/p"]
+    slash = compose_url("bluesky", "See https://ada.example/p/.", url="https://ada.example/p")
+    assert parse_qs(urlsplit(slash).query)["text"] == ["See https://ada.example/p/."]
 
 
 def test_linkedin_takes_only_the_url():
