@@ -157,8 +157,13 @@ def parse_follow_list(text: str, *, file_name: str = "feeds.yml") -> FollowList:
     return follow_list_from_document(_parse_fast(text, file_name), file_name=file_name)
 
 
-def follow_list_from_document(document: CommentedMap, *, file_name: str = "feeds.yml") -> FollowList:
+def follow_list_from_document(document: Mapping[str, Any], *, file_name: str = "feeds.yml") -> FollowList:
+    """Validate a parsed feeds.yml (from either reader): the good sources, settings, and every problem."""
     problems = _repeated_keys(document, file_name)
+    for key in document:
+        if key not in ("settings", "sources"):
+            message = f"unknown top-level key `{key}` (feeds.yml has `settings:` and `sources:`)"
+            problems.append(Problem(message, _key_line(document, key), str(key), file_name))
     settings = _read_settings(document, file_name, problems)
     sources: list[Source] = []
     seen_names: dict[str, int | None] = {}
@@ -299,34 +304,47 @@ def _parse_fast(text: str, file_name: str) -> Any:
         raise _not_yaml(error, file_name) from error
     finally:
         loader.dispose()
-    return _check_shape(_build(node, set()) if node is not None else None, file_name)
-
-
-def _build(node: yaml.Node, open_nodes: set[int]) -> Any:
-    if id(node) in open_nodes:
-        raise FollowListError(f"line {node.start_mark.line + 1}: an alias refers to itself; remove the loop")
-    if isinstance(node, yaml.ScalarNode):
-        return _scalar(node)
-    open_nodes.add(id(node))
+    if node is None:
+        return _check_shape(None, file_name)
     try:
-        if isinstance(node, yaml.SequenceNode):
-            items = _LinedList()
-            for child in node.value:
-                items.append(_build(child, open_nodes))
-                items.item_lines.append(child.start_mark.line + 1)
-            return items
+        return _check_shape(_build(node, set(), {}), file_name)
+    except RecursionError as error:
+        raise FollowListError(
+            f"{file_name}: an alias refers to itself or nests too deep; remove it"
+        ) from error
+
+
+def _build(node: yaml.Node, open_nodes: set[int], built: dict[int, Any]) -> Any:
+    """Values from nodes. An alias is the same node again: it is built once and shared, as YAML means it, so
+    aliases of aliases cannot multiply into an enormous structure."""
+    if id(node) in built:
+        return built[id(node)]
+    if id(node) in open_nodes:
+        raise RecursionError(f"line {node.start_mark.line + 1}")
+    if isinstance(node, yaml.ScalarNode):
+        value = built[id(node)] = _scalar(node)
+        return value
+    open_nodes.add(id(node))
+    if isinstance(node, yaml.SequenceNode):
+        items = _LinedList()
+        for child in node.value:
+            items.append(_build(child, open_nodes, built))
+            items.item_lines.append(child.start_mark.line + 1)
+        result: Any = items
+    else:
         mapping = _LinedMap()
         for key_node, value_node in node.value:
-            key = _build(key_node, open_nodes)
+            key = _build(key_node, open_nodes, built)
             key = key if isinstance(key, str | int | float | bool) or key is None else str(key)
             if key in mapping:
                 mapping.repeated.append((key, key_node.start_mark.line + 1))
                 continue
-            mapping[key] = _build(value_node, open_nodes)
+            mapping[key] = _build(value_node, open_nodes, built)
             mapping.key_lines[key] = key_node.start_mark.line + 1
-        return mapping
-    finally:
-        open_nodes.discard(id(node))
+        result = mapping
+    open_nodes.discard(id(node))
+    built[id(node)] = result
+    return result
 
 
 def _scalar(node: yaml.ScalarNode) -> Any:
@@ -337,7 +355,7 @@ def _scalar(node: yaml.ScalarNode) -> Any:
         return None
     if _YAML_BOOL.match(text):
         return text.lower() == "true"
-    if _YAML_INT.match(text):
+    if _YAML_INT.match(text) and len(text) < 100:  # a longer number is no setting amplify has
         return int(text)
     if _YAML_FLOAT.match(text):
         return float(text)

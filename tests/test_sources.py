@@ -237,3 +237,27 @@ def test_the_example_in_the_reference_loads_as_documented():
     assert [source.name for source in follow_list.sources] == ["Ada's Bakery", "Bea Builds"]
     assert follow_list.sources[0].handles["mastodon"] == "@ada@bakers.example.org"
     assert follow_list.settings.goals == {"shares_per_week": 3}
+
+
+def test_a_misspelt_top_level_key_is_reported_not_silently_ignored():
+    follow_list = parse_follow_list("source:\n  - name: Ada\n    feed: https://ada.example/feed\n")
+
+    assert follow_list.sources == ()
+    assert [str(problem) for problem in follow_list.problems] == [
+        "feeds.yml line 1: unknown top-level key `source` (feeds.yml has `settings:` and `sources:`)"
+    ]
+
+
+def test_aliases_are_shared_not_multiplied_and_a_loop_is_refused():
+    laughs = "x0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+        f"x{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 10)}]\n" for n in range(1, 30)
+    )
+    follow_list = parse_follow_list(
+        laughs + "sources:\n  - name: Ada\n    feed: https://ada.example/feed\n    tags: &mine [food]\n"
+        "  - name: Bea\n    feed: https://bea.example/feed\n    tags: *mine\n"
+    )
+
+    assert [source.tags for source in follow_list.sources] == [("food",), ("food",)]
+    assert len(follow_list.problems) == 30
+    with pytest.raises(FollowListError, match="alias refers to itself"):
+        parse_follow_list("loop: &x [*x]\nsources: []\n")
