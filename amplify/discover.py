@@ -17,7 +17,7 @@ import feedparser
 import nh3
 
 from amplify.fetch import DEFAULT_LIMITS, FetchError, FetchLimits, Page, fetch_page
-from amplify.sources import is_http_url
+from amplify.sources import is_http_url, one_line
 
 FEED_TYPES = frozenset(
     {"application/rss+xml", "application/atom+xml", "application/feed+json", "application/json"}
@@ -27,7 +27,6 @@ _FEED_START = re.compile(
     rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:rss|feed|rdf:RDF)\b", re.S
 )
 _SNIFF_BYTES = 4096
-_MAX_TITLE_CHARACTERS = 200
 
 
 @dataclass(frozen=True)
@@ -161,8 +160,7 @@ def _page_title(page: Page) -> str | None:
 
 
 def _plain_title(title: object) -> str | None:
-    """One line of plain text: markup removed, whitespace collapsed, length capped."""
+    """One line of plain text: markup and control characters removed, length capped."""
     if not isinstance(title, str):
         return None
-    text = " ".join(unescape(nh3.clean(title, tags=set())).split())
-    return text[:_MAX_TITLE_CHARACTERS] or None
+    return one_line(unescape(nh3.clean(title, tags=set()))) or None

@@ -13,11 +13,10 @@ from email.utils import format_datetime
 from xml.etree import ElementTree
 
 from amplify.clock import utcnow
-from amplify.sources import Source, is_http_url
+from amplify.sources import Source, is_http_url, one_line
 
 # Anything that declares a DTD or entities is refused: the stdlib parser would expand internal entities.
 _DECLARATIONS = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
-_MAX_NAME_CHARACTERS = 200
 
 
 class OPMLError(Exception):
@@ -42,12 +41,12 @@ def read_opml(data: bytes) -> list[Source]:
         if not is_http_url(feed) or feed in seen_feeds:
             continue
         seen_feeds.add(feed)
-        name = _one_line(outline.get("text") or outline.get("title") or "") or feed
+        name = one_line(outline.get("text") or outline.get("title") or "") or feed
         homepage = (outline.get("htmlUrl") or "").strip()
         categories = [
             part for value in (outline.get("category") or "").split(",") for part in value.split("/")
         ]
-        tags = tuple(dict.fromkeys(tag for tag in (*folders, *map(_one_line, categories)) if tag))
+        tags = tuple(dict.fromkeys(tag for tag in (*folders, *map(one_line, categories)) if tag))
         known = by_name.get(name.casefold())
         if known is not None:
             by_name[name.casefold()] = Source(
@@ -68,7 +67,7 @@ def _feed_outlines(
         if outline.get("xmlUrl"):
             found.append((outline, folders))
         else:
-            folder = _one_line(outline.get("text") or outline.get("title") or "")
+            folder = one_line(outline.get("text") or outline.get("title") or "")
             found.extend(_feed_outlines(outline, (*folders, folder) if folder else folders))
     return found
 
@@ -92,7 +91,3 @@ def write_opml(
             ElementTree.SubElement(body, "outline", attributes)
     ElementTree.indent(root)
     return ElementTree.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())[:_MAX_NAME_CHARACTERS]

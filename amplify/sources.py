@@ -600,6 +600,14 @@ def _read_settings(document: Mapping[str, Any], file_name: str, problems: list[P
 
 
 _SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+NAME_LIMIT = 200
+
+
+def one_line(text: str, limit: int = NAME_LIMIT) -> str:
+    """Text from elsewhere (a feed title, an OPML outline) made fit to be a name: one line, whitespace
+    collapsed, control characters (terminal escapes among them) dropped, at most `limit` characters."""
+    return " ".join(_CONTROL.sub("", text).split())[:limit]
 
 
 def is_http_url(text: str) -> bool:

@@ -37,6 +37,7 @@ FOLDERS_OPML = b"""<?xml version="1.0"?>
   <outline type="rss" text="Home not http" xmlUrl="https://nohome.example/feed" htmlUrl="ftp://nohome.example"/>
   <outline type="rss" text="Ada's Bakery" xmlUrl="https://adasbakery.example/podcast.rss"/>
   <outline type="rss" text="Duplicate" xmlUrl="https://title.example/feed"/>
+  <outline type="rss" text="Esc&#x9b;31m&#x7f;ape&#10;d" xmlUrl="https://escape.example/feed"/>
 </body></opml>
 """
 
@@ -54,7 +55,7 @@ def test_reads_the_feedfarm_shape():
 def test_reads_nested_folders_as_tags_and_skips_what_is_not_a_web_feed():
     sources = {source.name: source for source in read_opml(FOLDERS_OPML)}
 
-    assert list(sources) == ["Ada's Bakery", "Only a title", "Home not http"]
+    assert list(sources) == ["Ada's Bakery", "Only a title", "Home not http", "Esc31mape d"]
     ada = sources["Ada's Bakery"]
     assert ada.tags == ("Food", "Local bakers", "Bread", "Rye")
     assert ada.feeds == ("https://adasbakery.example/blog.atom", "https://adasbakery.example/podcast.rss")
