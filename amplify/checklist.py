@@ -40,111 +40,47 @@ class Check:
 
 
 CHECKS: tuple[Check, ...] = (
-    Check(
-        "link_resolves",
-        "The link opens",
-        "A dead or broken link sends people nowhere; checked within the last day.",
-        "automatic",
-        "blocking",
-    ),
-    Check(
-        "link_on_own_site",
-        "The link is on their own site",
-        "Provenance: link the creator's own page, not a copy, re-host or shortener that hides where it goes.",
-        "automatic",
-        "blocking",
-    ),
-    Check(
-        "links_original",
-        "The post links the original",
-        "Readers should reach the creator's work itself, and the creator gets the visit.",
-        "automatic",
-        "blocking",
-    ),
-    Check(
-        "credits_creator",
-        "The creator is credited as they asked",
-        "Their name (or handle, if they like to be tagged) belongs on their work.",
-        "automatic",
-        "blocking",
-    ),
-    Check(
-        "length_fits",
-        "It fits the network",
-        "A post cut off by the network loses the credit or the link.",
-        "automatic",
-        "blocking",
-    ),
-    Check(
-        "hashtags",
-        "Hashtags are few, readable and at the end",
-        "At most 3, CamelCase so screen readers can say them, and out of the way of the sentence.",
-        "automatic",
-        "blocking",
-    ),
-    Check(
-        "image_alt",
-        "The image has a description",
-        "People who cannot see the image should still get what it shows.",
-        "automatic",
-        "blocking",
-    ),
-    Check(
-        "centering",
-        "The post is about them, not you",
-        "Center the people directly affected: their name and words, not your feelings or your help.",
-        "automatic",
-        "advisory",
-    ),
-    Check(
-        "freshness",
-        "It is recent",
-        "Old news shared as new misleads; say when it is from if it is not current.",
-        "automatic",
-        "advisory",
-    ),
-    Check(
-        "read_whole",
-        "I read the whole piece, not just the headline",
-        "SIFT: stop. Headlines and previews can say something the piece does not.",
-        "attested",
-        "blocking",
-    ),
-    Check(
-        "checked_source",
-        "I checked who is behind the account or site",
-        "SIFT: investigate the source. Make sure it is really them, not an impersonator.",
-        "attested",
-        "blocking",
-    ),
-    Check(
-        "traced_claims",
-        "Claims in my post are traced to their origin, or there are none",
-        "SIFT: find better coverage and trace claims, so no misinformation spreads in their name.",
-        "attested",
-        "blocking",
-    ),
-    Check(
-        "meant_public",
-        "The creator meant this to be shared publicly",
-        "First Draft's provenance questions: a public post is not always meant for a wider audience.",
-        "attested",
-        "blocking",
-    ),
-    Check(
-        "their_words_first",
-        "Their words come first; I am not speaking for them",
-        "Centering: amplify their voice rather than speaking over or for them.",
-        "attested",
-        "blocking",
-    ),
-    Check(
-        "creator_agreed",
-        "The creator agreed to be tagged",
-        "They asked to be asked first: consent before putting their name in front of your audience.",
-        "attested",
-        "blocking",
-    ),
+    Check("link_resolves", "The link opens",
+          "A dead or broken link sends people nowhere; checked within the last day.",
+          "automatic", "blocking"),
+    Check("link_on_own_site", "The link is on their own site",
+          "Provenance: link the creator's own page, not a copy, a re-host or a shortener that hides it.",
+          "automatic", "blocking"),
+    Check("links_original", "The post links the original",
+          "Readers should reach the creator's work itself, and the creator gets the visit.",
+          "automatic", "blocking"),
+    Check("credits_creator", "The creator is credited as they asked",
+          "Their name (or handle, if they like to be tagged) belongs on their work.",
+          "automatic", "blocking"),
+    Check("length_fits", "It fits the network",
+          "A post cut off by the network loses the credit or the link.", "automatic", "blocking"),
+    Check("hashtags", "Hashtags are few, readable and at the end",
+          "At most 3, CamelCase so screen readers can say them, and out of the way of the sentence.",
+          "automatic", "blocking"),
+    Check("image_alt", "The image has a description",
+          "People who cannot see the image should still get what it shows.", "automatic", "blocking"),
+    Check("centering", "The post is about them, not you",
+          "Center the people directly affected: their name and words, not your feelings or your help.",
+          "automatic", "advisory"),
+    Check("freshness", "It is recent",
+          "Old news shared as new misleads; say when it is from if it is not current.",
+          "automatic", "advisory"),
+    Check("read_whole", "I read the whole piece, not just the headline",
+          "SIFT: stop. Headlines and previews can say something the piece does not.", "attested", "blocking"),
+    Check("checked_source", "I checked who is behind the account or site",
+          "SIFT: investigate the source. Make sure it is really them, not an impersonator.",
+          "attested", "blocking"),
+    Check("traced_claims", "Claims in my post are traced to their origin, or there are none",
+          "SIFT: find better coverage and trace claims, so no misinformation spreads in their name.",
+          "attested", "blocking"),
+    Check("meant_public", "The creator meant this to be shared publicly",
+          "First Draft's provenance questions: a public post is not always meant for a wider audience.",
+          "attested", "blocking"),
+    Check("their_words_first", "Their words come first; I am not speaking for them",
+          "Centering: amplify their voice rather than speaking over or for them.", "attested", "blocking"),
+    Check("creator_agreed", "The creator agreed to be tagged",
+          "They asked to be asked first: consent before putting their name in front of your audience.",
+          "attested", "blocking"),
 )
 CHECKS_BY_ID: dict[str, Check] = {check.id: check for check in CHECKS}
 ATTESTATIONS: tuple[Check, ...] = tuple(check for check in CHECKS if check.kind == "attested")
@@ -154,83 +90,22 @@ TEXT_BOUND_ATTESTATIONS = frozenset({"their_words_first", "creator_agreed", "tra
 
 # Hosts that hide where a link goes, and sites that copy or wrap other people's work. Anything else that is
 # not the creator's own host fails too; these only get a more precise reason.
-SHORTENER_HOSTS = frozenset(
-    {
-        "bit.ly",
-        "bitly.com",
-        "t.co",
-        "tinyurl.com",
-        "goo.gl",
-        "ow.ly",
-        "buff.ly",
-        "is.gd",
-        "v.gd",
-        "lnkd.in",
-        "rebrand.ly",
-        "cutt.ly",
-        "shorturl.at",
-        "t.ly",
-        "tiny.cc",
-        "bl.ink",
-        "s.id",
-        "rb.gy",
-        "dlvr.it",
-        "trib.al",
-        "fb.me",
-        "youtu.be",
-        "amzn.to",
-        "shorte.st",
-        "adf.ly",
-        "tr.im",
-        "su.pr",
-        "qr.ae",
-        "soo.gd",
-    }
-)
-REHOST_HOSTS = frozenset(
-    {
-        "web.archive.org",
-        "archive.org",
-        "archive.ph",
-        "archive.today",
-        "archive.is",
-        "news.google.com",
-        "flipboard.com",
-        "msn.com",
-        "news.yahoo.com",
-        "pocket.co",
-        "getpocket.com",
-        "feedly.com",
-        "inoreader.com",
-        "scribd.com",
-        "12ft.io",
-        "removepaywall.com",
-        "translate.goog",
-    }
-)
+SHORTENER_HOSTS = frozenset({
+    "bit.ly", "bitly.com", "t.co", "tinyurl.com", "goo.gl", "ow.ly", "buff.ly", "is.gd", "v.gd",
+    "lnkd.in", "rebrand.ly", "cutt.ly", "shorturl.at", "t.ly", "tiny.cc", "bl.ink", "s.id", "rb.gy",
+    "dlvr.it", "trib.al", "fb.me", "youtu.be", "amzn.to", "shorte.st", "adf.ly", "tr.im", "su.pr",
+    "qr.ae", "soo.gd",
+})
+REHOST_HOSTS = frozenset({
+    "web.archive.org", "archive.org", "archive.ph", "archive.today", "archive.is", "news.google.com",
+    "flipboard.com", "msn.com", "news.yahoo.com", "pocket.co", "getpocket.com", "feedly.com",
+    "inoreader.com", "scribd.com", "12ft.io", "removepaywall.com", "translate.goog",
+})
 
-FIRST_PERSON_WORDS = frozenset(
-    {
-        "i",
-        "me",
-        "my",
-        "mine",
-        "myself",
-        "i'm",
-        "i've",
-        "i'd",
-        "i'll",
-        "we",
-        "us",
-        "our",
-        "ours",
-        "ourselves",
-        "we're",
-        "we've",
-        "we'd",
-        "we'll",
-    }
-)
+FIRST_PERSON_WORDS = frozenset({
+    "i", "me", "my", "mine", "myself", "i'm", "i've", "i'd", "i'll", "we", "us", "our", "ours",
+    "ourselves", "we're", "we've", "we'd", "we'll",
+})
 # Savior or performative framing, each with why it is worth rewording. Matched as whole words, any case.
 FRAMING_PHRASES: dict[str, str] = {
     "voice to the voiceless": "they have a voice; share it rather than giving them one",
@@ -409,9 +284,20 @@ def _outside_quotes(text: str) -> str:
     return _QUOTED.sub(" ", text)
 
 
+def _name_pattern(name: str) -> "regex.Pattern[str]":
+    """A name or handle as a whole word, any case: "@ada" is not found in "@adam", nor "Ada" in "Adaline"."""
+    return regex.compile(
+        r"(?<![\p{L}\p{N}_@])" + regex.escape(name.strip()) + r"(?![\p{L}\p{N}_@])", regex.IGNORECASE
+    )
+
+
 def _contains_name(text: str, name: str) -> bool:
-    pattern = r"(?<![\p{L}\p{N}_@])" + regex.escape(name.strip(), special_only=True) + r"(?![\p{L}\p{N}_@])"
-    return bool(regex.search(pattern, text, regex.IGNORECASE))
+    return bool(_name_pattern(name).search(text))
+
+
+def _without_links(text: str) -> str:
+    """The text with its links blanked, so a `#fragment` in a URL is not taken for a hashtag."""
+    return "".join(" " if compose.links_in(token) else token for token in regex.split(r"(\s+)", text))
 
 
 def _check_link_resolves(ctx: ShareContext, now: datetime) -> tuple[bool, str]:
@@ -433,11 +319,16 @@ def _check_link_resolves(ctx: ShareContext, now: datetime) -> tuple[bool, str]:
 
 
 def _check_link_on_own_site(ctx: ShareContext, now: datetime) -> tuple[bool, str]:
-    if ctx.item_url and host_of(ctx.item_url) in SHORTENER_HOSTS:
-        return site_verdict(ctx.item_url, ctx.own_hosts)
-    usable_probe = ctx.probe is not None and ctx.probe.ok and ctx.probe.is_fresh(now) and ctx.probe.final_url
-    final = ctx.probe.final_url if usable_probe and ctx.probe else ctx.item_url
-    return site_verdict(final, ctx.own_hosts)
+    # Both the link in the post and where it ends after redirects must be theirs: a shortener that lands on
+    # their site still hides it, and their link that now redirects elsewhere no longer leads to their work.
+    linked = site_verdict(ctx.item_url, ctx.own_hosts)
+    probe = ctx.probe
+    if not linked[0] or probe is None or not (probe.ok and probe.is_fresh(now)):
+        return linked
+    if not probe.final_url or probe.final_url == ctx.item_url:
+        return linked
+    passed, reason = site_verdict(probe.final_url, ctx.own_hosts)
+    return passed, f"it redirects: {reason}"
 
 
 def _check_links_original(ctx: ShareContext, now: datetime) -> tuple[bool, str]:
@@ -473,9 +364,7 @@ def _check_length_fits(ctx: ShareContext, now: datetime) -> tuple[bool, str]:
 
 def hashtag_problems(text: str) -> list[str]:
     """What is wrong with the post's hashtags, one plain line each; empty when they are fine."""
-    without_links = "".join(
-        " " if compose.links_in(token) else token for token in regex.split(r"(\s+)", text)
-    )
+    without_links = _without_links(text)
     tags = [match.group(1) for match in _HASHTAG.finditer(without_links)]
     problems = []
     if len(tags) > MAX_HASHTAGS:
@@ -505,7 +394,7 @@ def _check_hashtags(ctx: ShareContext, now: datetime) -> tuple[bool, str]:
     problems = hashtag_problems(ctx.text)
     if problems:
         return False, "; ".join(problems)
-    count = len(_HASHTAG.findall(ctx.text))
+    count = len(_HASHTAG.findall(_without_links(ctx.text)))
     return True, "no hashtags" if not count else f"{count} hashtag{'s' * (count != 1)}, at the end"
 
 
@@ -523,14 +412,8 @@ def centering_notes(text: str, creator_names: Sequence[str]) -> list[str]:
     words = [word.lower().replace("’", "'") for word in _WORD.findall(own_words)]
     first_person = sum(word in FIRST_PERSON_WORDS for word in words)
     quoted_words = sum(len(_WORD.findall(quoted)) for quoted in _QUOTED.findall(text))
-    name_mentions = sum(
-        len(
-            regex.findall(
-                r"(?<![\p{L}\p{N}_@])" + regex.escape(name) + r"(?![\p{L}\p{N}_@])", text, regex.IGNORECASE
-            )
-        )
-        for name in dict.fromkeys(name for name in creator_names if name)
-    )
+    names = dict.fromkeys(name for name in creator_names if name)
+    name_mentions = sum(len(_name_pattern(name).findall(text)) for name in names)
     notes = []
     if first_person > name_mentions + quoted_words:
         notes.append(

@@ -130,6 +130,8 @@ def test_a_shortener_the_user_listed_as_a_domain_is_still_refused():
         ({}, True, "their own site"),
         ({"probe": probe(final_url="http://localhost:8000/moved")}, False, "localhost is not one of their"),
         ({"item_url": "https://bit.ly/abc", "probe": probe(final_url=ITEM_URL)}, False, "link shortener"),
+        ({"item_url": "https://news.google.com/a", "probe": probe(final_url=ITEM_URL)}, False, "a copy"),
+        ({"probe": probe(final_url="https://shop.ada.example/p")}, True, "it redirects: on shop.ada.example"),
         # Without a usable probe, the item's own link is judged (link_resolves blocks meanwhile).
         ({"probe": None}, True, "their own site"),
         ({"probe": probe(ok=False, final_url="https://elsewhere.example/")}, True, "their own site"),
