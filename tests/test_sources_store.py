@@ -204,3 +204,15 @@ def test_forget_clears_identity_and_renames_in_the_store(store):
     event = _events(store, "source_forgotten")[0]
     assert event["source_id"] == source_id
     assert "Ada" not in event["detail"]
+
+
+def test_followed_feeds_are_what_the_file_lists_now(store):
+    store.sync_sources(_follow(ADA, BEA))
+    store.sync_sources(_follow(Source(name="Bea Builds", feeds=("https://bea.example/b.rss",))))
+
+    feeds = store.followed_feeds()
+
+    assert [(feed["url"], feed["source_name"]) for feed in feeds] == [
+        ("https://bea.example/b.rss", "Bea Builds")
+    ]
+    assert feeds[0]["etag"] is None and feeds[0]["error_count"] == 0

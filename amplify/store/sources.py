@@ -241,6 +241,14 @@ class SourceQueries(StoreBase):
         )
         return [decode_source_row(row) for row in rows]
 
+    def followed_feeds(self) -> list[dict[str, Any]]:
+        """The feeds feeds.yml lists now (of followed sources), each feeds row with `source_name`: what a
+        refresh fetches. A feed dropped from the file keeps its row and items but is not listed here."""
+        return self.rows(
+            "SELECT f.*, s.name AS source_name FROM feeds AS f JOIN sources AS s ON s.id = f.source_id "
+            "WHERE f.followed = 1 AND s.followed = 1 ORDER BY f.id"
+        )
+
     def source_by_name(self, name: str) -> dict[str, Any] | None:
         """One source (followed or not) by its exact name, with its followed feed URLs as `feeds`."""
         return self._one_source("s.name = ?", name)
