@@ -557,6 +557,10 @@ def refresh_link_probe(
 ) -> StoredProbe:
     """Probe `url` when its stored probe is missing or older than a day (or when `force`), store the result
     and return it. Network I/O: call it before `mark_shared`, never inside a transaction."""
+    if store.conn.in_transaction:
+        # A probe can take as long as the fetch deadline; holding the write lock that long would stall every
+        # other tab and the cron refresh.
+        raise RuntimeError("refresh_link_probe does network I/O: call it before a transaction, not in one")
     stored = store.link_probe(url)
     if stored is not None and not force and StoredProbe.from_row(stored).is_fresh(now or store.clock()):
         return StoredProbe.from_row(stored)

@@ -240,6 +240,17 @@ def test_an_image_needs_a_description(store):
     assert mark_shared(store, draft_id, "mastodon") > 0
 
 
+def test_an_edit_from_another_tab_after_the_last_look_is_refused(store, ready, tmp_path):
+    assert gate_status(store, ready, "mastodon").can_share  # what the first tab shows
+    other_tab = Store(tmp_path / "amplify.db", clock=lambda: FIXED_NOW)
+    other_tab.save_post_text(ready, "mastodon", GOOD_TEXT.replace("Three-day", "Slow"))
+    other_tab.close()
+    with pytest.raises(ShareRefused) as refused:
+        mark_shared(store, ready, "mastodon")
+    assert failing(refused.value) == ["traced_claims", "their_words_first"]
+    assert store.scalar("SELECT COUNT(*) FROM shares") == 0
+
+
 def test_a_bad_post_url_is_refused_before_anything_is_written(store, ready):
     with pytest.raises(InvalidPostURL):
         mark_shared(store, ready, "mastodon", "javascript:alert(1)")

@@ -103,6 +103,13 @@ def test_a_server_that_never_answers_times_out(store, server, creator):
     assert "within 0.5 s" in probe.error
 
 
+def test_probing_inside_a_transaction_is_refused(store, server, creator):
+    _draft_id, item_url = creator
+    with pytest.raises(RuntimeError, match="not in one"), store.transaction():
+        refresh_link_probe(store, item_url, force=True)
+    assert server.hits("/post") == []
+
+
 def test_a_fresh_probe_is_reused_and_an_old_one_repeated(store, server, creator):
     _draft_id, item_url = creator
     refresh_link_probe(store, item_url)
