@@ -275,10 +275,14 @@ def post_editor(draft: Mapping[str, Any], network: str, post: Mapping[str, Any])
     credit = compose.credit_for(creator_of(draft), network)
     if credit.needs_consent:
         st.caption(f"Credit: {escape_markdown(credit.name)}, once they have said yes to being tagged.")
-    elif credit.mention:
-        st.caption(f"Credit: {escape_markdown(credit.mention)}, their handle here.")
+    elif credit.mention and "`" not in credit.mention:
+        # A code span: Markdown would otherwise turn `@user@host` into an e-mail link.
+        st.caption(f"Credit: `{credit.mention}`, their handle here.")
+    elif credit.preference == "name":
+        st.caption(f"Credit: {escape_markdown(credit.name)} by name, as they asked.")
     else:
-        st.caption(f"Credit: {escape_markdown(credit.name)} by name.")
+        label = compose.NETWORKS[network].label
+        st.caption(f"Credit: {escape_markdown(credit.name)} by name; they have no {label} handle on file.")
     _sync(_template_key(draft_id, network), post["template"] or DEFAULT_TEMPLATE)
     st.selectbox(
         "Template", list(compose.TEMPLATES), key=_template_key(draft_id, network),
@@ -292,7 +296,8 @@ def post_editor(draft: Mapping[str, Any], network: str, post: Mapping[str, Any])
         f"Your {compose.NETWORKS[network].label} post", key=key, height=200,
         on_change=_on_text_changed, args=(draft_id, network),
     )
-    length_caption(post["text"], network)
+    with st.container(key=f"draft_count_{draft_id}_{network}"):
+        length_caption(post["text"], network)
     return post["text"]
 
 
@@ -414,7 +419,7 @@ def checklist_panel(store: Store, draft: Mapping[str, Any], network: str, instan
         key = f"attest_{draft_id}_{network}_{result.check.id}"
         _sync(key, result.passed)
         st.checkbox(
-            result.check.label, key=key, help=result.check.why,
+            result.check.label, key=key, help=result.check.why, wrap=True, width="stretch",
             on_change=_on_attestation_changed, args=(draft_id, network, result.check.id, shared.text_version),
         )
     share_controls(store, draft, network, instance, status)
@@ -423,10 +428,11 @@ def checklist_panel(store: Store, draft: Mapping[str, Any], network: str, instan
 def share_controls(store: Store, draft: Mapping[str, Any], network: str, instance: str,
                    status: checklist.GateStatus) -> None:
     draft_id = draft["id"]
-    if status.can_share:
-        st.success("Everything is in place. Post it, then mark it shared.")
-    else:
-        st.markdown("**Not ready to share yet:**\n" + reasons_markdown(status.failures))
+    with st.container(key=f"share_status_{draft_id}_{network}"):
+        if status.can_share:
+            st.success("Everything is in place. Post it, then mark it shared.")
+        else:
+            st.markdown("**Not ready to share yet:**\n" + reasons_markdown(status.failures))
     post = store.draft_posts(draft_id)[network]
     try:
         compose_link = compose.compose_url(network, post["text"], url=draft["item_url"], instance=instance)
@@ -447,4 +453,5 @@ def share_controls(store: Store, draft: Mapping[str, Any], network: str, instanc
     )
     refusal = st.session_state.pop(f"_refused_{draft_id}_{network}", None)
     if refusal:
-        st.error(refusal)
+        with st.container(key=f"share_refused_{draft_id}_{network}"):
+            st.error(refusal)
