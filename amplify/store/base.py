@@ -130,7 +130,8 @@ class StoreBase:
                   draft_id: int | None = None, share_id: int | None = None, **detail: Any) -> int:
         """Append to `events`, the record of every action (append-only: triggers refuse UPDATE and DELETE)."""
         cursor = self.execute(
-            "INSERT INTO events (at, kind, source_id, item_id, draft_id, share_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO events (at, kind, source_id, item_id, draft_id, share_id, detail)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
             (self.now(), kind, source_id, item_id, draft_id, share_id, json.dumps(detail, sort_keys=True)),
         )
         return int(cursor.lastrowid or 0)
