@@ -350,6 +350,9 @@ def _check_credits_creator(ctx: ShareContext, now: datetime) -> tuple[bool, str]
         return False, f"{credit.name} likes to be tagged: mention {credit.mention}"
     if not _contains_name(ctx.text, credit.name):
         return False, f"name {credit.name} in the post"
+    tagged = [mention for mention in credit.unwanted_mentions if _contains_name(ctx.text, mention)]
+    if tagged:
+        return False, f"{credit.name} asked to be named, not tagged: take out {', '.join(tagged)}"
     if credit.needs_consent and "creator_agreed" not in ctx.attested:
         return False, f"{credit.name} asked to be asked first: confirm below that they agreed"
     return True, f"names {credit.name}"

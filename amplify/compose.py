@@ -232,6 +232,8 @@ class Credit:
     preference: str  # tag | name | ask
     mention: str | None = None  # set only for `tag`, when the source has a usable handle on that network
     needs_consent: bool = False  # `ask`: the user must confirm the creator agreed before sharing
+    # `name`: their handles as mentions, which the post must not contain (they asked not to be tagged)
+    unwanted_mentions: tuple[str, ...] = ()
 
     @property
     def text(self) -> str:
@@ -255,7 +257,11 @@ def credit_for(source: "Source | Mapping[str, Any]", network_id: str) -> Credit:
     if preference == "ask":
         return Credit(name, "ask", needs_consent=True)
     if preference == "name":
-        return Credit(name, "name")
+        unwanted = (
+            NETWORKS[other].mention(handle) if other in NETWORKS and NETWORKS[other].mention else None
+            for other, handle in handles.items()
+        )
+        return Credit(name, "name", unwanted_mentions=tuple(dict.fromkeys(filter(None, unwanted))))
     handle = handles.get(network_id)
     mention = rules.mention(handle) if handle and rules.mention else None
     return Credit(name, "tag", mention=mention)

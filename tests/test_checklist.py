@@ -159,7 +159,7 @@ def test_links_original(changes, passed, detail):
 
 
 ASK = Credit("Ada's Bakery", "ask", needs_consent=True)
-NAME = Credit("Ada's Bakery", "name")
+NAME = Credit("Ada's Bakery", "name", unwanted_mentions=("@ada@bakers.social", "@ada.example"))
 
 
 @pytest.mark.parametrize(
@@ -172,6 +172,8 @@ NAME = Credit("Ada's Bakery", "name")
         ({"credit": NAME, "text": "Ada's Bakery: " + ITEM_URL}, True, "names Ada's Bakery"),
         ({"credit": NAME, "text": "Ada's Bakery's loaf " + ITEM_URL}, True, "names"),
         ({"credit": NAME, "text": "Ada's Bakeryland " + ITEM_URL}, False, "name Ada's Bakery in the post"),
+        ({"credit": NAME, "text": "Ada's Bakery @ada.example " + ITEM_URL}, False, "not tagged: take out"),
+        ({"credit": NAME, "text": "Ada's Bakery @ada.examples " + ITEM_URL}, True, "names"),
         ({"credit": ASK, "text": "Ada's Bakery: " + ITEM_URL}, True, "names"),
         ({"credit": ASK, "text": "Ada's Bakery: " + ITEM_URL, "attested": ALL_ATTESTED - {"creator_agreed"}},
          False, "asked to be asked first"),

@@ -148,6 +148,13 @@ def test_credit_follows_the_creators_preference(credit, network, mention, text, 
     assert given.preference == credit
 
 
+def test_name_only_credit_lists_the_mentions_to_leave_out():
+    source = Source(ADA_SOURCE.name, ADA_SOURCE.feeds, handles=ADA_SOURCE.handles, credit="name")
+    unwanted = credit_for(source, "bluesky").unwanted_mentions
+    assert unwanted == ("@ada@bakers.social", "@ada.example", "@adasbakery")
+    assert credit_for(ADA_SOURCE, "bluesky").unwanted_mentions == ()
+
+
 def test_credit_reads_a_database_row_and_completes_a_bare_mastodon_handle():
     row = {"name": "Ada", "credit": "tag", "handles": '{"mastodon": "ada@bakers.social", "x": "two words"}'}
     assert credit_for(row, "mastodon").text == "@ada@bakers.social"
