@@ -3,25 +3,17 @@
 import json
 
 import pytest
+import review_fixtures
 
 from amplify.store.drafts import DraftError
 
 
-def add_item(store, title="Sourdough at dawn", *, source="Ada's Bakery", state="new"):
-    """A source and one item, written the way refresh writes them (plain SQL, since this is set-up)."""
-    now = store.now()
-    with store.transaction():
-        store.execute(
-            "INSERT OR IGNORE INTO sources (name, url, created_at, updated_at) VALUES (?, ?, ?, ?)",
-            (source, "https://adasbakery.example", now, now),
-        )
-        source_id = store.scalar("SELECT id FROM sources WHERE name = ?", (source,))
-        cursor = store.execute(
-            "INSERT INTO items (source_id, entry_key, url, title, summary, first_seen_at, sort_at, state)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (source_id, title, "https://adasbakery.example/dawn", title, "We bake at four.", now, now, state),
-        )
-    return int(cursor.lastrowid)
+def add_item(store, title="Sourdough at dawn", *, source="Ada's Bakery", state="new", image_alt=None):
+    """One item of `source` (created on first use), as the review fixtures write it."""
+    found = store.source_by_name(source)
+    source_id = found["id"] if found else review_fixtures.add_source(store, source)
+    return review_fixtures.add_item(store, source_id, title=title, summary="We bake at four.", state=state,
+                                    image_alt=image_alt)
 
 
 def events(store, kind):
@@ -113,6 +105,11 @@ def test_a_network_added_again_never_reuses_an_attested_version(store):
     assert store.draft_posts(draft_id)["mastodon"]["version"] == 3
 
 
+def test_the_feeds_image_description_starts_the_alt_text(store):
+    draft_id = store.create_draft(add_item(store, image_alt=" A loaf,\n on a board "), ["mastodon"])
+    assert store.draft(draft_id)["alt_text"] == "A loaf, on a board"
+
+
 def test_alt_text_is_stored_trimmed_and_logged_once(store):
     draft_id = store.create_draft(add_item(store), ["mastodon"])
     store.set_alt_text(draft_id, "  A loaf on a wooden board  ")
@@ -165,3 +162,10 @@ def test_unknown_draft_and_state_are_clear_errors(store):
         store.drafts("archived")
     assert store.draft(42) is None
     assert store.draft_posts(42) == {}
+
+
+def test_an_item_already_shared_is_not_queued_again(store):
+    item_id = add_item(store, state="shared")
+    with pytest.raises(DraftError, match="already shared"):
+        store.create_draft(item_id, ["mastodon"])
+    assert store.drafts() == []

@@ -39,7 +39,7 @@ class DraftQueries(StoreBase):
         """
         chosen = _clean_networks(networks)
         with self.transaction():
-            item = self.row("SELECT id, source_id, state FROM items WHERE id = ?", (item_id,))
+            item = self.row("SELECT id, source_id, state, image_alt FROM items WHERE id = ?", (item_id,))
             if item is None:
                 raise DraftError(f"item {item_id} does not exist; refresh the page and pick it again")
             existing = self.scalar(
@@ -51,11 +51,13 @@ class DraftQueries(StoreBase):
                 raise DraftError(f"item {item_id} is already shared; see History to share it again elsewhere")
             now = self.now()
             position = self.scalar("SELECT COALESCE(MAX(position), 0) + 1 FROM drafts WHERE state = 'open'")
+            # The feed's own image description starts the alt text; the user can edit it in the composer.
+            alt_text = " ".join((item["image_alt"] or "").split()) or None
             draft_id = int(
                 self.execute(
-                    "INSERT INTO drafts (item_id, position, state, created_at, updated_at)"
-                    " VALUES (?, ?, 'open', ?, ?)",
-                    (item_id, position, now, now),
+                    "INSERT INTO drafts (item_id, position, state, alt_text, created_at, updated_at)"
+                    " VALUES (?, ?, 'open', ?, ?, ?)",
+                    (item_id, position, alt_text, now, now),
                 ).lastrowid
                 or 0
             )

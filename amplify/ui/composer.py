@@ -250,8 +250,7 @@ def draft_choices(draft: Mapping[str, Any], posts: Mapping[str, Any]) -> None:
              "Type one to add it.",
     )
     if draft["item_image_url"]:
-        _sync(f"draft_alt_{draft_id}", draft["alt_text"] if draft["alt_text"] is not None
-              else (draft["item_image_alt"] or ""))
+        _sync(f"draft_alt_{draft_id}", draft["alt_text"] or "")
         st.text_input(
             "Image description (alt text)", key=f"draft_alt_{draft_id}",
             on_change=_on_alt_text_changed, args=(draft_id,),
