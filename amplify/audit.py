@@ -10,7 +10,7 @@ docs/audit.md gives each metric's formula and the SQL behind it.
 
 import math
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -18,7 +18,7 @@ from typing import Any
 
 from amplify.clock import from_iso, to_iso
 from amplify.store import Store
-from amplify.store.audit import AuditShare, AuditSource, ChecklistSnapshot, RefusedAttempt
+from amplify.store.audit import AuditShare, AuditSource, CheckFlags, RefusedAttempt
 
 NOT_STATED = "not stated"
 NO_TAGS = "no tags"
@@ -287,8 +287,19 @@ def week_start(moment: str) -> date:
     return day - timedelta(days=day.weekday())
 
 
+def shares_by_week_and_source(shares: Iterable[AuditShare]) -> Counter[tuple[date, int]]:
+    """Shares counted per (Monday of the week, source id)."""
+    per_day = Counter((share.shared_at[:10], share.source_id) for share in shares)
+    # A year of shares falls on at most 366 days: work out each day's Monday once.
+    mondays = {day: week_start(day) for day in {day for day, _ in per_day}}
+    per_week: Counter[tuple[date, int]] = Counter()
+    for (day, source_id), count in per_day.items():
+        per_week[mondays[day], source_id] += count
+    return per_week
+
+
 def weekly_shares(
-    shares: Sequence[AuditShare],
+    per_week: Counter[tuple[date, int]],
     sources: Sequence[AuditSource],
     groups_of: Callable[[AuditSource], tuple[str, ...]],
     first: date,
@@ -299,16 +310,18 @@ def weekly_shares(
     A week with no shares appears with group "" and 0, so a quiet week shows as a gap and not as nothing.
     """
     groups_by_source = {source.id: groups_of(source) for source in sources}
-    counts: Counter[tuple[date, str]] = Counter()
-    for share in shares:
-        for group in groups_by_source.get(share.source_id, (NOT_STATED,)):
-            counts[week_start(share.shared_at), group] += 1
+    by_week: defaultdict[date, Counter[str]] = defaultdict(Counter)
+    for (monday, source_id), count in per_week.items():
+        in_week = by_week[monday]
+        for group in groups_by_source.get(source_id, (NOT_STATED,)):
+            in_week[group] += count
     weeks = []
     monday = first - timedelta(days=first.weekday())
     while monday <= last:
-        in_week = sorted((group, n) for (week, group), n in counts.items() if week == monday)
-        weeks.extend(WeekShares(monday, group, n) for group, n in in_week)
-        if not in_week:
+        in_week = by_week.get(monday)
+        if in_week:
+            weeks.extend(WeekShares(monday, group, count) for group, count in sorted(in_week.items()))
+        else:
             weeks.append(WeekShares(monday, "", 0))
         monday += timedelta(days=7)
     return weeks
@@ -365,18 +378,15 @@ def check_outcomes(snapshot: dict[str, Any]) -> list[tuple[str, str, bool]]:
     """(check id, label, flagged) for each check in a share's checklist snapshot.
 
     A check is flagged when it did not pass: an advisory flag, or a failure the snapshot recorded. Snapshots
-    list checks under "checks", each with "id", "label" and "passed" (bool) or "status" ("pass" passes).
+    list checks under "checks", each with "id", "label" and "passed" (the shape `amplify.checklist` writes;
+    the `share_flags` trigger in the schema reads them the same way).
     """
-    outcomes = []
-    for check in snapshot.get("checks", []):
-        if not isinstance(check, dict) or "id" not in check:
-            continue
-        if "passed" in check:
-            passed = bool(check["passed"])
-        else:
-            passed = str(check.get("status", "")).lower() in {"pass", "passed", "ok"}
-        outcomes.append((str(check["id"]), str(check.get("label") or check["id"]), not passed))
-    return outcomes
+    checks = snapshot.get("checks")
+    return [
+        (str(check["id"]), str(check.get("label") or check["id"]), not check.get("passed"))
+        for check in (checks if isinstance(checks, list) else [])
+        if isinstance(check, dict) and check.get("id") is not None
+    ]
 
 
 def refused_check_ids(detail: dict[str, Any]) -> list[str]:
@@ -391,21 +401,24 @@ def refused_check_ids(detail: dict[str, Any]) -> list[str]:
 
 
 def checklist_health(
-    snapshots: Sequence[ChecklistSnapshot], refusals: Sequence[RefusedAttempt]
+    shares_checked: int,
+    latest_snapshot: dict[str, Any],
+    flags: Sequence[CheckFlags],
+    refusals: Sequence[RefusedAttempt],
 ) -> list[CheckHealth]:
-    """Per check: flagged on how many recorded shares (of those that ran it); how many attempts it stopped.
+    """Per check: on how many of the window's shares it was flagged, and how many attempts it stopped.
 
-    Blocking checks always pass on a recorded share (the gate refuses otherwise), so their story is in the
-    refused attempts; advisory checks (centering, freshness) show up as flags at share time.
+    Every snapshot holds every check the gate ran, so a check found in the newest snapshot or flagged at all
+    was checked on each of the `shares_checked` shares. Blocking checks always pass on a recorded share (the
+    gate refuses otherwise), so their story is in the refused attempts; advisory checks (centering, freshness)
+    show up as flags at share time. A check named only by refusals (an attestation) was not checked on shares.
     """
-    labels: dict[str, str] = {}
-    checked: Counter[str] = Counter()
+    labels = {check_id: label for check_id, label, _ in check_outcomes(latest_snapshot)}
     flagged: Counter[str] = Counter()
-    for entry in snapshots:
-        for check_id, label, was_flagged in check_outcomes(entry.snapshot):
-            labels.setdefault(check_id, label)
-            checked[check_id] += 1
-            flagged[check_id] += int(was_flagged)
+    for row in flags:
+        labels.setdefault(row.check_id, row.label or row.check_id)
+        flagged[row.check_id] = row.flagged
+    checked = dict.fromkeys(labels, shares_checked)
     refused: Counter[str] = Counter()
     for attempt in refusals:
         for check_id in dict.fromkeys(refused_check_ids(attempt.detail)):
@@ -415,9 +428,9 @@ def checklist_health(
         CheckHealth(
             check_id,
             labels[check_id],
-            checked[check_id],
+            checked.get(check_id, 0),
             flagged[check_id],
-            flagged[check_id] / checked[check_id] if checked[check_id] else None,
+            flagged[check_id] / checked[check_id] if checked.get(check_id) else None,
             refused[check_id],
         )
         for check_id in labels
@@ -430,7 +443,8 @@ def compute_audit(
     as_of: datetime,
     sources: Sequence[AuditSource],
     shares: Sequence[AuditShare],
-    snapshots: Sequence[ChecklistSnapshot] = (),
+    latest_snapshot: dict[str, Any] | None = None,
+    flags: Sequence[CheckFlags] = (),
     refusals: Sequence[RefusedAttempt] = (),
 ) -> Audit:
     """Every metric of the audit from the store's rows for one window."""
@@ -438,8 +452,9 @@ def compute_audit(
     total = len(shares)
     start = window.start or (from_iso(shares[0].shared_at) if shares else as_of)
     weeks = max((as_of - start).total_seconds(), 0) / (7 * 86400)
-    first_week, last_week = start.date(), (as_of - timedelta(seconds=1)).date()
+    weeks_shown = (start.date(), (as_of - timedelta(seconds=1)).date())
     followed = [source for source in sources if source.followed]
+    per_week = shares_by_week_and_source(shares)
     return Audit(
         window=window,
         as_of=as_of,
@@ -457,11 +472,11 @@ def compute_audit(
         by_kind=group_shares(sources, counts, kind_groups),
         by_tag=group_shares(sources, counts, tag_groups),
         by_label=group_shares(sources, counts, label_groups),
-        weekly_by_kind=weekly_shares(shares, sources, kind_groups, first_week, last_week) if total else [],
-        weekly_by_label=weekly_shares(shares, sources, label_groups, first_week, last_week) if total else [],
+        weekly_by_kind=weekly_shares(per_week, sources, kind_groups, *weeks_shown) if total else [],
+        weekly_by_label=weekly_shares(per_week, sources, label_groups, *weeks_shown) if total else [],
         neglected=neglected_sources(sources, counts),
         last_shared=source_shares(followed, Counter(), as_of, only_shared=False),
-        checklist=checklist_health(snapshots, refusals),
+        checklist=checklist_health(total, latest_snapshot or {}, flags, refusals),
         refused_attempts=len(refusals),
     )
 
@@ -475,7 +490,8 @@ def run_audit(store: Store, window: Window, now: datetime) -> Audit:
         as_of,
         store.audit_sources(start, end),
         store.audit_shares(start, end),
-        store.checklist_snapshots(start, end),
+        store.latest_checklist(start, end),
+        store.checklist_flags(start, end),
         store.refused_attempts(start, end),
     )
 

@@ -190,9 +190,20 @@ def test_a_refusal_logged_like_a_snapshot_names_failed_checks_and_missing_attest
     assert audit.refused_check_ids(detail) == ["link_resolves", "read_whole"]
 
 
-def test_status_style_snapshots_are_read_too():
-    snapshot = {"checks": [{"id": "fresh", "status": "warn"}, {"id": "alt_text", "status": "pass"}, "junk"]}
+def test_snapshot_entries_that_are_not_checks_are_skipped():
+    snapshot = {"checks": [{"id": "fresh", "passed": False}, {"id": "alt_text", "passed": True}, "junk", {}]}
     assert audit.check_outcomes(snapshot) == [("fresh", "fresh", True), ("alt_text", "alt_text", False)]
+    assert audit.check_outcomes({"checks": "none"}) == []
+
+
+def test_the_flags_table_matches_the_snapshots_it_was_filled_from(store):
+    source = add_source(store, "Ada Bakes")
+    checks = [{"id": "centering", "label": "Their words come first", "passed": False},
+              {"id": "freshness", "label": "It is recent", "passed": True}, "junk"]
+    share = add_share(store, source, "2026-11-10T08:00:00+00:00", checks=checks)
+    assert store.rows("SELECT * FROM share_flags") == [
+        {"share_id": share, "check_id": "centering", "label": "Their words come first"}
+    ]
 
 
 def test_a_month_window_and_all_time(store, four_sources):

@@ -37,22 +37,22 @@ class AuditSource:
     latest_item_at: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AuditShare:
     """One counted share (never retracted) in the window."""
 
     id: int
     source_id: int
-    network: str
     shared_at: str
 
 
 @dataclass(frozen=True)
-class ChecklistSnapshot:
-    """The checklist a share was recorded with, parsed from `shares.checklist`."""
+class CheckFlags:
+    """How many counted shares in the window were recorded with this check not passed (`share_flags`)."""
 
-    share_id: int
-    snapshot: dict[str, Any]
+    check_id: str
+    label: str | None
+    flagged: int
 
 
 @dataclass(frozen=True)
@@ -112,20 +112,34 @@ class AuditQueries(StoreBase):
         """The counted shares in the window, oldest first."""
         clause, params = _window_clause("s.shared_at", start, end)
         cursor = self.execute(
-            f"SELECT s.id, s.source_id, s.network, s.shared_at FROM shares s"
-            f" WHERE {clause} AND {_NOT_RETRACTED} ORDER BY s.shared_at, s.id",
+            f"SELECT s.id, s.source_id, s.shared_at FROM shares s"
+            f" WHERE {clause} AND {_NOT_RETRACTED} ORDER BY s.shared_at",
             params,
         )
         return [AuditShare(*row) for row in cursor]
 
-    def checklist_snapshots(self, start: str | None, end: str) -> list[ChecklistSnapshot]:
-        """The checklist snapshot of every counted share in the window."""
+    def checklist_flags(self, start: str | None, end: str) -> list[CheckFlags]:
+        """Per check, the counted shares in the window whose snapshot has it not passed."""
         clause, params = _window_clause("s.shared_at", start, end)
         cursor = self.execute(
-            f"SELECT s.id, s.checklist FROM shares s WHERE {clause} AND {_NOT_RETRACTED} ORDER BY s.id",
+            f"""
+            SELECT f.check_id, max(f.label), count(*) FROM share_flags f JOIN shares s ON s.id = f.share_id
+            WHERE {clause} AND {_NOT_RETRACTED} GROUP BY f.check_id ORDER BY f.check_id
+            """,
             params,
         )
-        return [ChecklistSnapshot(share_id, _json_object(text)) for share_id, text in cursor]
+        return [CheckFlags(*row) for row in cursor]
+
+    def latest_checklist(self, start: str | None, end: str) -> dict[str, Any]:
+        """The snapshot of the newest counted share in the window (which checks there are, their labels)."""
+        clause, params = _window_clause("s.shared_at", start, end)
+        return _json_object(
+            self.scalar(
+                f"SELECT s.checklist FROM shares s WHERE {clause} AND {_NOT_RETRACTED}"
+                " ORDER BY s.shared_at DESC, s.id DESC LIMIT 1",
+                params,
+            )
+        )
 
     def refused_attempts(self, start: str | None, end: str) -> list[RefusedAttempt]:
         """Share attempts the gate refused in the window."""

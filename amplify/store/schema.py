@@ -139,13 +139,30 @@ MIGRATIONS: list[str] = [
         shared_at TEXT NOT NULL,
         checklist TEXT NOT NULL
     );
-    CREATE INDEX shares_shared_at ON shares(shared_at);
+    -- With source_id, the audit reads a window's shares from the index alone (the rows carry big snapshots).
+    CREATE INDEX shares_shared_at ON shares(shared_at, source_id);
     CREATE INDEX shares_source ON shares(source_id, shared_at);
     CREATE TRIGGER shares_no_update BEFORE UPDATE ON shares BEGIN
         SELECT RAISE(ABORT, 'shares is append-only: record a retraction event instead');
     END;
     CREATE TRIGGER shares_no_delete BEFORE DELETE ON shares BEGIN
         SELECT RAISE(ABORT, 'shares is append-only: record a retraction event instead');
+    END;
+
+    -- The checks a share's snapshot records as not passed (advisory flags), filled from `shares.checklist` as
+    -- each share is inserted, so the audit's checklist health never parses every snapshot again.
+    CREATE TABLE share_flags (
+        share_id INTEGER NOT NULL REFERENCES shares(id),
+        check_id TEXT NOT NULL,
+        label TEXT,
+        PRIMARY KEY (share_id, check_id)
+    ) WITHOUT ROWID;
+    CREATE TRIGGER shares_flags_ai AFTER INSERT ON shares BEGIN
+        INSERT OR IGNORE INTO share_flags (share_id, check_id, label)
+        SELECT new.id, json_extract(c.value, '$.id'), json_extract(c.value, '$.label')
+        FROM json_each(CASE WHEN json_valid(new.checklist) THEN new.checklist ELSE '{}' END, '$.checks') AS c
+        WHERE c.type = 'object' AND json_extract(c.value, '$.id') IS NOT NULL
+            AND NOT coalesce(json_extract(c.value, '$.passed'), 0);
     END;
 
     CREATE TABLE events (
