@@ -29,6 +29,7 @@ class Seen:
     method: str
     path: str
     headers: dict[str, str]
+    client_port: int = 0  # the same port on two requests means one kept-alive connection
 
 
 class LoopbackServer:
@@ -47,7 +48,8 @@ class LoopbackServer:
                 self.do_GET()
 
             def do_GET(self) -> None:
-                server.requests.append(Seen(self.command, self.path, dict(self.headers.items())))
+                seen = Seen(self.command, self.path, dict(self.headers.items()), self.client_address[1])
+                server.requests.append(seen)
                 route = server.routes.get(self.path)
                 if route is None:
                     route = Route(body=b"not found", status=404, headers={"Content-Type": "text/plain"})
@@ -59,7 +61,10 @@ class LoopbackServer:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
         self.port = self._httpd.server_address[1]
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        # A short poll interval: shutdown() waits for the next poll, and tests start and stop many servers.
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     def start(self) -> "LoopbackServer":
         self._thread.start()

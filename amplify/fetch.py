@@ -1,0 +1,350 @@
+"""HTTP for amplify: the only module that speaks it.
+
+Every request here obeys the same `FetchLimits`: http and https only (checked again on every redirect hop,
+which we follow ourselves), at most `max_redirects` hops, a connect timeout, a deadline for the whole fetch that
+is checked between small reads (so a server that drips one byte at a time cannot outlive it), and a cap on the
+*decompressed* body (we decompress ourselves with a bounded output size, so a gzip bomb costs at most the cap in
+memory).
+
+Three entry points:
+- `fetch_page(url)`: one page, for feed discovery.
+- `probe_link(url)`: does a link resolve? For the share checklist; never raises for network trouble.
+- `fetch_feed(client, url, etag=..., last_modified=...)`: a conditional GET for refresh, on a shared client
+  from `open_client()`.
+"""
+
+import time
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http.cookiejar import CookieJar, DefaultCookiePolicy
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from amplify import __version__
+
+USER_AGENT = f"amplify/{__version__} (personal feed reader for amplifying independent creators)"
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+PERMANENT_REDIRECT_STATUSES = frozenset({301, 308})
+WEB_SCHEMES = frozenset({"http", "https"})
+# A redirect or error body is read (so the keep-alive connection can be reused) only up to this size.
+DRAIN_LIMIT_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class FetchLimits:
+    """The bounds every request obeys; refresh, discovery and link probes share them."""
+
+    connect_timeout: float = 5.0
+    total_timeout: float = 20.0
+    max_bytes: int = 8 * 1024 * 1024
+    max_redirects: int = 5
+    user_agent: str = USER_AGENT
+
+
+DEFAULT_LIMITS = FetchLimits()
+
+
+class FetchError(Exception):
+    """A URL could not be fetched. `reason` is one plain line without the URL; `str()` adds the URL."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"{url}: {reason}")
+        self.url = url
+        self.reason = reason
+
+
+class NotWebURL(FetchError):
+    """The URL (or a redirect target) is not http(s)."""
+
+
+class TooManyRedirects(FetchError):
+    """More redirects than the limit allows, or a redirect loop."""
+
+
+class FetchTimeout(FetchError):
+    """No connection in time, or the whole fetch ran past its deadline."""
+
+
+class BodyTooLarge(FetchError):
+    """The (decompressed) body is bigger than the cap."""
+
+
+class HTTPStatusError(FetchError):
+    """The server answered with an error status (4xx, 5xx)."""
+
+    def __init__(self, url: str, status: int, reason: str) -> None:
+        super().__init__(url, reason)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Page:
+    """A fetched page. `url` is the final URL after redirects."""
+
+    url: str
+    status: int
+    content_type: str
+    body: bytes
+
+
+@dataclass(frozen=True)
+class LinkProbe:
+    """Whether a link resolves: `ok` means a 2xx answer after at most the allowed redirects."""
+
+    url: str
+    ok: bool
+    status: int | None
+    final_url: str | None
+    redirects: int
+    error: str | None
+
+
+@dataclass(frozen=True)
+class FeedResponse:
+    """The answer to a conditional GET: status 200 (with body) or 304 (empty body).
+
+    `moved_to` is where an unbroken chain of permanent redirects (301/308) from the requested URL ended, so
+    the next refresh can ask there directly; None when the first hop was not permanent.
+    """
+
+    url: str
+    final_url: str
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    redirects: int
+    moved_to: str | None
+
+
+def open_client(limits: FetchLimits = DEFAULT_LIMITS, *, connections: int = 8) -> httpx.Client:
+    """A client for many fetches: keep-alive connections are reused. Thread-safe; close it when done."""
+    return httpx.Client(
+        headers={"User-Agent": limits.user_agent, "Accept-Encoding": "gzip, deflate"},
+        follow_redirects=False,
+        # Feeds need no cookies, and a shared client must not carry one site's cookies to another request.
+        cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
+        limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
+        timeout=httpx.Timeout(limits.total_timeout, connect=limits.connect_timeout),
+    )
+
+
+def fetch_page(url: str, *, limits: FetchLimits = DEFAULT_LIMITS) -> Page:
+    """Fetch one page, following redirects within the limits.
+
+    Raises FetchError; HTTPStatusError (with `.status`) when the final answer is not 2xx."""
+    with open_client(limits, connections=1) as client:
+        response = fetch_feed(client, url, limits=limits)
+    return Page(
+        url=response.final_url,
+        status=response.status,
+        content_type=response.headers.get("content-type", ""),
+        body=response.body,
+    )
+
+
+def probe_link(url: str, *, limits: FetchLimits = DEFAULT_LIMITS) -> LinkProbe:
+    """Check that `url` answers 2xx after at most `limits.max_redirects` redirects. Never raises for network
+    trouble: the reason is in `error`. Reads no body beyond what arrives with the headers."""
+    trail: list[str] = []
+    deadline = time.monotonic() + limits.total_timeout
+    try:
+        with open_client(limits, connections=1) as client, \
+                _follow(client, url, limits, {}, deadline, trail) as (response, _moved_to):
+            status = response.status_code
+    except FetchError as error:
+        final = trail[-1] if trail else None
+        return LinkProbe(url, False, None, final, max(len(trail) - 1, 0), error.reason)
+    ok = 200 <= status < 300
+    error_text = None if ok else _status_reason(status)
+    return LinkProbe(url, ok, status, trail[-1], len(trail) - 1, error_text)
+
+
+def fetch_feed(client: httpx.Client, url: str, *, limits: FetchLimits = DEFAULT_LIMITS,
+               etag: str | None = None, last_modified: str | None = None) -> FeedResponse:
+    """GET `url` on `client`, conditionally when validators are given. Returns 200 or 304 answers; raises
+    FetchError (HTTPStatusError for 4xx/5xx, after reading what little of the error body there is, so the
+    connection stays reusable)."""
+    headers: dict[str, str] = {}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    deadline = time.monotonic() + limits.total_timeout
+    trail: list[str] = []
+    with _follow(client, url, limits, headers, deadline, trail) as (response, moved_to):
+        status = response.status_code
+        final_url = trail[-1]
+        if status != 304 and not 200 <= status < 300:
+            _drain(response, deadline)
+            raise HTTPStatusError(final_url, status, _status_reason(status))
+        if status == 304:
+            # Read the (empty) body: an unread 304 loses its keep-alive connection.
+            _drain(response, deadline)
+            body = b""
+        else:
+            body = _read_body(response, final_url, limits, deadline)
+        response_headers = {name.lower(): value for name, value in response.headers.items()}
+    return FeedResponse(url, final_url, status, response_headers, body, len(trail) - 1, moved_to)
+
+
+# -- internals ---------------------------------------------------------------------------------------------
+
+
+@contextmanager
+def _follow(client: httpx.Client, url: str, limits: FetchLimits, headers: dict[str, str], deadline: float,
+            trail: list[str]) -> Iterator[tuple[httpx.Response, str | None]]:
+    """Send GET and follow redirects hop by hop, checking the scheme of every hop. Yields the last hop's open
+    streamed response and where the leading permanent redirects went. `trail` receives every URL asked."""
+    current = url
+    moved_to: str | None = None
+    all_permanent = True
+    while True:
+        _require_web_url(current, url, first=not trail)
+        trail.append(current)
+        response = _send(client, current, headers, limits, deadline)
+        location = response.headers.get("location")
+        if response.status_code not in REDIRECT_STATUSES or not location:
+            break
+        _drain(response, deadline)
+        target = urljoin(current, location.strip())
+        if all_permanent and response.status_code in PERMANENT_REDIRECT_STATUSES:
+            moved_to = target
+        else:
+            all_permanent = False
+        if target in trail:
+            raise TooManyRedirects(url, f"redirects in a loop (back to {target})")
+        if len(trail) > limits.max_redirects:
+            raise TooManyRedirects(url, f"more than {limits.max_redirects} redirects")
+        current = target
+    try:
+        yield response, moved_to
+    finally:
+        response.close()
+
+
+def _send(client: httpx.Client, url: str, headers: dict[str, str], limits: FetchLimits,
+          deadline: float) -> httpx.Response:
+    remaining = _remaining(url, limits, deadline)
+    timeout = httpx.Timeout(remaining, connect=min(limits.connect_timeout, remaining))
+    try:
+        request = client.build_request("GET", url, headers=headers, timeout=timeout)
+        return client.send(request, stream=True)
+    except httpx.ConnectTimeout as error:
+        raise FetchTimeout(url, f"could not connect within {limits.connect_timeout:g} s") from error
+    except httpx.TimeoutException as error:
+        raise FetchTimeout(url, f"no answer within {limits.total_timeout:g} s") from error
+    except httpx.ConnectError as error:
+        raise FetchError(url, f"could not connect ({_first_line(error)})") from error
+    except (httpx.InvalidURL, httpx.UnsupportedProtocol) as error:
+        # `url` itself was checked before sending: httpx raises these while reading a redirect's Location.
+        raise NotWebURL(url, "redirects to a non-web address, which amplify does not follow") from error
+    except httpx.HTTPError as error:
+        raise FetchError(url, f"the connection failed ({_first_line(error)})") from error
+
+
+def _read_body(response: httpx.Response, url: str, limits: FetchLimits, deadline: float) -> bytes:
+    encoding = response.headers.get("content-encoding", "").strip().lower()
+    if encoding in ("", "identity"):
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limits.max_bytes:
+            raise BodyTooLarge(url, f"is larger than the {_size(limits.max_bytes)} limit")
+        decompressor = None
+    elif encoding in ("gzip", "x-gzip", "deflate"):
+        # wbits 47 accepts both gzip and zlib headers; raw deflate is handled on the first chunk below.
+        decompressor = zlib.decompressobj(47)
+    else:
+        raise FetchError(url, f"sent a compression amplify cannot read ({encoding})")
+    parts: list[bytes] = []
+    size = 0
+    first = True
+    try:
+        for chunk in _raw_chunks(response, url, limits, deadline):
+            if decompressor is not None:
+                room = limits.max_bytes - size + 1
+                if first and encoding == "deflate" and chunk[:1] != b"\x78":
+                    decompressor = zlib.decompressobj(-zlib.MAX_WBITS)
+                # max_length bounds the output of one call: a bomb never expands past the cap in memory.
+                chunk = decompressor.decompress(chunk, room)
+            first = False
+            size += len(chunk)
+            if size > limits.max_bytes:
+                raise BodyTooLarge(url, f"is larger than the {_size(limits.max_bytes)} limit")
+            parts.append(chunk)
+        if decompressor is not None:
+            tail = decompressor.flush()
+            size += len(tail)
+            if size > limits.max_bytes:
+                raise BodyTooLarge(url, f"is larger than the {_size(limits.max_bytes)} limit")
+            parts.append(tail)
+    except zlib.error as error:
+        raise FetchError(url, f"sent a damaged compressed body ({error})") from error
+    return b"".join(parts)
+
+
+def _raw_chunks(response: httpx.Response, url: str, limits: FetchLimits, deadline: float) -> Iterator[bytes]:
+    try:
+        # No chunk_size: httpx would then gather that many bytes before yielding, and a slow-drip server could
+        # outlive the deadline. Each socket read (at most 64 KiB) is yielded as it arrives and checked.
+        for chunk in response.iter_raw():
+            yield chunk
+            _remaining(url, limits, deadline)
+    except httpx.TimeoutException as error:
+        raise FetchTimeout(url, f"did not finish within {limits.total_timeout:g} s") from error
+    except httpx.HTTPError as error:
+        raise FetchError(url, f"the connection broke while reading ({_first_line(error)})") from error
+
+
+def _drain(response: httpx.Response, deadline: float) -> None:
+    """Read a small body to its end so the connection can be reused; give up (and close) past a little."""
+    read = 0
+    try:
+        for chunk in response.iter_raw():
+            read += len(chunk)
+            if read > DRAIN_LIMIT_BYTES or time.monotonic() > deadline:
+                break
+    except httpx.HTTPError:
+        pass  # the body was of no interest; closing below is all that matters
+    response.close()
+
+
+def _remaining(url: str, limits: FetchLimits, deadline: float) -> float:
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise FetchTimeout(url, f"did not finish within {limits.total_timeout:g} s")
+    return remaining
+
+
+def _require_web_url(url: str, requested: str, *, first: bool) -> None:
+    scheme = urlsplit(url).scheme.lower()
+    if scheme in WEB_SCHEMES and urlsplit(url).hostname:
+        return
+    if first:
+        raise NotWebURL(requested, "is not an http(s) address")
+    raise NotWebURL(requested, f"redirects to a non-web address ({url[:80]}), which amplify does not follow")
+
+
+def _status_reason(status: int) -> str:
+    try:
+        phrase = httpx.codes(status).phrase
+    except ValueError:
+        phrase = ""
+    label = f"{status} {phrase}".strip()
+    if status in (401, 403):
+        return f"the server refused access ({label})"
+    if status in (404, 410):
+        return f"nothing is there any more ({label}); check the address"
+    if status >= 500:
+        return f"the server had a problem ({label}); it may work later"
+    return f"the server answered {label}"
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__
+
+
+def _size(count: int) -> str:
+    return f"{count / (1024 * 1024):g} MiB" if count >= 1024 * 1024 else f"{count} bytes"
