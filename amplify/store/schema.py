@@ -67,7 +67,10 @@ MIGRATIONS: list[str] = [
         state_changed_at TEXT,
         UNIQUE (source_id, entry_key)
     );
-    CREATE INDEX items_state_sort ON items(state, sort_at DESC, id DESC);
+    -- source_id last: Today's source filters are checked inside the index while it is read in date order.
+    CREATE INDEX items_state_sort ON items(state, sort_at DESC, id DESC, source_id);
+    -- Counting what Today's source filters match, and the state counts, without reading item rows.
+    CREATE INDEX items_state_source ON items(state, source_id);
     CREATE INDEX items_source_sort ON items(source_id, sort_at DESC, id DESC);
 
     CREATE VIRTUAL TABLE items_fts USING fts5(
