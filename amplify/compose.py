@@ -375,8 +375,9 @@ class Template:
     id: str
     label: str
     description: str
-    # Lines of the post, in order; {credit}, {title}, {url}, {quote}. A line whose field is empty is dropped.
-    lines: tuple[str, ...]
+    # The post's lines in order, each as alternatives over {credit}, {title}, {url} and {quote}: the first
+    # whose fields are all filled is used, and a line with none is left out (so an empty title keeps the credit).
+    lines: tuple[tuple[str, ...], ...]
 
 
 TEMPLATES: dict[str, Template] = {
@@ -384,15 +385,15 @@ TEMPLATES: dict[str, Template] = {
     for template in (
         Template(
             "link_first", "Link first", "The creator and their piece, the link, then their words.",
-            ("{credit}: {title}", "{url}", "", "“{quote}”"),
+            (("{credit}: {title}", "{credit}"), ("{url}",), ("",), ("“{quote}”",)),
         ),
         Template(
             "quote_first", "Quote first", "The creator's own words first, then who said them and the link.",
-            ("“{quote}”", "— {credit}", "", "{title}", "{url}"),
+            (("“{quote}”",), ("— {credit}",), ("",), ("{title}",), ("{url}",)),
         ),
         Template(
             "short", "Short", "One line: the creator, their piece and the link.",
-            ("{credit}: {title} {url}",),
+            (("{credit}: {title} {url}", "{credit}: {url}"),),
         ),
     )
 }
@@ -400,11 +401,11 @@ TEMPLATES: dict[str, Template] = {
 
 def _render(template: Template, fields: dict[str, str]) -> str:
     lines: list[str] = []
-    for line in template.lines:
-        used = re.findall(r"{(\w+)}", line)
-        if any(not fields[name] for name in used):
-            continue
-        lines.append(line.format(**fields).strip())
+    for alternatives in template.lines:
+        for line in alternatives:
+            if all(fields[name] for name in re.findall(r"{(\w+)}", line)):
+                lines.append(line.format(**fields).strip())
+                break
     text = "\n".join(lines)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 

@@ -1,8 +1,12 @@
 """The composer's rules: counting per network, credit, templates, quotes, hashtags and compose URLs."""
 
+import unicodedata
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import regex
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from amplify.compose import (
     NETWORKS,
@@ -17,6 +21,7 @@ from amplify.compose import (
     count,
     credit_for,
     draft_text,
+    graphemes,
     hashtag,
     links_in,
     quote_candidates,
@@ -335,3 +340,50 @@ def test_compose_url_uses_the_instance(instance, host):
 def test_compose_url_refuses_an_instance_that_is_not_a_bare_host(instance):
     with pytest.raises(InvalidInstance, match="bare host"):
         compose_url("mastodon", "hi", instance=instance)
+
+
+# -- properties ----------------------------------------------------------------------------------------------
+
+texts = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=300)
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=texts.filter(str.strip), network=st.sampled_from(["mastodon", "bluesky", "x", "threads"]))
+def test_compose_url_round_trips_any_text(text, network):
+    query = parse_qs(urlsplit(compose_url(network, text)).query, keep_blank_values=True, strict_parsing=True)
+    assert query == {"text": [text]}
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=texts)
+def test_counts_agree_with_their_definitions(text):
+    assert count(text, "bluesky") == len(graphemes(text))
+    assert count(text, "linkedin") == count(text, "threads") == len(unicodedata.normalize("NFC", text))
+    if not links_in(text):
+        # Every user-perceived character weighs 1 or 2 on X (an emoji sequence, 2 in all).
+        clusters = len(graphemes(unicodedata.normalize("NFC", text)))
+        assert clusters <= count(text, "x") <= 2 * len(unicodedata.normalize("NFC", text))
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=texts)
+def test_hashtags_are_well_formed_and_stable(text):
+    try:
+        tag = hashtag(text)
+    except InvalidHashtag:
+        return
+    assert regex.fullmatch(r"#[\p{L}\p{N}\p{M}]+", tag) and regex.search(r"\p{L}", tag)
+    assert hashtag(tag) == tag
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    title=st.text(max_size=400), quote=st.none() | st.text(max_size=400),
+    network=st.sampled_from(list(NETWORKS)), template=st.sampled_from(list(TEMPLATES)),
+)
+def test_a_draft_starts_within_the_limit_and_with_the_credit_and_link(title, quote, network, template):
+    credit = credit_for(ADA_SOURCE, network)
+    text = draft_text(title=title, url="https://ada.example/p", creator=credit, quote=quote,
+                      hashtags=["#Bread"], network=network, template=template)
+    assert check_length(text, network).fits
+    assert credit.text in text and "https://ada.example/p" in links_in(text)
