@@ -501,7 +501,7 @@ def valid_attestations(rows: Iterable[Mapping[str, Any]], text_version: int) -> 
 
 def load_share_context(store: Store, draft_id: int, network: str) -> ShareContext:
     """Gather what the checks need for one post, from the store as it is now."""
-    compose.network(network)
+    compose.network_rules(network)  # an unknown network is refused with the list of known ones
     subject = store.share_subject(draft_id, network)
     if subject is None:
         raise ShareError(

@@ -188,7 +188,7 @@ NETWORKS: dict[str, Network] = {
 }
 
 
-def network(network_id: str) -> Network:
+def network_rules(network_id: str) -> Network:
     try:
         return NETWORKS[network_id]
     except KeyError:
@@ -198,7 +198,7 @@ def network(network_id: str) -> Network:
 
 def count(text: str, network_id: str) -> int:
     """The length of `text` under the network's own counting rule."""
-    return network(network_id).count(text)
+    return network_rules(network_id).count(text)
 
 
 @dataclass(frozen=True)
@@ -210,7 +210,7 @@ class LengthCheck:
 
 
 def check_length(text: str, network_id: str) -> LengthCheck:
-    rules = network(network_id)
+    rules = network_rules(network_id)
     used = rules.count(text)
     if used > rules.limit:
         reason = f"{used} of {rules.limit} {rules.unit}: {used - rules.limit} over {rules.label}'s limit"
@@ -253,7 +253,7 @@ def credit_for(source: "Source | Mapping[str, Any]", network_id: str) -> Credit:
     """Credit the creator as they asked: `tag` mentions their handle on this network (their name when they
     have none there), `name` names them without a mention, `ask` names them and needs their consent first."""
     name, handles, preference = _source_fields(source)
-    rules = network(network_id)
+    rules = network_rules(network_id)
     if preference == "ask":
         return Credit(name, "ask", needs_consent=True)
     if preference == "name":
@@ -471,7 +471,7 @@ def compose_url(
     network_id: str, text: str, *, url: str | None = None, instance: str = "mastodon.social"
 ) -> str:
     """The network's compose page, prefilled with `text` (LinkedIn: with `url`, all its share page takes)."""
-    rules = network(network_id)
+    rules = network_rules(network_id)
     if not rules.text_in_url:
         if not url or not links_in(url) or links_in(url)[0] != url:
             raise ComposeError(f"{rules.label}'s share page needs the item's http(s) link")
