@@ -74,6 +74,20 @@ def launch_app(workdir: Path, feeds_yml: str | None = EMPTY_FOLLOW_LIST, *, db_p
     port = free_port()
     command = [sys.executable, "-m", "amplify", "run", "--db", str(db_path), "--feeds", str(feeds_path),
                "--port", str(port)]
+    return _launch(command, workdir, port, db_path, feeds_path, log_path, env)
+
+
+def launch_demo(workdir: Path, *, env: dict[str, str] | None = None) -> RunningApp:
+    """`amplify demo --dir workdir/demo`: sample sites, a refreshed demo database and the app, once healthy."""
+    folder = workdir / "demo"
+    port = free_port()
+    command = [sys.executable, "-m", "amplify", "demo", "--dir", str(folder), "--port", str(port)]
+    return _launch(command, workdir, port, folder / "amplify.db", folder / "feeds.yml", workdir / "demo.log",
+                   env)
+
+
+def _launch(command: list[str], workdir: Path, port: int, db_path: Path, feeds_path: Path, log_path: Path,
+            env: dict[str, str] | None) -> RunningApp:
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=workdir,
                                    env=os.environ | (env or {}), start_new_session=True)

@@ -6,6 +6,8 @@
         expect(page.get_by_text("Nothing new")).to_be_visible()
         ui.screenshot("after-refresh")                 # test-artifacts/<test name>-after-refresh.png
 
+    def test_demo(demo_app, page, ui):                 # `amplify demo`: sample sources, already refreshed
+
     def test_feeds(start_app, server, page, ui):       # your own follow list, e.g. pointing at `server`
         app = start_app(feeds_yml=f"sources:\\n  - name: Ada\\n    feed: {server.url('/feed.xml')}\\n")
         ...
@@ -23,7 +25,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from apprunner import EMPTY_FOLLOW_LIST, RunningApp, launch_app
+from apprunner import EMPTY_FOLLOW_LIST, RunningApp, launch_app, launch_demo
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -74,6 +76,15 @@ def start_app(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Callab
 def app_server(start_app: Callable[..., RunningApp]) -> RunningApp:
     """The app with an empty follow list and a fresh database."""
     return start_app()
+
+
+@pytest.fixture
+def demo_app(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[RunningApp]:
+    """`amplify demo`: the sample sources refreshed into a fresh database, and the app serving it."""
+    app = launch_demo(tmp_path)
+    request.node.stash.setdefault(STARTED_APPS, []).append(app)
+    yield app
+    app.stop()
 
 
 FAILED = pytest.StashKey[bool]()
