@@ -27,7 +27,7 @@ from amplify.ui import context
 from amplify.ui.components import escape_markdown, markdown_link
 
 NOTICE_KEY = "queue_notice"
-SHARED_KEY = "queue_shared"
+TOAST_KEY = "queue_toast"
 DEFAULT_TEMPLATE = "quote_first"  # the creator's own words come first whenever the item has some to quote
 NO_QUOTE = ""
 
@@ -207,21 +207,29 @@ def draft_header(draft: Mapping[str, Any]) -> None:
         )
 
 
-def order_buttons(store: Store, draft_id: int, *, first: bool, last: bool) -> None:
-    """Up, down and discard. Each acts, then reruns the page so the queue is drawn in its new order."""
-    up, down, discard = st.columns(3)
-    if up.button("Move up", key=f"draft_up_{draft_id}", disabled=first, use_container_width=True):
-        store.move_draft(draft_id, -1)
-        st.rerun()
-    if down.button("Move down", key=f"draft_down_{draft_id}", disabled=last, use_container_width=True):
-        store.move_draft(draft_id, +1)
-        st.rerun()
-    if discard.button("Discard", key=f"draft_discard_{draft_id}", use_container_width=True,
-                      help="Take this out of the queue. The post is marked skipped; your words stay on "
-                           "record."):
-        store.discard_draft(draft_id)
-        st.toast("Draft discarded.")
-        st.rerun()
+def _move(draft_id: int, direction: int) -> None:
+    write(lambda store: store.move_draft(draft_id, direction))
+
+
+def _discard(draft_id: int) -> None:
+    write(lambda store: store.discard_draft(draft_id))
+    if NOTICE_KEY not in st.session_state:
+        st.session_state[TOAST_KEY] = "Draft discarded. The post is marked skipped; your words stay on record."
+
+
+def order_buttons(draft_id: int, *, first: bool, last: bool) -> bool:
+    """Up, down, discard, and whether to show the composer: always for the first in line, on request for
+    the others; returns whether it is shown. Callbacks act before the page is drawn, so it is drawn in the
+    new order."""
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.button("Move up", key=f"draft_up_{draft_id}", disabled=first, on_click=_move, args=(draft_id, -1))
+        st.button("Move down", key=f"draft_down_{draft_id}", disabled=last, on_click=_move,
+                  args=(draft_id, +1))
+        st.button("Discard", key=f"draft_discard_{draft_id}", on_click=_discard, args=(draft_id,),
+                  help="Take this out of the queue. The post is marked skipped; your words stay on record.")
+        if first:
+            return True
+        return st.toggle("Write the post", key=f"draft_open_{draft_id}")
 
 
 def draft_choices(draft: Mapping[str, Any], posts: Mapping[str, Any]) -> None:
@@ -302,13 +310,15 @@ def post_editor(draft: Mapping[str, Any], network: str, post: Mapping[str, Any])
 
 def draft_card(store: Store, draft: Mapping[str, Any], settings: Settings, *, first: bool,
                last: bool) -> None:
-    """One queued draft: the creator and their piece, the shared choices, then a tab per network with the
-    editor and its checklist side by side."""
+    """One queued draft: the creator and their piece, its place in the queue, and when open, the shared
+    choices and a tab per network with the editor and its checklist side by side. Only the first in line
+    and the drafts the user opens draw a composer, so a long queue stays quick."""
     draft_id = draft["id"]
     posts = store.draft_posts(draft_id)
     fill_new_posts(store, draft, posts)
     draft_header(draft)
-    order_buttons(store, draft_id, first=first, last=last)
+    if not order_buttons(draft_id, first=first, last=last):
+        return
     draft_choices(draft, posts)
     tabs = st.tabs([compose.NETWORKS[network].label if network in compose.NETWORKS else network
                     for network in posts])
@@ -321,7 +331,7 @@ def draft_card(store: Store, draft: Mapping[str, Any], settings: Settings, *, fi
 def network_panel(draft_id: int, network: str, instance: str) -> None:
     """The editor and the checklist for one network. A fragment: typing reruns only this panel, and everything
     it shows is read back from the database each time."""
-    if SHARED_KEY in st.session_state:
+    if TOAST_KEY in st.session_state:
         st.rerun()  # a share just landed: the whole queue changes, not only this panel
     with page_store() as store:
         draft = store.draft(draft_id)
@@ -366,11 +376,11 @@ def _share(draft_id: int, network: str, source_name: str) -> None:
     except (checklist.ShareError, ShareStoreError) as problem:
         st.session_state[f"_refused_{draft_id}_{network}"] = escape_markdown(str(problem))
     else:
-        st.session_state[SHARED_KEY] = f"Marked shared on {label}. Thank you for amplifying {source_name}."
+        st.session_state[TOAST_KEY] = f"Marked shared on {label}. Thank you for amplifying {source_name}."
 
 
-def show_shared_toast() -> None:
-    message = st.session_state.pop(SHARED_KEY, None)
+def show_toast() -> None:
+    message = st.session_state.pop(TOAST_KEY, None)
     if message:
         st.toast(message)
 

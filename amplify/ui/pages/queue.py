@@ -9,7 +9,7 @@ def render() -> None:
     store = context.store()
     st.title("Queue")
     composer.show_notice()
-    composer.show_shared_toast()
+    composer.show_toast()
     drafts = store.drafts()
     if not drafts:
         st.info(
