@@ -154,7 +154,7 @@ def test_later_view_brings_an_item_back(open_today, store):
     item = add_item(store, source, title="for another day", state="later")
     app = open_today()
     assert item_ids_shown(app) == []
-    app.get("button_group")[0].set_value("later").run()
+    app.button_group(key="view").set_value("Saved for later").run()
     assert item_ids_shown(app) == [item]
     app.button(key=f"new_{item}").click().run()
     assert state_of(store, item) == "new"

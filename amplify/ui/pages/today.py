@@ -19,7 +19,8 @@ from amplify.store.review import ReviewError, ReviewFilters, ReviewPage
 from amplify.ui import components, context
 
 PAGE_SIZE = 50
-VIEWS = {"new": "To review", "later": "Saved for later"}
+# The view's label is its value, so deep links read `?view=Saved+for+later`.
+VIEWS = {"To review": "new", "Saved for later": "later"}
 NOTICE_KEY = "today_notice"
 PAGE_KEY = "today_page"
 FILTER_KEYS = ("search", "source", "kind", "tag", "label", "dates")
@@ -64,8 +65,8 @@ def _filters(store: Store) -> ReviewFilters:
     options = store.filter_options()
     source_ids = dict((name, source_id) for source_id, name in options.sources)
     with st.sidebar:
-        view = st.segmented_control("Show", list(VIEWS), format_func=VIEWS.__getitem__, default="new",
-                                    required=True, key="view", bind="query-params", on_change=_first_page)
+        view = st.segmented_control("Show", list(VIEWS), default="To review", required=True, key="view",
+                                    bind="query-params", on_change=_first_page)
         search = st.text_input("Search", key="search", placeholder="Words in titles and summaries",
                                bind="query-params", on_change=_first_page)
         sources = st.multiselect("Source", list(source_ids), key="source", bind="query-params",
@@ -80,7 +81,7 @@ def _filters(store: Store) -> ReviewFilters:
                               format="YYYY-MM-DD")
     since, until = _date_range(dates)
     return ReviewFilters(
-        view=view or "new",
+        view=VIEWS.get(view or "", "new"),
         source_ids=tuple(source_ids[name] for name in sources if name in source_ids),
         kinds=tuple(kinds),
         tags=tuple(tags),
