@@ -174,6 +174,17 @@ def test_a_template_rewrites_the_text_and_networks_can_change(app):
         assert store.draft_posts(draft_id)["mastodon"]["template"] == "short"
 
 
+def test_a_typed_hashtag_becomes_camel_case_and_joins_every_draft(app):
+    draft_id = app.queue()
+    at = app.open()
+    key = f"draft_hashtags_{draft_id}"
+    at.multiselect(key=key).set_value(["#BlackOwned", "women owned business"]).run()
+    assert at.multiselect(key=key).value == ["#BlackOwned", "#WomenOwnedBusiness"]
+    for network in ("mastodon", "bluesky"):
+        assert at.text_area(key=f"draft_text_{draft_id}_{network}").value.endswith(
+            "#BlackOwned #WomenOwnedBusiness")
+
+
 def test_choosing_no_quote_rewrites_every_network(app):
     draft_id = app.queue()
     at = app.open()

@@ -24,7 +24,7 @@ from amplify.store import Store
 from amplify.store.drafts import DraftError
 from amplify.store.shares import ShareStoreError
 from amplify.ui import context
-from amplify.ui.components import escape_markdown, markdown_link
+from amplify.ui.components import IMAGE_WIDTH, escape_markdown, markdown_link, safe_url
 
 NOTICE_KEY = "queue_notice"
 TOAST_KEY = "queue_toast"
@@ -258,6 +258,9 @@ def draft_choices(draft: Mapping[str, Any], posts: Mapping[str, Any]) -> None:
              "Type one to add it.",
     )
     if draft["item_image_url"]:
+        image = safe_url(draft["item_image_url"])
+        if image:
+            st.image(image, width=IMAGE_WIDTH)
         _sync(f"draft_alt_{draft_id}", draft["alt_text"] or "")
         st.text_input(
             "Image description (alt text)", key=f"draft_alt_{draft_id}",
@@ -448,10 +451,11 @@ def share_controls(store: Store, draft: Mapping[str, Any], network: str, instanc
     except compose.ComposeError as problem:
         compose_link = None
         st.caption(escape_markdown(str(problem)))
-    st.link_button(
-        f"Open {compose.NETWORKS[network].label}'s compose page", compose_link or "https://invalid.example",
-        key=f"compose_{draft_id}_{network}", disabled=not (status.can_share and compose_link),
-    )
+    if compose_link:
+        st.link_button(
+            f"Open {compose.NETWORKS[network].label}'s compose page", compose_link,
+            key=f"compose_{draft_id}_{network}", disabled=not status.can_share,
+        )
     st.text_input(
         "Link to your post (optional)", key=f"post_url_{draft_id}_{network}", placeholder="https://…",
         help="Paste the address of the post once it is up, so your History links to it.",
