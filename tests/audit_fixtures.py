@@ -5,7 +5,9 @@ own tests cover how shares are recorded.
 """
 
 import json
+import random
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from amplify.store import Store
 
@@ -83,3 +85,30 @@ def retract(store: Store, share_id: int) -> None:
 def refuse(store: Store, failed: Sequence[str]) -> None:
     with store.transaction():
         store.log_event("share_refused", draft_id=1, failed=list(failed))
+
+
+def add_year_of_shares(store: Store, now: datetime, *, sources: int = 60, shares: int = 1500, seed: int = 7) -> None:
+    """A year of shares over `sources` (a few shared often, many rarely), some with identity labels, and a
+    few unshared recent posts from the quiet ones: enough for every chart and list on the Audit page."""
+    rng = random.Random(seed)
+    labels = ("Black-owned", "woman-owned", "Indigenous-owned", "queer-owned")
+    with store.transaction():
+        stamp = store.now()
+        for number in range(1, sources + 1):
+            stated = rng.sample(labels, rng.choice((0, 1, 1, 2)))
+            store.execute(
+                "INSERT INTO sources (name, kind, tags, identity_labels, identity_source, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (f"Voice {number:02d}", rng.choice(("creator", "business", "organization")),
+                 json.dumps(rng.sample(["food", "art", "books", "music"], rng.randint(0, 2))), json.dumps(stated),
+                 f"https://voice{number}.example/about" if stated else None, stamp, stamp),
+            )
+    ids = [row["id"] for row in store.rows("SELECT id FROM sources ORDER BY id")][-sources:]
+    weights = [1 / rank for rank in range(1, sources + 1)]
+    with store.transaction():  # one commit for the lot; the helpers' transactions join it
+        for source_id in rng.choices(ids, weights=weights, k=shares):
+            at = now - timedelta(seconds=rng.randint(0, 365 * 86400))
+            add_share(store, source_id, at.replace(microsecond=0).isoformat())
+        for source_id in ids[-15:]:
+            recent = now - timedelta(days=rng.randint(1, 25))
+            add_item(store, source_id, recent.replace(microsecond=0).isoformat())

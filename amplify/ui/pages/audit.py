@@ -6,6 +6,7 @@ label is shown only beside the URL where the source said it.
 """
 
 from datetime import date
+from urllib.parse import urlencode
 
 import altair as alt
 import pandas as pd
@@ -220,7 +221,7 @@ def _weekly_chart(result: Audit) -> None:
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            x=alt.X("week:T", title="Week of", timeUnit="yearmonthdate"),
+            x=alt.X("week:O", title="Week of (Monday)", axis=alt.Axis(labelAngle=-45, labelOverlap="greedy")),
             y=alt.Y("sum(shares):Q", title="Shares"),
             color=alt.Color("group:N", title=by),
             tooltip=["week:N", "group:N", "shares:Q"],
@@ -329,7 +330,7 @@ def _neglected(result: Audit) -> None:
         name, posts, link = st.columns([4, 2, 2], vertical_alignment="center")
         name.text(row.name)
         posts.caption(f"{row.items_in_window} posts, last shared {day(row.last_shared_at)}")
-        link.page_link(today_page, label="See their latest", query_params={"source": str(row.source_id)})
+        link.page_link(today_page, label="See their latest", query_params={"source": row.name})
     if len(result.neglected) > NEGLECTED_LINKS:
         st.dataframe(
             pd.DataFrame(
@@ -338,7 +339,7 @@ def _neglected(result: Audit) -> None:
                         "source": row.name,
                         "posts": row.items_in_window,
                         "latest post": row.latest_item_at,
-                        "see their latest": f"/?source={row.source_id}",
+                        "see their latest": "/?" + urlencode({"source": row.name}),
                     }
                     for row in result.neglected
                 ]
