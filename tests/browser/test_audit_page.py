@@ -31,7 +31,9 @@ def test_the_audit_page_with_a_year_of_shares(start_app, tmp_path, page, ui):
     ui.wait_for_run()
     expect(page.get_by_text("1500", exact=True)).to_be_visible()
     assert ui.exceptions().count() == 0
+    page.set_viewport_size({"width": 1280, "height": 4200})  # the whole page in one picture
     ui.screenshot("all-time")
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     ui.keyed("audit_window").get_by_text("Last 30 days").click()
     links = page.get_by_role("link", name="See their latest")
