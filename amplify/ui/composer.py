@@ -317,14 +317,17 @@ def draft_card(store: Store, draft: Mapping[str, Any], settings: Settings, *, fi
     choices and a tab per network with the editor and its checklist side by side. Only the first in line
     and the drafts the user opens draw a composer, so a long queue stays quick."""
     draft_id = draft["id"]
-    posts = store.draft_posts(draft_id)
+    # Only networks amplify knows the rules of can be composed for (a hand-edited database may hold others).
+    posts = {network: post for network, post in store.draft_posts(draft_id).items() if network in compose.NETWORKS}
     fill_new_posts(store, draft, posts)
     draft_header(draft)
     if not order_buttons(draft_id, first=first, last=last):
         return
     draft_choices(draft, posts)
-    tabs = st.tabs([compose.NETWORKS[network].label if network in compose.NETWORKS else network
-                    for network in posts])
+    if not posts:
+        st.info("Choose a network above to start writing.")
+        return
+    tabs = st.tabs([compose.NETWORKS[network].label for network in posts])
     for tab, network in zip(tabs, posts, strict=True):
         with tab:
             network_panel(draft_id, network, settings.mastodon_instance)
