@@ -210,4 +210,12 @@ def app_text(at: AppTest) -> str:
 def test_downloads_are_offered(shared):
     at = shared.open()
     labels = [button.proto.label for button in at.get("download_button")]
-    assert labels == ["Download this report (Markdown)", "Export shares (CSV)", "Export shares (JSON)"]
+    assert labels == ["Report (Markdown)", "Report (HTML)", "Export shares (CSV)", "Export shares (JSON)"]
+
+
+def test_the_share_export_opens_its_own_database_when_pressed(shared):
+    from amplify.ui.pages import audit as audit_page
+
+    records = json.loads(audit_page._export("json"))
+    assert len(records) == 5 and {record["source"] for record in records} >= {"Ada Bakes", HOSTILE}
+    assert audit_page._export("csv").splitlines()[0].startswith("share_id,shared_at,network,source")

@@ -5,13 +5,14 @@ and labels may come from feeds, so they are shown in tables (plain text) or esca
 label is shown only beside the URL where the source said it.
 """
 
-from datetime import date
+from datetime import date, datetime
 from urllib.parse import urlencode
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
+from amplify import config
 from amplify.audit import (
     NOT_STATED,
     Audit,
@@ -20,6 +21,7 @@ from amplify.audit import (
     GroupShares,
     GroupTarget,
     WeekShares,
+    Window,
     all_time,
     calendar_month,
     goal_progress,
@@ -31,6 +33,7 @@ from amplify.audit import (
 from amplify.report import build_report, day, decimal, escape_markdown, export_shares, percent, weekly_table
 from amplify.report import render as render_report
 from amplify.sources import FollowListError, SourceEditError, forget_source, load_follow_list, set_setting
+from amplify.store import Store
 from amplify.ui import context
 from amplify.ui.pages import today
 
@@ -44,7 +47,7 @@ def render() -> None:
     st.caption("Whose voices you have shared, and whom you follow but have not shared yet.")
     store = context.store()
     now = store.clock()
-    window = _window_picker(now.date())
+    window = _window_picker(now)
     result = run_audit(store, window, now)
     goals = _load_goals()
 
@@ -76,14 +79,13 @@ def _months(today_date: date) -> list[str]:
     return months
 
 
-def _window_picker(today_date: date):
-    now = context.store().clock()
+def _window_picker(now: datetime) -> Window:
     left, right = st.columns([3, 2])
     choice = (
         left.segmented_control("Over", WINDOWS, default="Last 30 days", key="audit_window") or "Last 30 days"
     )
     if choice == "A month":
-        month = right.selectbox("Month", _months(today_date), key="audit_month")
+        month = right.selectbox("Month", _months(now.date()), key="audit_month")
         return calendar_month(month)
     if choice == "All time":
         return all_time(now)
@@ -403,32 +405,33 @@ def _checklist_health(result: Audit) -> None:
 
 def _downloads(result: Audit, goals: Goals) -> None:
     st.subheader("Report and export")
-    store = context.store()
-    report_col, csv_col, json_col = st.columns(3)
-    report_col.download_button(
-        "Download this report (Markdown)",
-        data=lambda: render_report(build_report(result, goals), "md"),
-        file_name=f"amplify-report-{result.window.label.replace(' ', '-').lower()}.md",
-        mime="text/markdown",
-        key="audit_download_report",
-        on_click="ignore",
-    )
-    csv_col.download_button(
-        "Export shares (CSV)",
-        data=lambda: export_shares(store, "csv"),
-        file_name="amplify-shares.csv",
-        mime="text/csv",
-        key="audit_export_csv",
-        on_click="ignore",
-    )
-    json_col.download_button(
-        "Export shares (JSON)",
-        data=lambda: export_shares(store, "json"),
-        file_name="amplify-shares.json",
-        mime="application/json",
-        key="audit_export_json",
-        on_click="ignore",
-    )
+    st.caption("The report holds the numbers above for this window. The export is every share you recorded.")
+    columns = st.columns(4)
+    stem = f"amplify-report-{result.window.label.replace(' ', '-').lower()}"
+    for column, fmt, mime in zip(columns[:2], ("md", "html"), ("text/markdown", "text/html"), strict=True):
+        column.download_button(
+            f"Report ({'Markdown' if fmt == 'md' else 'HTML'})",
+            data=lambda fmt=fmt: render_report(build_report(result, goals), fmt),
+            file_name=f"{stem}.{fmt}",
+            mime=mime,
+            key=f"audit_download_report_{fmt}",
+            on_click="ignore",
+        )
+    for column, fmt, mime in zip(columns[2:], ("csv", "json"), ("text/csv", "application/json"), strict=True):
+        column.download_button(
+            f"Export shares ({fmt.upper()})",
+            data=lambda fmt=fmt: _export(fmt),
+            file_name=f"amplify-shares.{fmt}",
+            mime=mime,
+            key=f"audit_export_{fmt}",
+            on_click="ignore",
+        )
+
+
+def _export(fmt: str) -> str:
+    # Runs when the button is pressed, after this script run's store is closed: open one of its own.
+    with Store(config.db_path()) as store:
+        return export_shares(store, fmt)
 
 
 def _forget() -> None:
