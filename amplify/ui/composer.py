@@ -59,7 +59,7 @@ def write(action: Callable[[Store], object]) -> None:
 def show_notice() -> None:
     notice = st.session_state.pop(NOTICE_KEY, None)
     if notice:
-        st.error(notice)
+        st.error(escape_markdown(notice))  # it may quote what the user typed
 
 
 # -- the draft as the composer sees it -----------------------------------------------------------------------
@@ -279,8 +279,8 @@ def length_caption(text: str, network: str) -> None:
         st.caption(f":red[{checked.reason}] · {rule}")
 
 
-def post_editor(draft: Mapping[str, Any], network: str, post: Mapping[str, Any]) -> str:
-    """One network's template, credit and text; returns the text as saved."""
+def post_editor(draft: Mapping[str, Any], network: str, post: Mapping[str, Any]) -> None:
+    """One network's template, credit, text and live count."""
     draft_id = draft["id"]
     credit = compose.credit_for(creator_of(draft), network)
     if credit.needs_consent:
@@ -308,7 +308,6 @@ def post_editor(draft: Mapping[str, Any], network: str, post: Mapping[str, Any])
     )
     with st.container(key=f"draft_count_{draft_id}_{network}"):
         length_caption(post["text"], network)
-    return post["text"]
 
 
 def draft_card(store: Store, draft: Mapping[str, Any], settings: Settings, *, first: bool,
