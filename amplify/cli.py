@@ -1,7 +1,7 @@
 """The `amplify` command: a thin click layer over the core. Every command has --help text (a test checks)."""
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -294,3 +294,69 @@ def export_opml_command(file: str | None, feeds: str | None) -> None:
     except OSError as error:
         raise click.ClickException(f"{file}: cannot write the file ({error.strerror or error})") from error
     click.echo(f"Wrote {file}", err=True)
+
+
+# -- refresh
+
+
+@cli.command("refresh")
+@click.option("--feeds", "feeds", type=click.Path(dir_okay=False),
+              help="Follow list (default: AMPLIFY_FEEDS, else ./feeds.yml).")
+@click.option("--db", "db", type=click.Path(dir_okay=False),
+              help="Database file (default: AMPLIFY_DB, else ./amplify.db).")
+@click.option("--json", "as_json", is_flag=True,
+              help='Print one JSON object: {"feeds", "fetched", "not_modified", "failed", "new_items", "seconds", '
+                   '"errors": [{"source", "feed", "error"}]}.')
+@click.option("--force", is_flag=True, help="Also fetch feeds that are waiting after errors.")
+def refresh_command(feeds: str | None, db: str | None, as_json: bool, force: bool) -> None:
+    """Fetch what the sources you follow published since last time.
+
+    Feeds that fail are listed with the reason and tried again later (sooner with --force); the rest are
+    stored either way. Run it from cron to have a fresh Today page every morning.
+    """
+    import sys
+
+    from amplify import config
+    from amplify.refresh import refresh
+    from amplify.store import Store, StoreError
+
+    follow_list = _follow_list_or_exit(config.feeds_path(feeds))
+    bar = _RefreshBar(enabled=not as_json and sys.stderr.isatty())
+    try:
+        with Store(config.db_path(db)) as store:
+            report = refresh(store, follow_list, force=force, progress=bar.advance)
+    except StoreError as error:
+        raise click.ClickException(str(error)) from error
+    finally:
+        bar.close()
+    if as_json:
+        click.echo(report.to_json())
+        return
+    click.echo(f"{report.new_items} new {'post' if report.new_items == 1 else 'posts'} from {report.feeds} "
+               f"feeds ({report.fetched} changed, {report.not_modified} unchanged, {report.failed} failed) "
+               f"in {report.seconds:.1f} s")
+    for problem in report.errors:
+        click.echo(f"  {problem.source}: {problem.feed}: {problem.error}", err=True)
+
+
+class _RefreshBar:
+    """A progress bar on stderr, drawn only on a terminal; it learns the total from the first report."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bar: Any = None
+        self.shown = 0
+
+    def advance(self, done: int, total: int, feed_url: str) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label="Refreshing", file=click.get_text_stream("stderr"))
+            self.bar.__enter__()
+        self.bar.update(done - self.shown)
+        self.shown = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None

@@ -1,7 +1,122 @@
-"""Queries for refresh: per-feed HTTP state and storing parsed entries."""
+"""Queries for refresh: per-feed HTTP state and storing parsed entries.
 
+Refresh decides (amplify.refresh) and this module writes what was decided: one `FeedUpdate` per fetched feed,
+applied in one transaction, so a crash mid-refresh leaves every feed either fully updated or untouched.
+"""
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from amplify.parse import Entry
 from amplify.store.base import StoreBase
+
+LAST_REFRESH_META_KEY = "last_refresh"
+
+_ITEM_FIELDS = ("url", "title", "title_is_derived", "author", "published_at", "updated_at", "summary",
+                "content_html", "image_url", "image_alt")
+
+# New entries are inserted; known ones get their text refreshed when the feed changed it, but never their review
+# `state` or `first_seen_at`, so an edit by the creator cannot pull an item back into or out of the queue.
+_UPSERT_ITEM_SQL = f"""
+    INSERT INTO items (source_id, feed_id, entry_key, {", ".join(_ITEM_FIELDS)}, first_seen_at, sort_at)
+    VALUES (?, ?, ?, {", ".join("?" for _ in _ITEM_FIELDS)}, ?, COALESCE(?, ?))
+    ON CONFLICT (source_id, entry_key) DO UPDATE SET
+        {", ".join(f"{name} = excluded.{name}" for name in _ITEM_FIELDS)},
+        sort_at = COALESCE(excluded.published_at, items.first_seen_at)
+    WHERE {" OR ".join(f"items.{name} IS NOT excluded.{name}" for name in _ITEM_FIELDS)}
+"""
+
+
+@dataclass(frozen=True)
+class FeedUpdate:
+    """What one refresh learned about one feed. `entries` is None when nothing was parsed (304, an unchanged
+    body, or a failure); `error` is None on success."""
+
+    feed_id: int
+    source_id: int
+    status: int | None
+    error: str | None = None
+    error_count: int = 0
+    next_attempt_at: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    title: str | None = None
+    moved_to: str | None = None
+    entries: Sequence[Entry] | None = None
 
 
 class IngestQueries(StoreBase):
     """Mixed into Store; see amplify.store."""
+
+    def apply_feed_update(self, update: FeedUpdate) -> int:
+        """Record one feed's refresh, with its entries, in one transaction. Returns how many items were new."""
+        return self.apply_feed_updates([update])[0]
+
+    def apply_feed_updates(self, updates: Sequence[FeedUpdate]) -> list[int]:
+        """Record several feeds' refreshes in one transaction (each feed complete, so a crash leaves every feed
+        either fully updated or untouched; one commit per batch keeps a 1000-feed refresh cheap). Returns how
+        many items were new, per update."""
+        now = self.now()
+        with self.transaction():
+            return [self._apply(update, now) for update in updates]
+
+    def _apply(self, update: FeedUpdate, now: str) -> int:
+        new_items = self._store_entries(update, now) if update.entries else 0
+        if update.error is None:
+            self.execute(
+                """UPDATE feeds SET last_status = ?, last_error = NULL, error_count = 0, next_attempt_at = NULL,
+                    last_fetched_at = ?, last_success_at = ?, etag = COALESCE(?, etag),
+                    last_modified = COALESCE(?, last_modified), body_hash = COALESCE(?, body_hash),
+                    title = COALESCE(?, title), moved_to = COALESCE(?, moved_to)
+                WHERE id = ?""",
+                (update.status, now, now, update.etag, update.last_modified, update.body_hash, update.title,
+                 update.moved_to, update.feed_id),
+            )
+        else:
+            self.execute(
+                """UPDATE feeds SET last_status = ?, last_error = ?, error_count = ?, next_attempt_at = ?,
+                    last_fetched_at = ?, moved_to = COALESCE(?, moved_to)
+                WHERE id = ?""",
+                (update.status, update.error, update.error_count, update.next_attempt_at, now,
+                 update.moved_to, update.feed_id),
+            )
+        return new_items
+
+    def _store_entries(self, update: FeedUpdate, now: str) -> int:
+        entries = update.entries or ()
+        keys = [entry.key for entry in entries]
+        known: set[str] = set()
+        # Chunks stay under SQLite's bound-parameter limit, whatever the cap on items per feed.
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            known.update(
+                row[0] for row in self.execute(
+                    f"SELECT entry_key FROM items WHERE source_id = ? AND entry_key IN ({marks})",
+                    (update.source_id, *chunk),
+                )
+            )
+        self.conn.executemany(
+            _UPSERT_ITEM_SQL,
+            [
+                (update.source_id, update.feed_id, entry.key, *(getattr(entry, name) for name in _ITEM_FIELDS),
+                 now, entry.published_at, now)
+                for entry in entries
+            ],
+        )
+        return sum(1 for key in keys if key not in known)
+
+    def record_refresh(self, report: dict[str, Any]) -> None:
+        """Log one `refresh` event with the run's counts and remember the report for "last refreshed"."""
+        with self.transaction():
+            counts = {name: value for name, value in report.items() if name != "errors"}
+            self.log_event("refresh", **counts, failed_feeds=[error["feed"] for error in report.get("errors", [])])
+            self.set_meta(LAST_REFRESH_META_KEY, json.dumps({**report, "at": self.now()}, sort_keys=True))
+
+    def last_refresh(self) -> dict[str, Any] | None:
+        """The last refresh report (with `at`, when it ended), or None before the first refresh."""
+        stored = self.get_meta(LAST_REFRESH_META_KEY)
+        return json.loads(stored) if stored else None
