@@ -127,12 +127,14 @@ def parse_feed(body: bytes, *, url: str, headers: Mapping[str, str] | None = Non
     feed_base = safe_http_url(parsed.feed.get("link"), url) or url
     entries = _unique(_entry_from_feedparser(raw, url, feed_base) for raw in parsed.entries[:max_items])
     problem = None
-    if not entries and not parsed.version:
+    if not entries and (parsed.get("bozo") or not parsed.get("version")):
         problem = _not_a_feed_reason(body, parsed)
     return ParsedFeed(feed_title, entries, problem)
 
 
-def _entry_from_feedparser(raw: Any, feed_url: str, feed_base: str) -> Entry:
+def _entry_from_feedparser(parsed_entry: Any, feed_url: str, feed_base: str) -> Entry:
+    # A plain dict view: FeedParserDict's key aliasing costs time on every lookup and maps dates with a warning.
+    raw = dict(parsed_entry)
     link = safe_http_url(raw.get("link"), feed_url)
     base = link or feed_base
     content_parts = raw.get("content") or []
@@ -142,10 +144,9 @@ def _entry_from_feedparser(raw: Any, feed_url: str, feed_base: str) -> Entry:
     content = html_parts[0] if html_parts else raw_summary
     summary_text = html_to_text(raw_summary) or html_to_text(content)
     content_html = sanitize_html(content, base)
-    title_detail = raw.get("title_detail") or {}
-    raw_title = raw.get("title", "")
-    title = (_WHITESPACE.sub(" ", raw_title).strip() if title_detail.get("type") == "text/plain"
-             else html_to_text(raw_title))
+    # Titles go through the HTML stripper even when the feed calls them plain text: RSS titles often carry
+    # escaped markup, and a stored title must never hold a tag.
+    title = html_to_text(raw.get("title", ""))
     image_url, image_alt = _feedparser_image(raw, base)
     if image_url and image_alt is None and plain_parts and raw.get("media_content"):
         # feedparser files media:description (Mastodon's image description) under `content` as plain text.
@@ -294,9 +295,12 @@ def _entry_key(identifier: str | None, link: str | None, title: str, published: 
 
 
 def _unique(entries: Any) -> tuple[Entry, ...]:
-    """Drop repeated keys (a feed listing the same guid twice), keeping the first, which feeds list as newest."""
+    """Drop repeated keys (a feed listing the same guid twice), keeping the first, which feeds list as newest,
+    and entries with nothing to show (no title, link, text or image: what a broken feed's debris looks like)."""
     seen: dict[str, Entry] = {}
     for entry in entries:
+        if entry.title_is_derived and not (entry.url or entry.summary or entry.image_url):
+            continue
         seen.setdefault(entry.key, entry)
     return tuple(seen.values())
 
