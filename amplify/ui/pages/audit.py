@@ -22,12 +22,10 @@ from amplify.audit import (
     GroupTarget,
     WeekShares,
     Window,
-    all_time,
-    calendar_month,
     goal_progress,
     goals_from_settings,
     goals_to_settings,
-    last_days,
+    parse_window,
     run_audit,
 )
 from amplify.report import build_report, day, decimal, escape_markdown, export_shares, percent, weekly_table
@@ -37,7 +35,8 @@ from amplify.store import Store
 from amplify.ui import context
 from amplify.ui.pages import today
 
-WINDOWS = ("Last 7 days", "Last 30 days", "Last 90 days", "A month", "All time")
+# What the buttons say, and the window each names for `parse_window` ("month" asks which one).
+WINDOWS = {"Last 7 days": "7", "Last 30 days": "30", "Last 90 days": "90", "A month": "month", "All time": "all"}
 NEGLECTED_LINKS = 12
 TODAY_PAGE_PATH = "today"
 
@@ -81,15 +80,11 @@ def _months(today_date: date) -> list[str]:
 
 def _window_picker(now: datetime) -> Window:
     left, right = st.columns([3, 2])
-    choice = (
-        left.segmented_control("Over", WINDOWS, default="Last 30 days", key="audit_window") or "Last 30 days"
-    )
-    if choice == "A month":
-        month = right.selectbox("Month", _months(now.date()), key="audit_month")
-        return calendar_month(month)
-    if choice == "All time":
-        return all_time(now)
-    return last_days(int(choice.split()[1]), now)
+    choice = left.segmented_control("Over", list(WINDOWS), default="Last 30 days", key="audit_window")
+    name = WINDOWS[choice or "Last 30 days"]
+    if name == "month":
+        name = right.selectbox("Month", _months(now.date()), key="audit_month")
+    return parse_window(name, now)
 
 
 # -- the numbers ---------------------------------------------------------------------------------------------
