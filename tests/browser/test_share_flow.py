@@ -90,6 +90,7 @@ def test_refresh_queue_draft_refused_attest_share_history(start_app, server, pag
     text.fill(written)
     text.press("Control+Enter")
     expect(count).to_contain_text(f"{compose.count(written, 'mastodon')} of 500 characters")
+    count.scroll_into_view_if_needed()
     ui.screenshot("2-draft")
 
     # Not ready: the share button is disabled and every reason is listed.
@@ -112,6 +113,7 @@ def test_refresh_queue_draft_refused_attest_share_history(start_app, server, pag
     expect(refusal).to_contain_text("Not marked shared")
     expect(refusal).to_contain_text("Their words come first")
     expect(refusal).to_contain_text("Claims in my post are traced")
+    refusal.scroll_into_view_if_needed()
     ui.screenshot("3-refused")
     with app.store() as store:
         assert store.shares() == []
