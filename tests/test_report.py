@@ -132,3 +132,12 @@ def test_cli_export_shares_prints_json(month_of_shares):
     result = CliRunner().invoke(cli, ["export", "shares", "--format", "json", "--db", month_of_shares.path])
     assert result.exit_code == 0
     assert len(json.loads(result.output)) == 7
+
+
+def test_cli_report_says_when_the_output_cannot_be_written(month_of_shares, tmp_path):
+    result = CliRunner().invoke(
+        cli, ["report", "--month", "2026-11", "--db", month_of_shares.path,
+              "--output", str(tmp_path / "no-such-folder" / "report.md")],
+    )
+    assert result.exit_code == 1
+    assert "cannot write the file" in result.output
