@@ -243,6 +243,21 @@ def test_sharing_is_enabled_only_when_the_gate_passes(app, server):
         assert store.draft(draft_id)["state"] == "shared"
 
 
+def test_a_draft_shared_on_one_network_stays_for_the_others(app):
+    draft_id = app.queue(networks=("mastodon", "bluesky"))
+    at = ready_to_share(app, draft_id, "mastodon")
+    at.button(key=f"share_{draft_id}_mastodon").click()
+    rerun(at)
+    assert "Marked shared on Mastodon" in at.toast[0].value
+    assert "Shared on Mastodon. It is in your History." in [success.value for success in at.success]
+    with pytest.raises(KeyError):
+        at.button(key=f"share_{draft_id}_mastodon")
+    assert at.button(key=f"share_{draft_id}_bluesky").disabled
+    with app.store() as store:
+        assert [draft["id"] for draft in store.drafts()] == [draft_id]
+        assert [share["network"] for share in store.shares()] == ["mastodon"]
+
+
 def test_a_refused_attempt_shows_every_reason(app):
     draft_id = app.queue(networks=("mastodon",))
     at = ready_to_share(app, draft_id, "mastodon")
