@@ -1,0 +1,320 @@
+"""refresh.py end to end against real HTTP on 127.0.0.1 and a real SQLite file: conditional GET, body hashes,
+redirects, failures with backoff, hostile feeds, the real-world fixtures, and crashes mid-refresh."""
+
+import gzip
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import FIXED_NOW
+
+from amplify import refresh as refresh_module
+from amplify.cli import cli
+from amplify.fetch import FetchLimits
+from amplify.refresh import FeedPlan, backoff_delay, plan_refresh, refresh
+from amplify.sources import FollowList, Settings, Source
+from amplify.store import Store
+
+FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
+QUICK = FetchLimits(connect_timeout=1.0, total_timeout=1.0, max_bytes=256 * 1024)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = FIXED_NOW
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def db(tmp_path, clock):
+    opened = Store(tmp_path / "amplify.db", clock=clock)
+    yield opened
+    opened.close()
+
+
+def follow(*sources: tuple[str, str | list[str]]) -> FollowList:
+    return FollowList(
+        tuple(Source(name=name, feeds=tuple(feeds) if isinstance(feeds, list) else (feeds,))
+              for name, feeds in sources),
+        Settings(),
+    )
+
+
+def rss(*titles: str, prefix: str = "post") -> str:
+    items = "".join(
+        f"<item><title>{title}</title><link>https://ada.example/{prefix}/{n}</link>"
+        f'<guid isPermaLink="false">{prefix}-{n}</guid>'
+        f"<pubDate>Mon, 0{n % 9 + 1} Nov 2026 10:00:00 GMT</pubDate><description>About {title}</description></item>"
+        for n, title in enumerate(titles)
+    )
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Ada</title>{items}</channel></rss>'
+
+
+def items(store: Store) -> list[dict]:
+    return store.rows("SELECT * FROM items ORDER BY id")
+
+
+def feed_row(store: Store, url: str) -> dict:
+    return store.row("SELECT * FROM feeds WHERE url = ?", (url,))
+
+
+def test_refresh_stores_items_then_uses_conditional_get(server, db):
+    server.route("/ada.xml", rss("Bread", "Cake"), headers={"ETag": '"v1"', "Content-Type": "application/rss+xml"})
+    follow_list = follow(("Ada's Bakery", server.url("/ada.xml")))
+    seen_progress = []
+
+    first = refresh(db, follow_list, progress=lambda *args: seen_progress.append(args))
+    assert (first.feeds, first.fetched, first.not_modified, first.failed, first.new_items) == (1, 1, 0, 0, 2)
+    assert seen_progress == [(1, 1, server.url("/ada.xml"))]
+    stored = items(db)
+    assert [item["title"] for item in stored] == ["Bread", "Cake"]
+    assert stored[0]["url"] == "https://ada.example/post/0"
+    assert stored[0]["published_at"] == stored[0]["sort_at"] == "2026-11-01T10:00:00+00:00"
+    assert stored[0]["state"] == "new" and stored[0]["first_seen_at"] == "2026-11-20T09:30:00+00:00"
+    row = feed_row(db, server.url("/ada.xml"))
+    assert (row["etag"], row["last_status"], row["title"], row["error_count"]) == ('"v1"', 200, "Ada", 0)
+
+    second = refresh(db, follow_list)
+    assert (second.fetched, second.not_modified, second.new_items) == (0, 1, 0)
+    assert server.hits("/ada.xml")[1].headers["If-None-Match"] == '"v1"'
+    assert len(items(db)) == 2
+    events = db.rows("SELECT detail FROM events WHERE kind = 'refresh' ORDER BY id")
+    assert [json.loads(event["detail"])["new_items"] for event in events] == [2, 0]
+    assert db.last_refresh()["not_modified"] == 1
+    assert db.last_refresh()["at"] == "2026-11-20T09:30:00+00:00"
+
+
+def test_an_unchanged_body_without_validators_is_not_parsed_again(server, db):
+    server.route("/plain.xml", rss("Bread"))
+    follow_list = follow(("Ada", server.url("/plain.xml")))
+    refresh(db, follow_list)
+    again = refresh(db, follow_list)
+    assert (again.fetched, again.not_modified) == (0, 1)
+    assert feed_row(db, server.url("/plain.xml"))["body_hash"]
+
+
+def test_changed_entries_update_text_but_keep_review_state(server, db):
+    server.route("/ada.xml", rss("Bread", "Cake"))
+    follow_list = follow(("Ada", server.url("/ada.xml")))
+    refresh(db, follow_list)
+    db.execute("UPDATE items SET state = 'queued' WHERE entry_key = 'post-0'")
+    server.route("/ada.xml", rss("Sourdough bread", "Cake", "Pie"))
+    report = refresh(db, follow_list)
+    assert report.new_items == 1
+    stored = {item["entry_key"]: item for item in items(db)}
+    assert stored["post-0"]["title"] == "Sourdough bread"
+    assert stored["post-0"]["state"] == "queued"
+    assert stored["post-2"]["title"] == "Pie"
+    assert db.scalar("SELECT COUNT(*) FROM items_fts WHERE items_fts MATCH 'sourdough'") == 1
+
+
+def test_broken_and_hostile_feeds_cost_only_themselves(server, db, release_stalls):
+    server.route("/good.xml", rss(*[f"Good {n}" for n in range(20)]))
+    server.route("/html", "<!DOCTYPE html><html><body>A shop</body></html>", headers={"Content-Type": "text/html"})
+    server.route("/broken.xml", "<rss><channel><item><title>cut off")
+    server.route("/bomb.xml", gzip.compress(b" " * (8 * 1024 * 1024)), headers={"Content-Encoding": "gzip"})
+    server.redirect("/js.xml", "javascript:alert(1)")
+    server.route("/stall.xml", handler=lambda handler: release_stalls.wait(5))
+    names = ["Good", "Missing", "Page", "Broken", "Bomb", "Script", "Stall"]
+    paths = ["/good.xml", "/missing.xml", "/html", "/broken.xml", "/bomb.xml", "/js.xml", "/stall.xml"]
+    follow_list = follow(*[(name, server.url(path)) for name, path in zip(names, paths, strict=True)])
+
+    report = refresh(db, follow_list, limits=QUICK)
+
+    assert (report.feeds, report.fetched, report.failed, report.new_items) == (7, 1, 6, 20)
+    reasons = {problem.source: problem.error for problem in report.errors}
+    assert "404" in reasons["Missing"]
+    assert "web page, not a feed" in reasons["Page"]
+    assert "not a readable feed" in reasons["Broken"]
+    assert "larger than" in reasons["Bomb"]
+    assert "non-web address" in reasons["Script"]
+    assert "within" in reasons["Stall"]
+    assert {problem.feed for problem in report.errors} == {server.url(path) for path in paths[1:]}
+    assert db.scalar("SELECT COUNT(*) FROM items") == 20
+    failed = feed_row(db, server.url("/missing.xml"))
+    assert (failed["error_count"], failed["last_status"]) == (1, 404)
+    assert failed["next_attempt_at"] == "2026-11-20T09:45:00+00:00"
+
+
+@pytest.fixture
+def release_stalls():
+    import threading
+
+    event = threading.Event()
+    yield event
+    event.set()
+
+
+def test_backoff_waits_then_retries_and_force_ignores_it(server, db, clock):
+    follow_list = follow(("Gone", server.url("/gone.xml")))
+    refresh(db, follow_list)
+    assert refresh(db, follow_list).feeds == 0  # still waiting out the first backoff
+    clock.now = FIXED_NOW + timedelta(minutes=16)
+    assert refresh(db, follow_list).failed == 1
+    row = feed_row(db, server.url("/gone.xml"))
+    assert row["error_count"] == 2
+    assert row["next_attempt_at"] == "2026-11-20T10:16:00+00:00"  # 30 minutes after the second failure
+    assert refresh(db, follow_list, force=True).failed == 1
+    assert len(server.hits("/gone.xml")) == 3
+    server.route("/gone.xml", rss("Back"))
+    assert refresh(db, follow_list, force=True).new_items == 1
+    row = feed_row(db, server.url("/gone.xml"))
+    assert (row["error_count"], row["next_attempt_at"], row["last_error"]) == (0, None, None)
+
+
+def test_backoff_is_capped_exponential():
+    assert [backoff_delay(n) for n in (1, 2, 3)] == [timedelta(minutes=15), timedelta(minutes=30), timedelta(hours=1)]
+    assert backoff_delay(8) == backoff_delay(500) == timedelta(hours=24)
+
+
+def test_plan_refresh_is_pure_and_uses_moved_addresses():
+    rows = [
+        {"id": 1, "source_id": 1, "source_name": "A", "url": "http://a/1", "moved_to": "https://a/new"},
+        {"id": 2, "source_id": 1, "source_name": "A", "url": "http://a/2", "error_count": 3,
+         "next_attempt_at": "2026-11-20T12:00:00+00:00"},
+    ]
+    plans = plan_refresh(rows, now=FIXED_NOW)
+    assert plans == [FeedPlan(1, 1, "A", "http://a/1", "https://a/new", None, None, None, 0)]
+    assert [plan.feed_id for plan in plan_refresh(rows, now=FIXED_NOW, force=True)] == [1, 2]
+
+
+def test_a_permanent_redirect_is_recorded_and_used_next_time(server, db):
+    server.redirect("/old.xml", "/new.xml", status=301)
+    server.route("/new.xml", rss("Moved"), headers={"ETag": '"m1"'})
+    follow_list = follow(("Ada", server.url("/old.xml")))
+    assert refresh(db, follow_list).new_items == 1
+    assert feed_row(db, server.url("/old.xml"))["moved_to"] == server.url("/new.xml")
+    assert refresh(db, follow_list).not_modified == 1
+    assert len(server.hits("/old.xml")) == 1
+    assert server.hits("/new.xml")[1].headers["If-None-Match"] == '"m1"'
+
+
+def test_a_redirect_loop_is_reported(server, db):
+    server.redirect("/a.xml", "/b.xml")
+    server.redirect("/b.xml", "/a.xml")
+    report = refresh(db, follow(("Loop", server.url("/a.xml"))))
+    assert "loop" in report.errors[0].error
+
+
+def test_nothing_unsafe_is_stored_from_a_hostile_feed(server, db):
+    server.route("/xss.xml", """<?xml version="1.0"?><rss version="2.0"><channel><title>&lt;script&gt;x&lt;/script&gt;
+      </title><item><title>&lt;script&gt;alert(1)&lt;/script&gt;Hi</title><link>javascript:alert(1)</link>
+      <guid>x1</guid><description>&lt;a href="javascript:alert(2)" onclick="alert(3)"&gt;go&lt;/a&gt;
+      &lt;script&gt;alert(4)&lt;/script&gt;&lt;img src="javascript:alert(5)"&gt;</description>
+      <enclosure url="javascript:alert(6)" type="image/png"/></item></channel></rss>""")
+    refresh(db, follow(("Mallory", server.url("/xss.xml"))))
+    (item,) = items(db)
+    stored = json.dumps(item) + json.dumps(db.rows("SELECT * FROM feeds"))
+    assert "script" not in stored.lower()
+    assert "javascript" not in stored.lower()
+    assert "onclick" not in stored
+    assert item["title"] == "Hi" and item["url"] is None
+
+
+def test_json_feed_and_the_real_world_fixtures_are_ingested(server, db):
+    feeds = sorted(path.name for path in FIXTURES.iterdir() if path.suffix != ".md")
+    for name in feeds:
+        server.route(f"/{name}", (FIXTURES / name).read_bytes(), gzip=True)
+    follow_list = follow(*[(name, server.url(f"/{name}")) for name in feeds])
+    report = refresh(db, follow_list)
+    assert (report.feeds, report.fetched, report.failed) == (17, 17, 0)
+    per_feed = {row["url"].rsplit("/", 1)[1]: row["n"] for row in db.rows(
+        "SELECT f.url, COUNT(i.id) AS n FROM feeds f JOIN items i ON i.feed_id = f.id GROUP BY f.url")}
+    assert per_feed["jsonfeed-1.1.json"] == 20
+    assert per_feed["windows-1251.rss"] == 50
+    assert report.new_items == sum(per_feed.values()) == 300
+    assert db.scalar("SELECT COUNT(*) FROM items WHERE title_is_derived = 1") == 22  # the two Mastodon feeds
+
+
+def test_items_per_feed_are_capped(server, db):
+    server.route("/many.xml", rss(*[f"Post {n}" for n in range(30)]))
+    assert refresh(db, follow(("Ada", server.url("/many.xml"))), max_items=10).new_items == 10
+
+
+def test_a_crash_between_feeds_leaves_a_consistent_database(server, db, monkeypatch):
+    paths = [f"/feed{n}.xml" for n in range(6)]
+    for number, path in enumerate(paths):
+        server.route(path, rss(*[f"Feed {number} post {n}" for n in range(5)], prefix=f"f{number}"),
+                     headers={"ETag": f'"{number}"'})
+    follow_list = follow(*[(f"Source {n}", server.url(path)) for n, path in enumerate(paths)])
+    monkeypatch.setattr(refresh_module, "BATCH_FEEDS", 1)  # one transaction per feed, so some land first
+    original = Store._apply
+    calls = []
+
+    def die_halfway_through_the_third_feed(self, update, now):
+        calls.append(update.feed_id)
+        if len(calls) == 3:
+            self._store_entries(update, now)  # its items are written, its feed row is not yet: then the crash
+            raise KeyboardInterrupt("killed mid-refresh")
+        return original(self, update, now)
+
+    monkeypatch.setattr(Store, "_apply", die_halfway_through_the_third_feed)
+    with pytest.raises(KeyboardInterrupt):
+        refresh(db, follow_list)
+    monkeypatch.setattr(Store, "_apply", original)
+
+    per_feed = db.rows("SELECT f.url, f.etag, COUNT(i.id) AS n FROM feeds f LEFT JOIN items i ON i.feed_id = f.id "
+                       "GROUP BY f.id")
+    for row in per_feed:  # every feed is either fully stored with its validators, or untouched
+        assert (row["n"], row["etag"]) in ((5, row["etag"]), (0, None))
+        assert (row["n"] == 0) == (row["etag"] is None)
+    assert db.scalar("SELECT COUNT(*) FROM events WHERE kind = 'refresh'") == 0
+    stored_before = sum(row["n"] for row in per_feed)
+    assert stored_before == 10  # the two feeds written before the crash
+
+    report = refresh(db, follow_list)
+    assert report.failed == 0
+    assert report.new_items == 30 - stored_before
+    assert db.scalar("SELECT COUNT(*) FROM items") == 30
+
+
+def test_cli_refresh_json_prints_one_object_and_exits_0_with_failures(server, tmp_path):
+    server.route("/ok.xml", rss("Bread"))
+    feeds_file = tmp_path / "feeds.yml"
+    feeds_file.write_text(f"sources:\n  - name: Ada\n    feed: {server.url('/ok.xml')}\n"
+                          f"  - name: Gone\n    feed: {server.url('/gone.xml')}\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["refresh", "--feeds", str(feeds_file), "--db", str(tmp_path / "a.db"),
+                                      "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert list(report) == ["feeds", "fetched", "not_modified", "failed", "new_items", "seconds", "errors"]
+    assert (report["feeds"], report["fetched"], report["failed"], report["new_items"]) == (2, 1, 1, 1)
+    assert report["errors"] == [{"source": "Gone", "feed": server.url("/gone.xml"),
+                                 "error": report["errors"][0]["error"]}]
+    assert "404" in report["errors"][0]["error"]
+
+
+def test_cli_refresh_plain_output(server, tmp_path, monkeypatch):
+    server.route("/ok.xml", rss("Bread", "Cake"))
+    feeds_file = tmp_path / "feeds.yml"
+    feeds_file.write_text(f"sources:\n  - name: Ada\n    feed: {server.url('/ok.xml')}\n", encoding="utf-8")
+    monkeypatch.setenv("AMPLIFY_FEEDS", str(feeds_file))
+    monkeypatch.setenv("AMPLIFY_DB", str(tmp_path / "env.db"))
+    result = CliRunner().invoke(cli, ["refresh"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("2 new posts from 1 feeds (1 changed, 0 unchanged, 0 failed)")
+    assert (tmp_path / "env.db").exists()
+
+
+def test_cli_refresh_refuses_an_unusable_follow_list_or_database(tmp_path):
+    missing = CliRunner().invoke(cli, ["refresh", "--feeds", str(tmp_path / "nope.yml"), "--db",
+                                       str(tmp_path / "a.db")])
+    assert missing.exit_code != 0
+    assert "nope.yml" in missing.output and "Traceback" not in missing.output
+    feeds_file = tmp_path / "feeds.yml"
+    feeds_file.write_text("sources: []\n", encoding="utf-8")
+    not_a_db = tmp_path / "notes.db"
+    not_a_db.write_bytes(b"these are my notes, not a database" * 100)
+    broken = CliRunner().invoke(cli, ["refresh", "--feeds", str(feeds_file), "--db", str(not_a_db), "--json"])
+    assert broken.exit_code != 0
+    assert "notes.db" in broken.output
+    assert len(broken.output.strip().splitlines()) == 1
