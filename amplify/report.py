@@ -55,6 +55,8 @@ class Section:
     title: str
     sentences: list[str] = field(default_factory=list)
     table: Table | None = None
+    # Drawn as stacked bars in HTML (above the table, which holds the same numbers); Markdown has the table only.
+    weekly_chart: list[WeekShares] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -181,7 +183,14 @@ def build_report(audit: Audit, goals: Goals | None = None) -> Report:
             Section("By tag", [], _group_table(audit.by_tag)),
         ]
     if audit.weekly_by_kind:
-        sections.append(Section("Shares per week, by kind", [], weekly_table(audit.weekly_by_kind)))
+        sections.append(
+            Section(
+                "Shares per week, by kind",
+                [],
+                weekly_table(audit.weekly_by_kind),
+                weekly_chart=audit.weekly_by_kind,
+            )
+        )
     sections.append(
         Section(
             "Followed, posted, not shared",
@@ -285,6 +294,8 @@ def render_html(report: Report) -> str:
             out.append("<ul>" + "".join(f"<li>{html.escape(s)}</li>" for s in section.sentences) + "</ul>")
         else:
             out += [f"<p>{html.escape(sentence)}</p>" for sentence in section.sentences]
+        if section.weekly_chart:
+            out.append(weekly_svg(section.weekly_chart))
         if section.table is not None:
             head = "".join(f"<th>{html.escape(cell)}</th>" for cell in section.table.headers)
             body = "".join(
@@ -294,6 +305,39 @@ def render_html(report: Report) -> str:
             out.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
     out.append("</body></html>")
     return "\n".join(out) + "\n"
+
+
+_BAR_COLOURS = ("#4c78a8", "#f58518", "#54a24b", "#b279a2", "#e45756", "#72b7b2", "#eeca3b", "#9d755d")
+
+
+def weekly_svg(weekly: list[WeekShares], width: int = 720, height: int = 180) -> str:
+    """Shares per week as stacked bars in inline SVG: shapes and escaped text only, no script, no links."""
+    table = weekly_table(weekly)
+    groups = list(table.headers[1:-1])
+    tallest = max((int(row[-1]) for row in table.rows), default=0) or 1
+    slot = min(width / max(len(table.rows), 1), 48.0)  # a few weeks should not make slabs
+    shapes = []
+    for index, row in enumerate(table.rows):
+        top = float(height)
+        for group, count in zip(groups, row[1:-1], strict=True):
+            bar = int(count) / tallest * height
+            if bar:
+                top -= bar
+                shapes.append(
+                    f'<rect x="{index * slot + 1:.1f}" y="{top:.1f}" width="{max(slot - 2, 1):.1f}" '
+                    f'height="{bar:.1f}" fill="{_BAR_COLOURS[groups.index(group) % len(_BAR_COLOURS)]}">'
+                    f"<title>{html.escape(f'{row[0]}: {group} {count}')}</title></rect>"
+                )
+    legend = "".join(
+        f'<tspan fill="{_BAR_COLOURS[number % len(_BAR_COLOURS)]}">&#9632;</tspan> {html.escape(group)}  '
+        for number, group in enumerate(groups)
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height + 24}" '
+        f'viewBox="0 0 {width} {height + 24}"><title>Shares per week (up to {tallest} a week)</title>'
+        + "".join(shapes)
+        + f'<text x="0" y="{height + 18}" font-size="12">{legend}</text></svg>'
+    )
 
 
 def render(report: Report, fmt: str) -> str:

@@ -62,6 +62,9 @@ def test_the_html_report_escapes_everything_from_feeds(month_of_shares):
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "javascript:alert(1)) &amp; co" in page  # shown as text, never a link
     assert "<a " not in page
+    chart = page[page.index("<svg"):page.index("</svg>")]
+    assert chart.count("<rect") == 4  # 2026-11-02: business, creator; 2026-11-09: creator, organization
+    assert "<script" not in chart
 
 
 def test_markdown_escapes_syntax_in_names():
