@@ -381,7 +381,9 @@ def _share(draft_id: int, network: str, source_name: str) -> None:
     except (checklist.ShareError, ShareStoreError) as problem:
         st.session_state[f"_refused_{draft_id}_{network}"] = escape_markdown(str(problem))
     else:
-        st.session_state[TOAST_KEY] = f"Marked shared on {label}. Thank you for amplifying {source_name}."
+        st.session_state[TOAST_KEY] = (
+            f"Marked shared on {label}. Thank you for amplifying {escape_markdown(source_name)}."
+        )
 
 
 def show_toast() -> None:
