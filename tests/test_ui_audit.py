@@ -219,3 +219,19 @@ def test_the_share_export_opens_its_own_database_when_pressed(shared):
     records = json.loads(audit_page._export("json"))
     assert len(records) == 5 and {record["source"] for record in records} >= {"Ada Bakes", HOSTILE}
     assert audit_page._export("csv").splitlines()[0].startswith("share_id,shared_at,network,source")
+
+
+def test_saving_goals_from_the_page_keeps_label_goals_it_does_not_show(app):
+    app.feeds.write_text(
+        FOLLOW_LIST.replace("group_targets: [{label: Black-owned, share: 0.5}]",
+                            "group_targets: [{label: Black-owned, share: 0.5}, {label: queer-owned, share: 0.2}]"),
+        encoding="utf-8",
+    )
+    at = app.open()
+    at.text_input(key="goal_label").set_value("Indigenous-owned")
+    at.button(key="FormSubmitter:audit_goals_form-Save goals").click()
+    rerun(at)
+    assert load_follow_list(app.feeds).settings.goals["group_targets"] == [
+        {"label": "Indigenous-owned", "share": 0.5},
+        {"label": "queer-owned", "share": 0.2},
+    ]

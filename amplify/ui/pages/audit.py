@@ -158,7 +158,12 @@ def _goal_form(goals: Goals) -> None:
         )
         current = goals.group_targets[0] if goals.group_targets else GroupTarget("", 0.5)
         label = st.text_input(
-            "A self-described label to aim for (optional)",
+            "A self-described label to aim for (optional)"
+            + (
+                f" (your {len(goals.group_targets) - 1} other label goals in feeds.yml are kept)"
+                if len(goals.group_targets) > 1
+                else ""
+            ),
             value=current.label,
             key="goal_label",
             help="As sources say it of themselves, e.g. woman-owned.",
@@ -175,7 +180,9 @@ def _goal_form(goals: Goals) -> None:
                 Goals(
                     shares_per_week=per_week or None,
                     min_coverage=coverage / 100 or None,
-                    group_targets=(GroupTarget(label.strip(), target / 100),) if label.strip() else (),
+                    # The form edits the first label goal; any others written in feeds.yml stay as they are.
+                    group_targets=((GroupTarget(label.strip(), target / 100),) if label.strip() else ())
+                    + goals.group_targets[1:],
                 )
             )
 
@@ -194,11 +201,7 @@ def _save_goals(goals: Goals) -> None:
 
 def _weekly_frame(weekly: list[WeekShares]) -> pd.DataFrame:
     return pd.DataFrame(
-        [
-            {"week": row.week_start.isoformat(), "group": row.group, "shares": row.shares}
-            for row in weekly
-            if row.group
-        ]
+        [{"week": row.week_start.isoformat(), "group": row.group, "shares": row.shares} for row in weekly if row.group]
     )
 
 
@@ -226,9 +229,7 @@ def _weekly_chart(result: Audit) -> None:
         width="stretch",
     )
     table = weekly_table(weekly)
-    table_tab.dataframe(
-        pd.DataFrame(table.rows, columns=table.headers), hide_index=True, key="audit_weekly_table"
-    )
+    table_tab.dataframe(pd.DataFrame(table.rows, columns=table.headers), hide_index=True, key="audit_weekly_table")
 
 
 _GROUPINGS = {"label": "by_label", "kind": "by_kind", "tag": "by_tag"}
@@ -357,9 +358,7 @@ def _last_shared(result: Audit) -> None:
                         "days since last share": row.days_since_last_share,
                         "last shared": day(row.last_shared_at),
                     }
-                    for row in sorted(
-                        result.last_shared, key=lambda row: -(row.days_since_last_share or 10**9)
-                    )
+                    for row in sorted(result.last_shared, key=lambda row: -(row.days_since_last_share or 10**9))
                 ]
             ),
             hide_index=True,
