@@ -1,7 +1,6 @@
 """Shared fixtures: a real loopback HTTP server, a fresh database file, a fixed clock."""
 
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -9,10 +8,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from loopback import LoopbackServer  # noqa: E402
+from support import FIXED_NOW  # noqa: E402
 
 from amplify.store import Store  # noqa: E402
-
-FIXED_NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 
 
 @pytest.fixture

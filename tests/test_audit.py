@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from audit_fixtures import add_item, add_share, add_source, refuse, retract
-from conftest import FIXED_NOW
+from support import FIXED_NOW
 
 from amplify import audit
 from amplify.audit import NOT_STATED, AuditError, Window, calendar_month, last_days, parse_window, run_audit

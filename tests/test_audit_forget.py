@@ -3,7 +3,7 @@ counted under "not stated" from then on. The share log itself is untouched."""
 
 from audit_fixtures import add_share
 from click.testing import CliRunner
-from conftest import FIXED_NOW
+from support import FIXED_NOW
 
 from amplify.audit import NOT_STATED, last_days, run_audit
 from amplify.cli import cli

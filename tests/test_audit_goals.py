@@ -2,7 +2,7 @@
 
 import pytest
 from audit_fixtures import add_share, add_source
-from conftest import FIXED_NOW
+from support import FIXED_NOW
 
 from amplify.audit import (
     AuditError,

@@ -4,7 +4,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from conftest import FIXED_NOW
+from support import FIXED_NOW
 
 from amplify.checklist import (
     ATTESTATIONS,

@@ -6,7 +6,7 @@ import sqlite3
 from datetime import timedelta
 
 import pytest
-from conftest import FIXED_NOW
+from support import FIXED_NOW
 
 from amplify.checklist import InvalidPostURL, ShareError, ShareRefused, gate_status, mark_shared
 from amplify.fetch import LinkProbe

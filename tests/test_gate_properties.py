@@ -10,7 +10,7 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
-from conftest import FIXED_NOW
+from support import FIXED_NOW
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from test_gate import ITEM_URL, make_draft

@@ -4,7 +4,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from conftest import FIXED_NOW
+from support import FIXED_NOW
 from test_gate import attest_all, make_draft
 
 from amplify.checklist import gate_status, mark_shared, refresh_link_probe

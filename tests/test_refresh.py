@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import FIXED_NOW
+from support import FIXED_NOW
 
 from amplify import refresh as refresh_module
 from amplify.cli import cli

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from audit_fixtures import add_item, add_share, add_source, refuse, retract
 from click.testing import CliRunner
-from conftest import FIXED_NOW
+from support import FIXED_NOW
 
 from amplify.audit import Goals, GroupTarget
 from amplify.cli import cli

@@ -4,7 +4,7 @@ import json
 from datetime import date, timedelta
 
 import pytest
-from conftest import FIXED_NOW
+from support import FIXED_NOW
 from review_fixtures import add_item, add_source, fill
 
 from amplify.store.review import ReviewError, ReviewFilters, search_query

@@ -5,7 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from conftest import FIXED_NOW
+from support import FIXED_NOW
 from review_fixtures import add_item, add_source, fill
 from streamlit.testing.v1 import AppTest
 
