@@ -1,5 +1,6 @@
 """The `amplify` command: a thin click layer over the core. Every command has --help text (a test checks)."""
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,18 +23,24 @@ def cli() -> None:
     """
 
 
+def _serving_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--port and --host, for the commands that serve the app (`run`, `demo`)."""
+    command = click.option("--host", default="127.0.0.1", show_default=True,
+                           help="Address to listen on. Only this computer can reach the app unless you change "
+                                "it.")(command)
+    return click.option("--port", type=click.IntRange(1, 65535), default=8501, show_default=True,
+                        help="Port to serve the app on.")(command)
+
+
 @cli.command("run")
 @click.option("--db", "db", type=click.Path(dir_okay=False),
               help="Database file (default: AMPLIFY_DB, else ./amplify.db).")
 @click.option("--feeds", "feeds", type=click.Path(dir_okay=False),
               help="Follow list (default: AMPLIFY_FEEDS, else ./feeds.yml).")
-@click.option("--port", type=click.IntRange(1, 65535), default=8501, show_default=True,
-              help="Port to serve on.")
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on. Only this computer can reach the app unless you change it.")
+@_serving_options
 def run_command(db: str | None, feeds: str | None, port: int, host: str) -> None:
     """Start the app in your browser (served on 127.0.0.1; the database is created on first use)."""
-    from amplify import config, launch
+    from amplify import config
     from amplify.store import Store, StoreError
 
     db_file, feeds_file = config.db_path(db), config.feeds_path(feeds)
@@ -43,6 +50,13 @@ def run_command(db: str | None, feeds: str | None, port: int, host: str) -> None
         raise click.ClickException(str(error)) from error
     if not feeds_file.exists():
         click.echo(f"No follow list at {feeds_file} yet: add sources on the Sources page.", err=True)
+    _serve_app(db_file, feeds_file, host, port)
+
+
+def _serve_app(db_file: Path, feeds_file: Path, host: str, port: int) -> None:
+    """Serve the app until it stops (`amplify run` and `amplify demo`), then exit with its status."""
+    from amplify import launch
+
     if host != launch.LOOPBACK:
         click.echo(f"Listening on {host}: other computers on your network can open the app.", err=True)
     shown_host = "localhost" if host == launch.LOOPBACK else host
@@ -294,6 +308,30 @@ def export_opml_command(file: str | None, feeds: str | None) -> None:
     except OSError as error:
         raise click.ClickException(f"{file}: cannot write the file ({error.strerror or error})") from error
     click.echo(f"Wrote {file}", err=True)
+
+
+@cli.command("demo")
+@click.option("--dir", "directory", type=click.Path(file_okay=False),
+              help="Folder for the demo's database and follow list (default: a new temporary folder).")
+@_serving_options
+def demo_command(directory: str | None, port: int, host: str) -> None:
+    """Try amplify with sample creators and businesses: no network needed, your own files untouched."""
+    import tempfile
+
+    from amplify import demo
+    from amplify.store import StoreError
+
+    folder = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="amplify-demo-"))
+    with demo.DemoSites() as sites:
+        try:
+            setup = demo.prepare_demo(folder, sites)
+        except (demo.DemoError, StoreError, OSError) as error:
+            raise click.ClickException(str(error)) from error
+        click.echo(f"Demo ready in {setup.folder}: {setup.new_items} posts from {len(demo.DEMO_SOURCES)} "
+                   "sample sources, served from this computer.")
+        for problem in setup.problems:
+            click.echo(f"  could not read {problem}", err=True)
+        _serve_app(setup.db_path, setup.feeds_path, host, port)  # the sites stop when the app does
 
 
 # -- refresh

@@ -1,15 +1,20 @@
-"""`amplify run`: the command line it builds, its errors, and a real server started, reached and stopped."""
+"""`amplify run` and `amplify demo`: the command line, its errors, a real server started, reached and stopped,
+and the demo's sample sites, follow list and first refresh."""
 
+import json
 import socket
 import urllib.request
+from datetime import UTC, datetime
 
 import pytest
 from apprunner import launch_app
 from click.testing import CliRunner
 
 import amplify
-from amplify import launch
+from amplify import demo, launch
 from amplify.cli import cli
+from amplify.refresh import refresh
+from amplify.sources import load_follow_list, parse_follow_list
 from amplify.store import Store
 
 
@@ -76,3 +81,68 @@ def test_run_serves_the_app_on_loopback_and_stops_cleanly(tmp_path):
         status = app.stop()
     assert status == 0
     assert refused("127.0.0.1", app.port)  # Streamlit went down with `amplify run`
+
+
+# -- amplify demo ------------------------------------------------------------------------------------------
+
+
+def test_demo_has_help_text():
+    result = CliRunner().invoke(cli, ["demo", "--help"])
+    assert result.exit_code == 0
+    assert "--dir" in result.output and "no network needed" in result.output
+
+
+def test_demo_sites_serve_feeds_pages_and_images():
+    started = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+    with demo.DemoSites(started=started) as sites:
+        status, content_type, body = sites.answer("/ada/feed.xml")
+        assert (status, content_type) == (200, "application/rss+xml; charset=utf-8")
+        assert b"{{" not in body
+        assert sites.site_url("ada").encode() + b"/posts/rye-is-back" in body
+        assert b"<pubDate>Fri, 20 Nov 2026 07:30:00 +0000</pubDate>" in body  # two hours before `started`
+        status, content_type, body = sites.answer("/quilt/feed.json")
+        assert json.loads(body)["items"][0]["date_published"] == "2026-11-20T04:30:00+00:00"
+        homepage = sites.answer("/rosa/")[2].decode()
+        assert f"href='{sites.feed_url(demo.DEMO_SOURCES[1])}'" in homepage
+        assert sites.answer("/kwame/bike.svg")[1] == "image/svg+xml"
+        assert sites.answer("/kwame/../../etc/passwd")[0] == 404
+        assert sites.answer("/nobody/feed.xml")[0] == 404
+        with urllib.request.urlopen(sites.feed_url(demo.DEMO_SOURCES[0]), timeout=10) as answer:
+            assert answer.status == 200 and answer.headers["ETag"]
+
+
+def test_demo_follow_list_is_valid_and_every_label_has_its_statement():
+    with demo.DemoSites() as sites:
+        follow_list = parse_follow_list(demo.follow_list_text(sites))
+        assert follow_list.problems == ()
+        assert [source.name for source in follow_list.sources] == [source.name for source in demo.DEMO_SOURCES]
+        for source in follow_list.sources:
+            if source.identity_labels:
+                about = sites.answer(source.identity_source.removeprefix(f"http://127.0.0.1:{sites.port}"))
+                assert about[0] == 200
+                for label in source.identity_labels:
+                    assert label in about[2].decode()  # in their own words, on their own page
+
+
+def test_prepare_demo_refreshes_every_sample_source(tmp_path):
+    with demo.DemoSites() as sites:
+        setup = demo.prepare_demo(tmp_path / "demo", sites)
+        assert setup.problems == ()
+        assert setup.new_items == 14
+        with Store(setup.db_path) as opened:
+            assert opened.review_counts().new == 14
+            assert opened.scalar("SELECT COUNT(*) FROM items WHERE image_url IS NOT NULL") >= 3
+            with_alt = opened.scalar("SELECT image_alt FROM items WHERE title = 'Rye is back on Saturdays'")
+            assert with_alt == "A round rye loaf with a cross cut on top, on a wooden board"
+            again = refresh(opened, load_follow_list(setup.feeds_path))
+            assert (again.new_items, again.not_modified) == (0, len(demo.DEMO_SOURCES))
+
+
+def test_demo_never_writes_over_existing_files(tmp_path):
+    mine = tmp_path / "amplify.db"
+    mine.write_bytes(b"my own data")
+    with demo.DemoSites() as sites, pytest.raises(demo.DemoError, match="empty or new folder"):
+        demo.prepare_demo(tmp_path, sites)
+    assert mine.read_bytes() == b"my own data"
+    result = CliRunner().invoke(cli, ["demo", "--dir", str(tmp_path)])
+    assert result.exit_code == 1 and "already has amplify.db" in result.output

@@ -5,11 +5,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from support import FIXED_NOW
 from review_fixtures import add_item, add_source, fill
 from streamlit.testing.v1 import AppTest
+from support import FIXED_NOW
 
-from amplify.clock import to_iso, utcnow
+from amplify.clock import utcnow
+from amplify.refresh import RefreshReport
+from amplify.store import Store
 from amplify.ui import components
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -71,8 +73,9 @@ def test_empty_database_and_no_sources_says_how_to_add_one(open_today, follow_li
 
 
 def test_nothing_new_says_when_the_last_refresh_was(open_today, store):
-    # The app runs on the real clock, so the time is set relative to it.
-    store.set_meta("last_refresh", to_iso(utcnow() - timedelta(hours=3, minutes=5)))
+    # The app runs on the real clock, so the refresh is recorded relative to it.
+    with Store(store.path, clock=lambda: utcnow() - timedelta(hours=3, minutes=5)) as earlier:
+        earlier.record_refresh(RefreshReport().to_dict())
     app = open_today()
     assert "You're all caught up." in texts(app)
     assert "Nothing new since the last refresh, 3 hours ago." in texts(app)

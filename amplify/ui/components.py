@@ -19,6 +19,7 @@ from amplify.store.review import ReviewItem
 
 EXCERPT_CHARACTERS = 280
 IMAGE_WIDTH = 200
+CLOCK_SKEW_SECONDS = 300
 _MARKDOWN_SPECIALS = frozenset(string.punctuation)
 # Characters kept as they are in a link destination; everything else is percent-encoded, so a URL can never
 # close the link early (`)`), open an HTML tag (`<`) or hold a space.
@@ -66,10 +67,10 @@ def relative_time(moment: str | datetime | None, now: datetime) -> str:
         return "date unknown"
     when = from_iso(moment) if isinstance(moment, str) else moment
     seconds = (now - when).total_seconds()
+    if -CLOCK_SKEW_SECONDS < seconds < 60:  # a moment ago, or a moment "ahead" (written after `now` was read)
+        return "just now"
     if seconds < 0:
         return f"on {when.day} {when:%b %Y}"
-    if seconds < 60:
-        return "just now"
     for unit_seconds, unit, limit in ((60, "minute", 60), (3600, "hour", 24)):
         count = int(seconds // unit_seconds)
         if count < limit:

@@ -37,7 +37,8 @@ CHROMIUM_ARGS = [
 ]
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO_ROOT / "test-artifacts"
-# Playwright waits this long for an element before failing a step (a guard, not a measurement).
+# Playwright waits this long for an element, and `expect` for its condition, before failing a step (a guard,
+# not a measurement: a refresh on two busy cores can take a while).
 STEP_TIMEOUT_MS = 30_000
 
 BROWSER_DIR = Path(__file__).resolve().parent
@@ -121,6 +122,9 @@ def browser():
             pytest.fail(f"browser tests are required (AMPLIFY_REQUIRE_BROWSER=1), but {problem}",
                         pytrace=False)
         pytest.skip(f"browser tests skipped: {problem}")
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=STEP_TIMEOUT_MS)
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield launched
@@ -165,11 +169,13 @@ class StreamlitPage:
         self.page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for()
 
     def keyed(self, key: str):
-        """The element Streamlit renders for the widget or container with this key."""
-        return self.page.locator(f".st-key-{key}")
+        """The element Streamlit renders for the widget or container with this key. While a rerun draws the
+        page, the previous run's elements stay a moment, marked stale: those are left out."""
+        return self.page.locator(f".st-key-{key}:not([data-stale='true'])")
 
     def button(self, key: str):
-        return self.keyed(key).locator("button")
+        # A button with a tooltip is drawn twice (one copy hidden, for layout): the role finds the visible one.
+        return self.keyed(key).get_by_role("button")
 
     def text_input(self, key: str):
         return self.keyed(key).locator("input, textarea")

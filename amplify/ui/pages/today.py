@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 import streamlit as st
 
+from amplify.refresh import refresh
 from amplify.sources import FollowList
 from amplify.store import Store, StoreError
 from amplify.store.drafts import DraftError
@@ -36,7 +37,8 @@ def render() -> None:
                  help="Fetch what your sources published since the last refresh"):
         _refresh(store, state.follow_list)
     counts = store.review_counts()
-    last_refresh = store.get_meta("last_refresh")
+    last_report = store.last_refresh()
+    last_refresh = last_report["at"] if last_report else None
     refreshed = (f"last refreshed {components.relative_time(last_refresh, now)}" if last_refresh
                  else "not refreshed yet")
     st.caption(f"{counts.new:,} to review · {counts.later:,} saved for later · "
@@ -174,25 +176,28 @@ def _acting_on_all(item_ids: list[int]) -> Callable[[], None]:
 
 
 def _refresh(store: Store, follow_list: FollowList) -> None:
-    from amplify.refresh import refresh
-
     with st.status("Looking for new posts…", expanded=True) as status:
         bar = st.progress(0.0, text="Starting")
 
-        def progress(done: int, total: int) -> None:
+        def progress(done: int, total: int, _feed_url: str) -> None:
             bar.progress(done / total if total else 1.0, text=f"{done} of {total} feeds")
 
         report = refresh(store, follow_list, progress=progress)
         bar.progress(1.0, text="Done")
-        new = f"{report.new_items} new {'post' if report.new_items == 1 else 'posts'}"
+        new = _count(report.new_items, "new post", "new posts")
         if report.errors:
-            status.update(label=f"{new}; {len(report.errors)} feeds could not be read", state="error",
-                          expanded=True)
+            status.update(label=f"{new}; {_count(len(report.errors), 'feed', 'feeds')} could not be read",
+                          state="error", expanded=True)
             for problem in report.errors:
                 components.plain_text(f"{problem.source} ({problem.feed}): {problem.error}", small=True)
         else:
-            status.update(label=f"{new} from {report.feeds} feeds", state="complete", expanded=False)
+            status.update(label=f"{new} from {_count(report.feeds, 'feed', 'feeds')}", state="complete",
+                          expanded=False)
     st.toast(f"Refreshed: {new}.", icon=":material/check:")
+
+
+def _count(number: int, one: str, many: str) -> str:
+    return f"{number:,} {one if number == 1 else many}"
 
 
 def _show_follow_list_problems(state: context.FollowListState) -> None:
