@@ -10,6 +10,7 @@ import pytest
 from review_fixtures import add_item
 from streamlit.testing.v1 import AppTest
 
+from amplify import checklist
 from amplify.sources import parse_follow_list
 from amplify.store import Store
 
@@ -223,6 +224,7 @@ def test_sharing_is_enabled_only_when_the_gate_passes(app, server):
     share = at.button(key=f"share_{draft_id}_mastodon")
     assert share.disabled
     assert "The link opens**: not checked yet" in markdown(at)
+    assert checklist.CHECKS_BY_ID["link_resolves"].why in captions(at)  # what fails says why, visibly
     at.button(key=f"probe_{draft_id}_mastodon").click()
     rerun(at)
     assert server.hits("/dawn"), "the link was not probed"

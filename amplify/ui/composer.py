@@ -419,8 +419,14 @@ def checklist_panel(store: Store, draft: Mapping[str, Any], network: str, instan
     status = checklist.gate_status(store, draft_id, network)
     st.markdown("**Checked for you**")
     for result in status.results:
-        if result.check.kind == "automatic":
+        if result.check.kind != "automatic":
+            continue
+        if result.passed:
             st.markdown(_result_line(result), help=result.check.why)
+        else:
+            # What is not right yet carries its reason in plain sight, not behind a hover.
+            st.markdown(_result_line(result))
+            st.caption(result.check.why)
     if draft["item_url"]:
         probed = store.link_probe(draft["item_url"]) is not None
         st.button(
