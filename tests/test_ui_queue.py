@@ -277,6 +277,20 @@ def test_a_refused_attempt_shows_every_reason(app):
         assert store.draft(draft_id)["state"] == "open"
 
 
+def test_a_confirmation_for_words_changed_elsewhere_is_refused(app):
+    draft_id = app.queue(networks=("mastodon",))
+    at = app.open()
+    with app.store() as other_tab:
+        other_tab.save_post_text(draft_id, "mastodon", "Ada's words, rewritten in another tab.")
+    at.checkbox(key=f"attest_{draft_id}_mastodon_their_words_first").check()
+    rerun(at)
+    assert "read it again and confirm again" in at.error[0].value
+    assert at.checkbox(key=f"attest_{draft_id}_mastodon_their_words_first").value is False
+    assert at.text_area(key=f"draft_text_{draft_id}_mastodon").value == "Ada's words, rewritten in another tab."
+    with app.store() as store:
+        assert store.attestations(draft_id, "mastodon") == []
+
+
 def test_an_image_needs_a_description_before_sharing(app):
     draft_id = app.queue(networks=("mastodon",), image=True)
     at = app.open()

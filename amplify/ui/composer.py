@@ -338,10 +338,12 @@ def network_panel(draft_id: int, network: str, instance: str) -> None:
     it shows is read back from the database each time."""
     if TOAST_KEY in st.session_state:
         st.rerun()  # a share just landed: the whole queue changes, not only this panel
+    show_notice()  # a refusal from this panel's own callbacks, when only this panel reruns
     with page_store() as store:
         draft = store.draft(draft_id)
         post = store.draft_posts(draft_id).get(network)
         if draft is None or draft["state"] != "open" or post is None:
+            st.info("This draft changed in another tab or window. Open the Queue again to see it as it is now.")
             return
         editor, checks = st.columns([3, 2], gap="large")
         with editor:
