@@ -1,12 +1,14 @@
 """The review queries: Today's pages, filters, safe search, state changes with events, query plans."""
 
 import json
+import threading
 from datetime import date, timedelta
 
 import pytest
-from support import FIXED_NOW
 from review_fixtures import add_item, add_source, fill
+from support import FIXED_NOW
 
+from amplify.store import Store
 from amplify.store.review import ReviewError, ReviewFilters, search_query
 
 NETWORKS = ("mastodon", "bluesky")
@@ -237,3 +239,33 @@ def test_today_reads_items_through_an_index(store, filters):
         if "FROM items" in sql:
             assert "SCAN i " not in plan + " " and "SCAN items " not in plan + " ", (sql, plan)
             assert "INDEX" in plan or "VIRTUAL TABLE" in plan, (sql, plan)
+
+
+def test_an_action_waits_for_another_writer_instead_of_failing(store, two_sources):
+    """A cron refresh (or another tab) holding the write lock makes a click wait, never fail as "locked"."""
+    item = add_item(store, two_sources[0], title="bread")
+    other = Store(store.path)
+    clicked = threading.Event()
+    outcome: list[object] = []
+
+    def click() -> None:
+        with Store(store.path) as tab:
+            clicked.set()
+            try:
+                tab.set_item_state(item, "later")
+                outcome.append("done")
+            except Exception as error:  # any failure ("database is locked") is what the test reports
+                outcome.append(error)
+
+    with other.transaction():
+        other.execute("UPDATE items SET title = 'bread, warm' WHERE id = ?", (item,))
+        worker = threading.Thread(target=click)
+        worker.start()
+        clicked.wait()
+        worker.join(0.5)  # the click is blocked on the lock while this transaction is open
+        assert outcome == []
+    worker.join()
+    other.close()
+    assert outcome == ["done"]
+    assert store.row("SELECT title, state FROM items WHERE id = ?", (item,)) == {"title": "bread, warm",
+                                                                                "state": "later"}

@@ -233,3 +233,30 @@ def test_a_refused_action_is_a_notice_not_a_traceback(open_today, store):
     assert not app.exception
     assert "already shared" in app.warning[0].value
     assert state_of(store, item) == "shared"
+
+
+RSS = """<?xml version="1.0"?><rss version="2.0"><channel><title>Ada's Bakery</title><link>{site}/</link>
+<item><title>Rye is back on Saturdays</title><link>{site}/rye</link><guid>rye</guid></item>
+<item><title>Free classes for teenagers</title><link>{site}/classes</link><guid>classes</guid></item>
+</channel></rss>"""
+
+
+def test_refresh_button_fetches_and_lists_failed_feeds(open_today, follow_list, server):
+    server.route("/feed.xml", RSS.format(site=server.url("")), headers={"Content-Type": "application/rss+xml"})
+    follow_list.write_text(
+        "sources:\n"
+        f"  - name: Ada's Bakery\n    feed: {server.url('/feed.xml')}\n"
+        f"  - name: Gone Away\n    feed: {server.url('/missing.xml')}\n"
+    )
+    app = open_today()
+    assert "Press Refresh to fetch" in texts(app)
+    app.button(key="refresh").click().run()
+    assert not app.exception
+    status = app.get("status")[0]
+    assert status.label == "2 new posts; 1 feed could not be read"
+    problem = next(element.value for element in status.caption)
+    assert problem.startswith("Gone Away") and "404" in problem
+    assert "Refreshed: 2 new posts." in app.toast[0].value
+    assert len(item_ids_shown(app)) == 2
+    assert "last refreshed just now" in texts(app)
+    assert len(server.hits("/feed.xml")) == 1

@@ -24,7 +24,6 @@ PAGE_SIZE = 50
 VIEWS = {"To review": "new", "Saved for later": "later"}
 NOTICE_KEY = "today_notice"
 PAGE_KEY = "today_page"
-FILTER_KEYS = ("search", "source", "kind", "tag", "label", "dates")
 
 
 def render() -> None:
@@ -103,8 +102,11 @@ def _date_range(picked: object) -> tuple[date | None, date | None]:
 
 
 def _clear_filters() -> None:
-    for key in FILTER_KEYS:
-        st.session_state[key] = () if key == "dates" else ("" if key == "search" else [])
+    # Bound to the URL, these are cleared through their state; the date range is not, so it is dropped.
+    for key in ("source", "kind", "tag", "label"):
+        st.session_state[key] = []
+    st.session_state["search"] = ""
+    st.session_state.pop("dates", None)
     _first_page()
 
 
