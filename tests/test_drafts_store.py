@@ -5,6 +5,7 @@ import json
 import pytest
 import review_fixtures
 
+from amplify import checklist
 from amplify.store.drafts import DraftError
 
 
@@ -169,3 +170,23 @@ def test_an_item_already_shared_is_not_queued_again(store):
     with pytest.raises(DraftError, match="already shared"):
         store.create_draft(item_id, ["mastodon"])
     assert store.drafts() == []
+
+
+def test_removing_the_last_network_not_yet_shared_finishes_the_draft(store, server):
+    server.route("/dawn", "<html>dawn</html>", headers={"Content-Type": "text/html"})
+    source_id = review_fixtures.add_source(store, "Ada's Bakery")
+    with store.transaction():
+        store.execute("UPDATE sources SET url = ? WHERE id = ?", (server.url("/"), source_id))
+    item_id = review_fixtures.add_item(store, source_id, url=server.url("/dawn"))
+    draft_id = store.create_draft(item_id, ["mastodon", "bluesky"])
+    version = store.save_post_text(draft_id, "mastodon", f"Ada's Bakery: dawn bread {server.url('/dawn')}")
+    checklist.refresh_link_probe(store, server.url("/dawn"))
+    for attestation in checklist.ATTESTATIONS:
+        if attestation.id != "creator_agreed":
+            store.attest(draft_id, "mastodon", attestation.id, version)
+    checklist.mark_shared(store, draft_id, "mastodon")
+    assert store.draft(draft_id)["state"] == "open"  # Bluesky is still to do
+    store.set_draft_networks(draft_id, ["mastodon"])
+    assert store.draft(draft_id)["state"] == "shared"
+    assert store.drafts() == []
+    assert events(store, "draft_networks_changed")[-1]["detail"]["finished"] is True
