@@ -45,8 +45,10 @@ Progress = Callable[[int, int, str], None]
 
 FETCH_THREADS = 8
 PER_HOST_CONNECTIONS = 4
-# Fetches in flight at once: enough to keep the threads busy, few enough that bodies waiting to be parsed stay small.
+# Fetches in flight at once: enough to keep the threads busy. Bodies waiting for a parser are bounded separately,
+# so fetching goes on while the parse pool starts, yet a slow parser cannot make bodies pile up in memory.
 FETCH_WINDOW = FETCH_THREADS * 4
+PARSE_BACKLOG = 256
 # Feeds written per transaction: each feed complete in it, one commit for many (commits dominate store time).
 BATCH_FEEDS = 50
 BATCH_SECONDS = 0.5
@@ -207,6 +209,8 @@ class _Run:
                 ThreadPoolExecutor(connections, thread_name_prefix="amplify-fetch") as fetchers:
             try:
                 self._fill(queue, pending, fetchers, client)
+                if any(plan.body_hash is None for plan in self.plans):
+                    self._start_parser()  # a feed never read before will need it: start it while fetching
                 while pending:
                     finished, _ = wait(pending, return_when=FIRST_COMPLETED)
                     for future in finished:
@@ -225,7 +229,8 @@ class _Run:
 
     def _fill(self, queue: Iterator[FeedPlan], pending: dict[Future[Any], tuple[str, FeedPlan]],
               fetchers: Executor, client: Any) -> None:
-        while len(pending) < FETCH_WINDOW:
+        parsing = len(self.responses)
+        while len(pending) - parsing < FETCH_WINDOW and parsing < PARSE_BACKLOG:
             plan = next(queue, None)
             if plan is None:
                 return
@@ -303,6 +308,12 @@ class _Run:
             self.done += 1
             if self.progress is not None:
                 self.progress(self.done, len(self.plans), plan.feed_url)
+
+    def _start_parser(self) -> None:
+        """Start the parse workers now (each takes a moment to boot), rather than on the first body."""
+        parser = self._parser()
+        for _ in range(os.cpu_count() or 1):
+            parser.submit(os.getpid)
 
     def _parser(self) -> Executor:
         """Started on the first body that needs parsing, so a refresh where everything is 304 starts no process."""

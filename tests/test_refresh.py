@@ -10,7 +10,6 @@ import pytest
 from click.testing import CliRunner
 from support import FIXED_NOW
 
-from amplify import refresh as refresh_module
 from amplify.cli import cli
 from amplify.fetch import FetchLimits
 from amplify.refresh import FeedPlan, backoff_delay, plan_refresh, refresh
@@ -246,8 +245,11 @@ def test_a_crash_between_feeds_leaves_a_consistent_database(server, db, monkeypa
         server.route(path, rss(*[f"Feed {number} post {n}" for n in range(5)], prefix=f"f{number}"),
                      headers={"ETag": f'"{number}"'})
     follow_list = follow(*[(f"Source {n}", server.url(path)) for n, path in enumerate(paths)])
-    monkeypatch.setattr(refresh_module, "BATCH_FEEDS", 1)  # one transaction per feed, so some land first
+    original_batch = Store.apply_feed_updates
     original = Store._apply
+
+    def one_transaction_per_feed(self, updates):  # so that some feeds land before the crash
+        return [count for update in updates for count in original_batch(self, [update])]
     calls = []
 
     def die_halfway_through_the_third_feed(self, update, now):
@@ -257,10 +259,12 @@ def test_a_crash_between_feeds_leaves_a_consistent_database(server, db, monkeypa
             raise KeyboardInterrupt("killed mid-refresh")
         return original(self, update, now)
 
+    monkeypatch.setattr(Store, "apply_feed_updates", one_transaction_per_feed)
     monkeypatch.setattr(Store, "_apply", die_halfway_through_the_third_feed)
     with pytest.raises(KeyboardInterrupt):
         refresh(db, follow_list)
     monkeypatch.setattr(Store, "_apply", original)
+    monkeypatch.setattr(Store, "apply_feed_updates", original_batch)
 
     per_feed = db.rows("SELECT f.url, f.etag, COUNT(i.id) AS n FROM feeds f LEFT JOIN items i ON i.feed_id = f.id "
                        "GROUP BY f.id")
