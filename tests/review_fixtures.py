@@ -70,9 +70,9 @@ def fill(store: Store, *, sources: int, items: int, newest: datetime, tag_count:
 
         def item_row(number: int) -> tuple[object, ...]:
             when = to_iso(newest - timedelta(hours=number))
-            source_id = source_ids[number % sources]
+            source_index = number % sources
             word = words[number % len(words)]
-            return (source_id, f"bulk-{number}", f"https://source{source_id}.example/posts/{number}",
+            return (source_ids[source_index], f"bulk-{number}", f"https://source{source_index}.example/posts/{number}",
                     f"Post {number} about the {word}", f"A short note about the {word}, number {number}.",
                     when, when, when)
 
