@@ -15,6 +15,7 @@ from amplify import checklist
 from amplify.clock import utcnow
 from amplify.sources import parse_follow_list
 from amplify.store import Store
+from amplify.ui.pages import history
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -134,3 +135,18 @@ def test_retracting_keeps_the_share_and_marks_it(app):
     with app.store() as store:
         assert store.is_retracted(share_id)
         assert len(store.shares()) == 1
+
+
+def test_a_long_history_comes_a_page_at_a_time(app):
+    for number in range(history.PAGE_SIZE + 1):
+        app.share("Ada's Bakery", f"Loaf {number}", "mastodon", days_ago=number % 20 + 1)
+    at = app.open()
+    assert len(shown_titles(at)) == history.PAGE_SIZE
+    assert at.caption[0].value == f"{history.PAGE_SIZE + 1} shares; page 1 of 2."
+    assert at.button(key="history_page_prev").disabled
+    at.button(key="history_page_next").click()
+    rerun(at)
+    [oldest] = shown_titles(at)
+    assert "Loaf 19" in oldest
+    at.selectbox(key="history_network").select("mastodon").run()
+    assert len(shown_titles(at)) == history.PAGE_SIZE  # a new filter starts again at the newest

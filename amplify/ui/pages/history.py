@@ -16,7 +16,8 @@ from amplify.store import Store
 from amplify.ui import composer, context
 from amplify.ui.components import escape_markdown, markdown_link, relative_time
 
-SHOWN_AT_MOST = 100
+PAGE_SIZE = 25  # a page of cards draws quickly however long the history is
+PAGE_KEY = "history_page"
 DEFAULT_DAYS = 30
 ANY = 0  # the "any source" choice in the source filter
 
@@ -34,16 +35,17 @@ def filters(store: Store, today: date) -> dict[str, Any]:
     """Network, source and date filters; returns the keyword arguments for `Store.shares`."""
     network_column, source_column, since_column, until_column = st.columns([1, 2, 1, 1])
     network = network_column.selectbox(
-        "Network", [None, *compose.NETWORKS], key="history_network",
+        "Network", [None, *compose.NETWORKS], key="history_network", on_change=_first_page,
         format_func=lambda choice: "All networks" if choice is None else _network_label(choice),
     )
     sources = dict(store.filter_options().sources)
     source_id = source_column.selectbox(
-        "Source", [ANY, *sources], key="history_source",
+        "Source", [ANY, *sources], key="history_source", on_change=_first_page,
         format_func=lambda choice: "All sources" if choice == ANY else sources[choice],
     )
-    since = since_column.date_input("From", today - timedelta(days=DEFAULT_DAYS), key="history_since")
-    until = until_column.date_input("To", today, key="history_until")
+    since = since_column.date_input("From", today - timedelta(days=DEFAULT_DAYS), key="history_since",
+                                    on_change=_first_page)
+    until = until_column.date_input("To", today, key="history_until", on_change=_first_page)
     return {
         "network": network,
         "source_id": source_id or None,
@@ -118,8 +120,22 @@ def render() -> None:
     summary = f"{len(shares)} {'share' if len(shares) == 1 else 'shares'}"
     if retracted:
         summary += f", {retracted} of them retracted"
-    if len(shares) > SHOWN_AT_MOST:
-        summary += f"; the newest {SHOWN_AT_MOST} are shown, narrow the dates to see others"
+    pages = -(-len(shares) // PAGE_SIZE)
+    page = min(max(st.session_state.get(PAGE_KEY, 1), 1), pages)
+    if pages > 1:
+        summary += f"; page {page} of {pages}"
     st.caption(summary + ".")
-    for share in shares[:SHOWN_AT_MOST]:
+    for share in shares[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]:
         share_card(share, now)
+    if pages > 1:
+        with st.container(horizontal=True):
+            st.button("Newer", key="history_page_prev", disabled=page <= 1, on_click=_turn, args=(page - 1,))
+            st.button("Older", key="history_page_next", disabled=page >= pages, on_click=_turn, args=(page + 1,))
+
+
+def _turn(page: int) -> None:
+    st.session_state[PAGE_KEY] = page
+
+
+def _first_page() -> None:
+    st.session_state.pop(PAGE_KEY, None)
