@@ -69,6 +69,8 @@ def test_empty_database_and_no_sources_says_how_to_add_one(open_today, follow_li
     app = open_today()
     assert "No sources yet." in texts(app)
     assert "paste their homepage or feed address" in texts(app)
+    link = app.get("page_link")[0].proto
+    assert (link.label, link.page) == ("Add a source", "sources")
     assert item_ids_shown(app) == []
 
 
@@ -260,3 +262,14 @@ def test_refresh_button_fetches_and_lists_failed_feeds(open_today, follow_list, 
     assert len(item_ids_shown(app)) == 2
     assert "last refreshed just now" in texts(app)
     assert len(server.hits("/feed.xml")) == 1
+
+
+def test_refresh_waits_for_a_readable_follow_list(open_today, store, follow_list):
+    source = add_source(store, "Ada's Bakery")
+    follow_list.write_text("sources: [unclosed\n")
+    app = open_today()
+    assert "could not be read" in app.warning[0].value
+    assert app.button(key="refresh").disabled
+    follow_list.unlink()
+    assert open_today().button(key="refresh").disabled
+    assert store.source_by_id(source)["followed"] == 1

@@ -32,8 +32,11 @@ def render() -> None:
     now = store.clock()
     st.title("Today")
     _show_follow_list_problems(state)
-    if st.button("Refresh", key="refresh", icon=":material/refresh:",
-                 help="Fetch what your sources published since the last refresh"):
+    # Refreshing from an unreadable or missing follow list would mark every source unfollowed: wait for the file.
+    usable = not (state.error or state.missing)
+    if st.button("Refresh", key="refresh", icon=":material/refresh:", disabled=not usable,
+                 help="Fetch what your sources published since the last refresh" if usable
+                 else f"No follow list to refresh from at {context.feeds_path()}"):
         _refresh(store, state.follow_list)
     counts = store.review_counts()
     last_report = store.last_refresh()
