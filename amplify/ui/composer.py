@@ -345,11 +345,16 @@ def network_panel(draft_id: int, network: str, instance: str) -> None:
         if draft is None or draft["state"] != "open" or post is None:
             st.info("This draft changed in another tab or window. Open the Queue again to see it as it is now.")
             return
+        if network in checklist.load_share_context(store, draft_id, network).shared_networks:
+            st.success(f"Shared on {compose.NETWORKS[network].label}. It is in your History.")
+            return
+        status = checklist.gate_status(store, draft_id, network)
         editor, checks = st.columns([3, 2], gap="large")
         with editor:
             post_editor(draft, network, post)
+            share_controls(draft, network, post, instance, status)
         with checks:
-            checklist_panel(store, draft, network, instance)
+            checklist_panel(store, draft, network, post["version"], status)
 
 
 # -- the checklist beside the draft --------------------------------------------------------------------------
@@ -408,17 +413,11 @@ def reasons_markdown(failures: list[checklist.CheckResult]) -> str:
     return "\n".join(f"- **{result.check.label}**: {escape_markdown(result.detail)}" for result in failures)
 
 
-def checklist_panel(store: Store, draft: Mapping[str, Any], network: str, instance: str) -> None:
-    """Automatic results with their why, the attestations, and the share controls, enabled only when the
-    gate passes. The gate itself is `checklist.mark_shared`: a click on a stale page is refused with every
-    reason."""
+def checklist_panel(store: Store, draft: Mapping[str, Any], network: str, text_version: int,
+                    status: checklist.GateStatus) -> None:
+    """Automatic results with their why, the link probe, and the confirmations, each given for the text
+    version on screen."""
     draft_id = draft["id"]
-    label = compose.NETWORKS[network].label
-    shared = checklist.load_share_context(store, draft_id, network)
-    if network in shared.shared_networks:
-        st.success(f"Shared on {label}. It is in your History.")
-        return
-    status = checklist.gate_status(store, draft_id, network)
     st.markdown("**Checked for you**")
     for result in status.results:
         if result.check.kind != "automatic":
@@ -444,20 +443,20 @@ def checklist_panel(store: Store, draft: Mapping[str, Any], network: str, instan
         _sync(key, result.passed)
         st.checkbox(
             result.check.label, key=key, help=result.check.why, wrap=True, width="stretch",
-            on_change=_on_attestation_changed, args=(draft_id, network, result.check.id, shared.text_version),
+            on_change=_on_attestation_changed, args=(draft_id, network, result.check.id, text_version),
         )
-    share_controls(store, draft, network, instance, status)
 
 
-def share_controls(store: Store, draft: Mapping[str, Any], network: str, instance: str,
+def share_controls(draft: Mapping[str, Any], network: str, post: Mapping[str, Any], instance: str,
                    status: checklist.GateStatus) -> None:
+    """What is still missing, the compose page and "Mark shared", enabled only when the gate passes. The
+    gate itself is `checklist.mark_shared`: a click on a stale page is refused with every reason."""
     draft_id = draft["id"]
     with st.container(key=f"share_status_{draft_id}_{network}"):
         if status.can_share:
             st.success("Everything is in place. Post it, then mark it shared.")
         else:
             st.markdown("**Not ready to share yet:**\n" + reasons_markdown(status.failures))
-    post = store.draft_posts(draft_id)[network]
     try:
         compose_link = compose.compose_url(network, post["text"], url=draft["item_url"], instance=instance)
     except compose.ComposeError as problem:
