@@ -13,7 +13,7 @@ only when they are absolute http(s).
 import json
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import date
+from datetime import datetime
 from typing import Any
 
 import streamlit as st
@@ -24,7 +24,7 @@ from amplify.store import Store
 from amplify.store.drafts import DraftError
 from amplify.store.shares import ShareStoreError
 from amplify.ui import context
-from amplify.ui.components import IMAGE_WIDTH, escape_markdown, markdown_link, safe_url
+from amplify.ui.components import IMAGE_WIDTH, escape_markdown, markdown_link, relative_time, safe_url
 
 NOTICE_KEY = "queue_notice"
 TOAST_KEY = "queue_toast"
@@ -190,7 +190,7 @@ def _sync(key: str, value: object, version_key: str | None = None, version: obje
 # -- drawing -------------------------------------------------------------------------------------------------
 
 
-def draft_header(draft: Mapping[str, Any]) -> None:
+def draft_header(draft: Mapping[str, Any], now: datetime) -> None:
     """The creator first: who they are, what they made, where it lives."""
     st.subheader(escape_markdown(draft["source_name"]))
     st.markdown(f"**{markdown_link(draft['item_title'], draft['item_url'])}**")
@@ -198,7 +198,7 @@ def draft_header(draft: Mapping[str, Any]) -> None:
     if draft["item_author"]:
         details.append(f"by {draft['item_author']}")
     if draft["item_published_at"]:
-        details.append(f"published {date.fromisoformat(draft['item_published_at'][:10]):%d %b %Y}")
+        details.append(f"published {relative_time(draft['item_published_at'], now)}")
     st.caption(escape_markdown(" · ".join(details)))
     if draft["source_credit"] == "ask":
         st.warning(
@@ -319,7 +319,7 @@ def draft_card(store: Store, draft: Mapping[str, Any], settings: Settings, *, fi
     # Only networks amplify knows the rules of can be composed for (a hand-edited database may hold others).
     posts = {network: post for network, post in store.draft_posts(draft_id).items() if network in compose.NETWORKS}
     fill_new_posts(store, draft, posts)
-    draft_header(draft)
+    draft_header(draft, store.clock())
     if not order_buttons(draft_id, first=first, last=last):
         return
     draft_choices(draft, posts)
