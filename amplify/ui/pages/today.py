@@ -134,7 +134,8 @@ def _list(page: ReviewPage, filters: ReviewFilters, now: datetime, follow_list: 
     with st.container(horizontal=True):
         if filters.view == "new":
             shown = [item.id for item in page.items]
-            st.button(f"Skip all {len(shown)} shown", key="skip_all_shown", on_click=_acting_on_all(shown),
+            st.button(f"Skip all {len(shown)} shown", key="skip_all_shown",
+                      on_click=_acting(lambda store: store.set_state_for(shown, "skipped")),
                       help="Mark every post on this page as skipped")
         if page.page_count > 1:
             st.button("Newer", key="page_prev", icon=":material/arrow_back:", disabled=page.page <= 1,
@@ -148,33 +149,22 @@ def _turn(to_page: int) -> None:
     st.session_state[PAGE_KEY] = to_page
 
 
-def _acting(action: Callable[[Store, int], object]) -> Callable[[int], None]:
-    """A button callback: runs before the page script, so it opens its own store. A refusal (another tab got
-    there first, say) is shown as a notice rather than a traceback."""
+def _acting(action: Callable[..., object]) -> Callable[..., None]:
+    """A button callback: `action(store, *args)`. Callbacks run before the page script, so it opens its own
+    store. A refusal (another tab got there first, say) is shown as a notice rather than a traceback."""
 
-    def run(item_id: int) -> None:
+    def run(*args: object) -> None:
         try:
             with context.open_store() as store:
-                action(store, item_id)
+                action(store, *args)
         except (ReviewError, DraftError, StoreError) as error:
             st.session_state[NOTICE_KEY] = str(error)
 
     return run
 
 
-def _moving_to(state: str) -> Callable[[int], None]:
+def _moving_to(state: str) -> Callable[..., None]:
     return _acting(lambda store, item_id: store.set_item_state(item_id, state))
-
-
-def _acting_on_all(item_ids: list[int]) -> Callable[[], None]:
-    def run() -> None:
-        try:
-            with context.open_store() as store:
-                store.set_state_for(item_ids, "skipped")
-        except (ReviewError, StoreError) as error:
-            st.session_state[NOTICE_KEY] = str(error)
-
-    return run
 
 
 # -- refresh, problems, empty states -----------------------------------------------------------------------
