@@ -7,10 +7,12 @@ The item's page is served by a loopback server, so "Check the link" probes a rea
 from pathlib import Path
 
 import pytest
+import review_fixtures
 from review_fixtures import add_item
 from streamlit.testing.v1 import AppTest
 
 from amplify import checklist
+from amplify.clock import utcnow
 from amplify.sources import parse_follow_list
 from amplify.store import Store
 
@@ -90,6 +92,19 @@ def test_an_empty_queue_says_what_to_do(app):
     assert at.title[0].value == "Queue"
     assert "press Queue on a post" in at.info[0].value
     assert not at.text_area
+
+
+def test_a_queue_among_ten_thousand_items_shows_only_the_queue(app):
+    with app.store() as store:
+        review_fixtures.fill(store, sources=100, items=10_000, newest=utcnow())
+        item_ids = [page_item.id for page_item in store.today(page_size=3).items]
+        draft_ids = [store.create_draft(item_id, ["mastodon"]) for item_id in item_ids]
+    at = app.open()
+    assert at.caption[0].value.startswith("3 drafts waiting")
+    assert [button.key for button in at.button if button.key.startswith("draft_up_")] == [
+        f"draft_up_{draft_id}" for draft_id in draft_ids
+    ]
+    assert len(at.text_area) == 1  # the first in line is open for writing
 
 
 def test_a_hostile_title_is_shown_as_text_and_an_unsafe_link_is_not_linked(app):
