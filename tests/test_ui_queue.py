@@ -271,8 +271,13 @@ def test_a_draft_shared_on_one_network_stays_for_the_others(app):
         at.button(key=f"share_{draft_id}_mastodon")
     assert at.button(key=f"share_{draft_id}_bluesky").disabled
     with app.store() as store:
+        shared_text = store.draft_posts(draft_id)["mastodon"]["text"]
+    at.selectbox(key=f"draft_quote_{draft_id}").select("").run()  # rewrites what is not posted yet
+    with app.store() as store:
         assert [draft["id"] for draft in store.drafts()] == [draft_id]
         assert [share["network"] for share in store.shares()] == ["mastodon"]
+        assert store.draft_posts(draft_id)["mastodon"]["text"] == shared_text
+        assert not store.draft_posts(draft_id)["bluesky"]["text"].startswith("“")
 
 
 def test_a_refused_attempt_shows_every_reason(app):

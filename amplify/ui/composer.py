@@ -135,6 +135,8 @@ def _rewrite_all(draft: Mapping[str, Any]) -> None:
 
     def rewrite(store: Store) -> None:
         for network, post in store.draft_posts(draft["id"]).items():
+            if network in checklist.load_share_context(store, draft["id"], network).shared_networks:
+                continue  # what was posted stays as it was posted
             template = _template_for(draft, post)
             store.save_post_text(draft["id"], network, first_text(draft, network, template), template)
 
