@@ -54,11 +54,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture
-def start_app(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Callable[..., RunningApp]]:
+def start_app(browser, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Callable[..., RunningApp]]:
     """A factory: `start_app(feeds_yml=..., db_path=..., env=...)` serves the app and returns a RunningApp.
 
     The database is a fresh file in tmp_path unless `db_path` names one you prepared (e.g. with a Store).
-    Every app started is stopped at the end of the test; a failing test shows each app's log."""
+    Every app started is stopped at the end of the test; a failing test shows each app's log. (It asks for the
+    browser first, so a test that will be skipped for want of Chromium starts no server.)"""
     started: list[RunningApp] = []
     request.node.stash[STARTED_APPS] = started
 
@@ -80,7 +81,7 @@ def app_server(start_app: Callable[..., RunningApp]) -> RunningApp:
 
 
 @pytest.fixture
-def demo_app(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[RunningApp]:
+def demo_app(browser, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[RunningApp]:
     """`amplify demo`: the sample sources refreshed into a fresh database, and the app serving it."""
     app = launch_demo(tmp_path)
     request.node.stash.setdefault(STARTED_APPS, []).append(app)
