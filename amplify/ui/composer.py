@@ -401,14 +401,19 @@ def show_toast() -> None:
         st.toast(message)
 
 
-def _result_line(result: checklist.CheckResult) -> str:
-    if result.passed:
+def check_line(label: str, passed: bool, severity: str, detail: str) -> str:
+    """One check as a line of Markdown: a mark (passed, advisory, blocking), its label and what was found."""
+    if passed:
         mark = ":green[✓]"
-    elif result.check.severity == "advisory":
+    elif severity == "advisory":
         mark = ":orange[!]"
     else:
         mark = ":red[✗]"
-    return f"{mark} **{result.check.label}**: {escape_markdown(result.detail)}"
+    return f"{mark} **{escape_markdown(label)}**: {escape_markdown(detail)}"
+
+
+def _result_line(result: checklist.CheckResult) -> str:
+    return check_line(result.check.label, result.passed, result.check.severity, result.detail)
 
 
 def reasons_markdown(failures: list[checklist.CheckResult]) -> str:

@@ -57,13 +57,7 @@ def filters(store: Store, today: date) -> dict[str, Any]:
 def checklist_snapshot(snapshot: dict[str, Any]) -> None:
     """What the checklist said at the moment of sharing, as recorded with the share."""
     for check in snapshot.get("checks", []):
-        if check["passed"]:
-            mark = ":green[✓]"
-        elif check["severity"] == "advisory":
-            mark = ":orange[!]"
-        else:
-            mark = ":red[✗]"
-        st.markdown(f"{mark} **{escape_markdown(check['label'])}**: {escape_markdown(check['detail'])}")
+        st.markdown(composer.check_line(check["label"], check["passed"], check["severity"], check["detail"]))
     probe = snapshot.get("probe")
     if probe:
         status = f"status {probe['status']}"
