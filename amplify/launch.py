@@ -15,6 +15,7 @@ import amplify
 
 LOOPBACK = "127.0.0.1"
 DEFAULT_PORT = 8501
+CTRL_C_GRACE_SECONDS = 5
 
 
 class AppNotFound(Exception):
@@ -68,7 +69,12 @@ def serve_app(*, db: Path, feeds: Path, host: str = LOOPBACK, port: int = DEFAUL
             try:
                 return child.wait()
             except KeyboardInterrupt:
-                continue  # Streamlit got the same Ctrl-C and is shutting down; wait for it
+                # From a terminal, Streamlit got the same Ctrl-C and is shutting down; if the interrupt came to
+                # this process alone, pass it on.
+                try:
+                    return child.wait(timeout=CTRL_C_GRACE_SECONDS)
+                except subprocess.TimeoutExpired:
+                    child.send_signal(signal.SIGINT)
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)

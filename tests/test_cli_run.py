@@ -2,6 +2,7 @@
 and the demo's sample sites, follow list and first refresh."""
 
 import json
+import signal
 import socket
 import urllib.request
 from datetime import UTC, datetime
@@ -146,3 +147,10 @@ def test_demo_never_writes_over_existing_files(tmp_path):
     assert mine.read_bytes() == b"my own data"
     result = CliRunner().invoke(cli, ["demo", "--dir", str(tmp_path)])
     assert result.exit_code == 1 and "already has amplify.db" in result.output
+
+
+def test_an_interrupt_sent_to_amplify_alone_still_stops_the_app(tmp_path):
+    app = launch_app(tmp_path)
+    app.process.send_signal(signal.SIGINT)  # not to the whole group, as a terminal's Ctrl-C would
+    assert app.process.wait(timeout=60) == 0
+    assert refused("127.0.0.1", app.port)
