@@ -114,18 +114,19 @@ def _table(sources: tuple[Source, ...], health: dict[str, dict[str, Any]], now: 
     rows = []
     for source in sources:
         row = health.get(source.name, {})
+        # Health first (the columns a narrow window shows), then what the user wrote about them.
         rows.append({
             "Name": source.name,
-            "Kind": source.kind,
-            "Tags": ", ".join(source.tags),
-            "Self-described": ", ".join(source.identity_labels),
             "Last fetched": components.relative_time(row["last_fetched_at"], now)
             if row.get("last_fetched_at") else "not yet",
-            "Status": row.get("last_status"),
             "Problem": row.get("last_error") or "",
             "Posts": row.get("item_count", 0),
             "Last shared": components.relative_time(row["last_shared_at"], now)
             if row.get("last_shared_at") else "never",
+            "Self-described": ", ".join(source.identity_labels),
+            "Kind": source.kind,
+            "Tags": ", ".join(source.tags),
+            "Status": row.get("last_status"),
             "Homepage": components.safe_url(source.url),
         })
     failing = sum(1 for row in rows if row["Problem"])
