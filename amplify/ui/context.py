@@ -4,8 +4,8 @@
 in its own thread) apart. The database is opened fresh each run (cheap), so no connection is shared across
 threads. Widget callbacks run before the page script, outside that binding: they use `open_store()`.
 
-The follow list is read once per change of feeds.yml (its modification time and size are the cache key), so a
-thousand sources cost nothing on an ordinary rerun.
+The follow list is read once per change of feeds.yml (its modification time, size and inode are the cache key),
+so a thousand sources cost nothing on an ordinary rerun.
 """
 
 from collections.abc import Iterator
@@ -78,13 +78,14 @@ def follow_list() -> FollowListState:
         return FollowListState(FollowList((), Settings()), missing=True)
     except OSError as error:
         return FollowListState(FollowList((), Settings()), error=f"{path}: cannot read it ({error.strerror})")
-    return _load(str(path), status.st_mtime_ns, status.st_size)
+    return _load(str(path), status.st_mtime_ns, status.st_size, status.st_ino)
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _load(path: str, modified_ns: int, size: int) -> FollowListState:
-    # `modified_ns` and `size` are unused here but part of the cache key: an edited file is read again.
-    del modified_ns, size
+def _load(path: str, modified_ns: int, size: int, inode: int) -> FollowListState:
+    # The file's time, size and inode are unused here but part of the cache key: an edited file is read again.
+    # (amplify writes feeds.yml by replacing it, so even two same-size writes within one clock tick differ.)
+    del modified_ns, size, inode
     try:
         return FollowListState(load_follow_list(path))
     except FollowListError as error:
