@@ -1,15 +1,13 @@
 """The Sources page through AppTest: health from the database, adding a source by discovery against a
 loopback server, editing and unfollowing, each written back to feeds.yml with its comments kept."""
 
-from pathlib import Path
-
 import pytest
+from pages import open_page, use_files
 from review_fixtures import add_item
 from streamlit.testing.v1 import AppTest
 
 from amplify.sources import load_follow_list
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 FOLLOW_LIST = """\
 # Whom I follow: kept by hand, and by amplify
 settings:
@@ -43,17 +41,8 @@ def follow_list(tmp_path):
 @pytest.fixture
 def open_sources(store, follow_list, monkeypatch):
     """Start the app on the test's database and follow list, on the Sources page."""
-    monkeypatch.setenv("AMPLIFY_DB", store.path)
-    monkeypatch.setenv("AMPLIFY_FEEDS", str(follow_list))
-
-    def start() -> AppTest:
-        app = AppTest.from_file(APP, default_timeout=60).run()
-        app._page_hash = next(  # AppTest.switch_page takes files; these pages are functions with a url_path
-            page for page, info in app._registered_pages.items() if info.get("url_pathname") == "sources"
-        )
-        return checked(app)
-
-    return start
+    use_files(monkeypatch, store.path, follow_list)
+    return lambda: open_page("sources")
 
 
 def checked(app: AppTest) -> AppTest:

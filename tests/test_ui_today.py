@@ -2,9 +2,9 @@
 and one-click actions that land in the database and `events`."""
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
+from pages import open_page, use_files
 from review_fixtures import add_item, add_source, fill
 from streamlit.testing.v1 import AppTest
 from support import FIXED_NOW
@@ -14,7 +14,6 @@ from amplify.refresh import RefreshReport
 from amplify.store import Store
 from amplify.ui import components
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 FOLLOW_LIST = """\
 settings:
   networks: [mastodon, bluesky]
@@ -34,16 +33,8 @@ def follow_list(tmp_path):
 @pytest.fixture
 def open_today(store, follow_list, monkeypatch):
     """Start the app on the test's database and follow list; returns the AppTest after its first run."""
-    monkeypatch.setenv("AMPLIFY_DB", store.path)
-    monkeypatch.setenv("AMPLIFY_FEEDS", str(follow_list))
-
-    def start() -> AppTest:
-        app = AppTest.from_file(APP, default_timeout=60)
-        app.run()
-        assert not app.exception, app.exception
-        return app
-
-    return start
+    use_files(monkeypatch, store.path, follow_list)
+    return open_page
 
 
 def texts(app: AppTest) -> str:
