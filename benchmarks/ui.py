@@ -25,12 +25,12 @@ from streamlit.testing.v1 import AppTest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
+from pages import open_page  # noqa: E402
 from review_fixtures import fill  # noqa: E402
 
 from amplify.refresh import RefreshReport  # noqa: E402
 from amplify.store import Store  # noqa: E402
 
-APP = str(ROOT / "app.py")
 NEWEST = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 TARGET_SECONDS = 0.5
 
@@ -47,18 +47,6 @@ def build(folder: Path, *, items: int, sources: int, drafts: int) -> Path:
     os.environ["AMPLIFY_DB"] = str(db_path)
     os.environ["AMPLIFY_FEEDS"] = str(feeds_path)
     return db_path
-
-
-def open_page(url_path: str) -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=120).run()
-    if url_path:
-        app._page_hash = next(  # AppTest.switch_page takes files; these pages are functions with a url_path
-            page for page, info in app._registered_pages.items() if info.get("url_pathname") == url_path
-        )
-        app.run()
-    if app.exception:
-        raise SystemExit(f"the {url_path or 'today'} page failed: {app.exception[0].value}")
-    return app
 
 
 def timed_runs(app: AppTest, runs: int,
