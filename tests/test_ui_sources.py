@@ -7,6 +7,7 @@ from review_fixtures import add_item
 from streamlit.testing.v1 import AppTest
 
 from amplify.sources import load_follow_list
+from amplify.ui import components
 
 FOLLOW_LIST = """\
 # Whom I follow: kept by hand, and by amplify
@@ -166,3 +167,18 @@ def test_unfollow_keeps_history_and_comments(open_sources, store, follow_list):
     assert store.source_by_id(rosa)["followed"] == 0
     assert store.scalar("SELECT COUNT(*) FROM items WHERE id = ?", (item,)) == 1
     assert [row["Name"] for row in table_rows(app)] == ["Ada's Bakery"]
+
+
+def test_a_hostile_feed_title_is_shown_as_text(open_sources, server, follow_list):
+    title = "**Evil** [x](javascript:alert(1)) :red[shop] $x$"
+    server.route("/feed.xml", FEED.replace("Quilt Circle", title).format(home=server.url("/")),
+                 headers={"Content-Type": "application/rss+xml"})
+    app = open_sources()
+    app.text_input(key="add_url").input(server.url("/feed.xml"))
+    app.button(key="add_submit").click()
+    checked(app)
+    added = load_follow_list(follow_list).sources[-1]
+    assert added.name == title
+    assert components.escape_markdown(title) in app.success[0].value
+    assert "](javascript" not in app.success[0].value
+    assert table_rows(app)[-1]["Name"] == title
