@@ -182,3 +182,14 @@ def test_a_hostile_feed_title_is_shown_as_text(open_sources, server, follow_list
     assert components.escape_markdown(title) in app.success[0].value
     assert "](javascript" not in app.success[0].value
     assert table_rows(app)[-1]["Name"] == title
+
+
+def test_follow_list_problems_show_here_too(open_sources, follow_list):
+    follow_list.write_text(FOLLOW_LIST + "  - name: Broken\n    feed: ftp://nope.example/feed\n")
+    app = open_sources()
+    assert "1 entry needs a look in your follow list" in app.expander[0].label
+    assert [row["Name"] for row in table_rows(app)] == ["Ada's Bakery", "Rosa Poems"]
+    follow_list.write_text("sources: [unclosed\n")
+    app = open_sources()
+    assert "could not be read, so it cannot be shown or changed here" in app.warning[0].value
+    assert len(app.dataframe) == 0

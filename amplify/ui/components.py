@@ -16,6 +16,7 @@ import streamlit as st
 from amplify.clock import from_iso
 from amplify.sources import is_http_url
 from amplify.store.review import ReviewItem
+from amplify.ui.context import FollowListState
 
 EXCERPT_CHARACTERS = 280
 IMAGE_WIDTH = 200
@@ -128,3 +129,17 @@ def empty_state(title: str, body: str) -> None:
     with st.container(border=True, key="empty_state"):
         st.markdown(f"**{title}**")
         st.markdown(body)
+
+
+def follow_list_problems(state: FollowListState, *, consequence: str) -> None:
+    """A gentle note when feeds.yml cannot be read (`consequence` says what that stops), and the entries that
+    were skipped, each with its line and what to fix."""
+    if state.error:
+        st.warning(f"Your follow list could not be read, {consequence}: {escape_markdown(state.error)}",
+                   icon=":material/info:")
+    problems = state.follow_list.problems
+    if problems:
+        entries = "1 entry needs" if len(problems) == 1 else f"{len(problems)} entries need"
+        with st.expander(f"{entries} a look in your follow list; the rest load fine", icon=":material/info:"):
+            for problem in problems:
+                plain_text(str(problem), small=True)

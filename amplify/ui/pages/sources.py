@@ -45,9 +45,8 @@ def render() -> None:
     st.caption(f"Whom you follow, from {where}. Changes here are written to that file, keeping your comments "
                "and order.")
     _show_notice()
+    components.follow_list_problems(state, consequence="so it cannot be shown or changed here")
     if state.error:
-        st.warning(f"Your follow list could not be read: {components.escape_markdown(state.error)}",
-                   icon=":material/info:")
         return
     if state.follow_list.sources or not state.missing:
         # The file decides whom the user follows; keep the database's copy in step before showing health.

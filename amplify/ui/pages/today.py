@@ -31,7 +31,7 @@ def render() -> None:
     state = context.follow_list()
     now = store.clock()
     st.title("Today")
-    _show_follow_list_problems(state)
+    components.follow_list_problems(state, consequence="so nothing new can be fetched")
     # Refreshing from an unreadable or missing follow list would mark every source unfollowed: wait for the file.
     usable = not (state.error or state.missing)
     if st.button("Refresh", key="refresh", icon=":material/refresh:", disabled=not usable,
@@ -193,19 +193,6 @@ def _refresh(store: Store, follow_list: FollowList) -> None:
 
 def _count(number: int, one: str, many: str) -> str:
     return f"{number:,} {one if number == 1 else many}"
-
-
-def _show_follow_list_problems(state: context.FollowListState) -> None:
-    if state.error:
-        st.warning(f"Your follow list could not be read, so nothing new can be fetched: "
-                   f"{components.escape_markdown(state.error)}", icon=":material/info:")
-    problems = state.follow_list.problems
-    if problems:
-        entries = "1 entry needs" if len(problems) == 1 else f"{len(problems)} entries need"
-        with st.expander(f"{entries} a look in your follow list; the rest load fine",
-                         icon=":material/info:"):
-            for problem in problems:
-                components.plain_text(str(problem), small=True)
 
 
 def _empty(state: context.FollowListState, filters: ReviewFilters, last_refresh: str | None, now: datetime, *,
