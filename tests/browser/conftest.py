@@ -187,6 +187,7 @@ class StreamlitPage:
 
     def screenshot(self, name: str) -> Path:
         path = artifact_name(self._item, name)
+        self.page.mouse.move(0, 0)  # no tooltip left open over what the picture is for
         self.page.screenshot(path=path, full_page=True)
         return path
 

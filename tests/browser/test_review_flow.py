@@ -102,3 +102,28 @@ def test_filters_are_deep_links(start_app, tmp_path, page, ui):
     expect(page.get_by_text("Rye is back on Saturdays")).to_be_visible()
     expect(page.get_by_text("Salt and Lemon is out today")).to_have_count(0)
     ui.screenshot("filtered")
+
+
+HOMEPAGE = """<!doctype html><html><head><title>Quilt Circle</title>
+<link rel="alternate" type="application/rss+xml" href="/feed.xml"></head><body>Welcome</body></html>"""
+
+
+def test_follow_someone_new_then_see_their_posts(start_app, server, page, ui):
+    server.route("/", HOMEPAGE, headers={"Content-Type": "text/html"})
+    server.route("/feed.xml", FEED.format(site=server.url("")).replace("<title>Ada's Bakery</title>",
+                                                                       "<title>Quilt Circle</title>", 1),
+                 headers={"Content-Type": "application/rss+xml"})
+    app = start_app()
+    ui.open(f"{app.url}/sources")
+    ui.text_input("add_url").fill(server.url("/"))
+    ui.button("add_submit").click()
+    expect(page.get_by_text("Now following Quilt Circle.")).to_be_visible()
+    assert "name: Quilt Circle" in app.feeds_path.read_text()
+    ui.screenshot("followed")
+
+    page.get_by_role("link", name="Today").click()
+    ui.wait_for_run()
+    ui.button("refresh").click()
+    expect(page.get_by_role("link", name="Rye is back on Saturdays")).to_be_visible()
+    expect(page.get_by_text("Quilt Circle · ").first).to_be_visible()
+    assert ui.exceptions().count() == 0
