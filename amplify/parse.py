@@ -29,8 +29,9 @@ DEFAULT_MAX_ITEMS = 200
 SUMMARY_MAX_CHARS = 1000
 DERIVED_TITLE_WORDS = 10
 DERIVED_TITLE_MAX_CHARS = 80
-# Headers feedparser uses when reading bytes: the charset, and the base for relative links.
-PARSER_HEADERS = ("content-type", "content-location", "content-language")
+# Headers feedparser gets with the bytes: the declared charset and language. Not Content-Location: with a base,
+# feedparser joins every link and id against it, which costs time, and relative links are resolved here anyway.
+PARSER_HEADERS = ("content-type", "content-language")
 
 _BLOCK_TAG = re.compile(
     r"<(?=/?(?:p|div|br|li|ul|ol|h[1-6]|blockquote|tr|td|th|table|section|article|figure|figcaption|pre|hr|img)\b)",
@@ -120,7 +121,6 @@ def parse_feed(body: bytes, *, url: str, headers: Mapping[str, str] | None = Non
     if _looks_like_json(body, lowered.get("content-type", "")):
         return _parse_json_feed(body, url, max_items)
     parser_headers = {name: lowered[name] for name in PARSER_HEADERS if name in lowered}
-    parser_headers.setdefault("content-location", url)
     parsed = feedparser.parse(body, response_headers=parser_headers, sanitize_html=False,
                               resolve_relative_uris=False)
     feed_title = html_to_text(parsed.feed.get("title", "")) or None

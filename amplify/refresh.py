@@ -236,22 +236,24 @@ class _Run:
                 return
             pending[fetchers.submit(self._fetch, client, plan)] = ("fetch", plan)
 
-    def _fetch(self, client: Any, plan: FeedPlan) -> FeedResponse:
+    def _fetch(self, client: Any, plan: FeedPlan) -> tuple[FeedResponse, str]:
         # Per-host politeness: at most a few connections to one server, however many of its feeds we follow.
         with self._host_slot(plan.fetch_url):
-            return fetch_feed(client, plan.fetch_url, limits=self.limits, etag=plan.etag,
-                              last_modified=plan.last_modified)
+            response = fetch_feed(client, plan.fetch_url, limits=self.limits, etag=plan.etag,
+                                  last_modified=plan.last_modified)
+        # Hashed here, off the thread that writes the database.
+        return response, body_hash(response.body)
 
     def _host_slot(self, url: str) -> threading.BoundedSemaphore:
         host = (urlsplit(url).hostname or "").lower()
         with self.host_slots_lock:
             return self.host_slots.setdefault(host, threading.BoundedSemaphore(PER_HOST_CONNECTIONS))
 
-    def _fetched(self, plan: FeedPlan, future: Future[FeedResponse],
+    def _fetched(self, plan: FeedPlan, future: Future[tuple[FeedResponse, str]],
                  pending: dict[Future[Any], tuple[str, FeedPlan]]) -> None:
         now = self.store.clock()
         try:
-            response = future.result()
+            response, digest = future.result()
         except FetchError as error:
             status = getattr(error, "status", None)
             self._finish(plan, decide_update(plan, now=now, error=error.reason, status=status))
@@ -259,7 +261,6 @@ class _Run:
         if response.status == 304:
             self._finish(plan, decide_update(plan, now=now, response=response))
             return
-        digest = body_hash(response.body)
         if digest == plan.body_hash:
             # Same bytes as last time (a server without validators): nothing to parse.
             self._finish(plan, decide_update(plan, now=now, response=response, digest=digest))

@@ -322,3 +322,57 @@ def test_cli_refresh_refuses_an_unusable_follow_list_or_database(tmp_path):
     assert broken.exit_code != 0
     assert "notes.db" in broken.output
     assert len(broken.output.strip().splitlines()) == 1
+
+
+def test_a_refresh_killed_while_writing_leaves_a_consistent_database(server, tmp_path, release_stalls):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    def slow(body, etag):
+        def answer(handler):
+            release_stalls.wait(0.3)  # keeps the run going while the first feeds are written
+            handler.send_response(200)
+            handler.send_header("ETag", etag)
+            handler.send_header("Content-Length", str(len(body)))
+            handler.end_headers()
+            handler.wfile.write(body)
+        return answer
+
+    feeds_yml = "sources:\n"
+    for number in range(40):
+        body = rss(*[f"Feed {number} post {n}" for n in range(20)], prefix=f"f{number}").encode()
+        path = f"/feed{number}.xml"
+        etag = f'"{number}"'
+        server.route(path, body, handler=slow(body, etag) if number % 2 else None, headers={"ETag": etag})
+        feeds_yml += f"  - name: Source {number}\n    feed: {server.url(path)}\n"
+    feeds_file, db_file = tmp_path / "feeds.yml", tmp_path / "amplify.db"
+    feeds_file.write_text(feeds_yml, encoding="utf-8")
+    command = [sys.executable, "-c", "from amplify.cli import cli; cli()", "refresh", "--feeds", str(feeds_file),
+               "--db", str(db_file), "--json"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        while process.poll() is None:
+            time.sleep(0.05)  # polling pace only: nothing below depends on how long anything took
+            if db_file.exists():
+                with Store(db_file) as watcher:
+                    if watcher.scalar("SELECT COUNT(*) FROM items"):
+                        break
+        os.killpg(process.pid, signal.SIGKILL)
+    finally:
+        process.wait()
+        process.stdout.close()
+        process.stderr.close()
+
+    with Store(db_file) as store:
+        assert store.scalar("PRAGMA integrity_check") == "ok"
+        per_feed = store.rows("SELECT f.etag, COUNT(i.id) AS n FROM feeds f LEFT JOIN items i ON i.feed_id = f.id "
+                              "GROUP BY f.id")
+        assert all((row["n"], row["etag"] is None) in ((20, False), (0, True)) for row in per_feed)
+        assert 0 < sum(row["n"] for row in per_feed) < 800 or process.returncode == 0
+        report = refresh(store, follow(*[(f"Source {n}", server.url(f"/feed{n}.xml")) for n in range(40)]))
+        assert report.failed == 0
+        assert store.scalar("SELECT COUNT(*) FROM items") == 800
+        assert store.scalar("PRAGMA integrity_check") == "ok"

@@ -19,9 +19,14 @@ _ITEM_FIELDS = ("url", "title", "title_is_derived", "author", "published_at", "u
 
 # New entries are inserted; known ones get their text refreshed when the feed changed it, but never their review
 # `state` or `first_seen_at`, so an edit by the creator cannot pull an item back into or out of the queue.
-_UPSERT_ITEM_SQL = f"""
+# A feed's entries arrive as one JSON array read with json_each: one statement per feed instead of one per entry,
+# which matters because every statement step gives up Python's lock, and refresh's fetch threads want it too.
+_UPSERT_ITEMS_SQL = f"""
     INSERT INTO items (source_id, feed_id, entry_key, {", ".join(_ITEM_FIELDS)}, first_seen_at, sort_at)
-    VALUES (?, ?, ?, {", ".join("?" for _ in _ITEM_FIELDS)}, ?, COALESCE(?, ?))
+    SELECT :source_id, :feed_id, json_extract(value, '$.key'),
+        {", ".join(f"json_extract(value, '$.{name}')" for name in _ITEM_FIELDS)},
+        :now, COALESCE(json_extract(value, '$.published_at'), :now)
+    FROM json_each(:entries) WHERE true
     ON CONFLICT (source_id, entry_key) DO UPDATE SET
         {", ".join(f"{name} = excluded.{name}" for name in _ITEM_FIELDS)},
         sort_at = COALESCE(excluded.published_at, items.first_seen_at)
@@ -88,25 +93,15 @@ class IngestQueries(StoreBase):
     def _store_entries(self, update: FeedUpdate, now: str) -> int:
         entries = update.entries or ()
         keys = [entry.key for entry in entries]
-        known: set[str] = set()
-        # Chunks stay under SQLite's bound-parameter limit, whatever the cap on items per feed.
-        for start in range(0, len(keys), 500):
-            chunk = keys[start:start + 500]
-            marks = ", ".join("?" for _ in chunk)
-            known.update(
-                row[0] for row in self.execute(
-                    f"SELECT entry_key FROM items WHERE source_id = ? AND entry_key IN ({marks})",
-                    (update.source_id, *chunk),
-                )
+        known = {
+            row[0] for row in self.execute(
+                "SELECT entry_key FROM items WHERE source_id = ? AND entry_key IN (SELECT value FROM json_each(?))",
+                (update.source_id, json.dumps(keys)),
             )
-        self.conn.executemany(
-            _UPSERT_ITEM_SQL,
-            [
-                (update.source_id, update.feed_id, entry.key, *(getattr(entry, name) for name in _ITEM_FIELDS),
-                 now, entry.published_at, now)
-                for entry in entries
-            ],
-        )
+        }
+        rows = [{"key": entry.key, **{name: getattr(entry, name) for name in _ITEM_FIELDS}} for entry in entries]
+        self.execute(_UPSERT_ITEMS_SQL, {"source_id": update.source_id, "feed_id": update.feed_id, "now": now,
+                                         "entries": json.dumps(rows)})
         return sum(1 for key in keys if key not in known)
 
     def record_refresh(self, report: dict[str, Any]) -> None:
