@@ -5,6 +5,7 @@ sees it, so a title can never become a link, emphasis, an image, HTML or a Strea
 only here, only to absolute http(s) URLs (`markdown_link`), and images only from http(s) URLs.
 """
 
+import re
 import string
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -22,6 +23,9 @@ EXCERPT_CHARACTERS = 280
 IMAGE_WIDTH = 200
 CLOCK_SKEW_SECONDS = 300
 _MARKDOWN_SPECIALS = frozenset(string.punctuation)
+# Streamlit's Markdown also turns bare `name@host` into a mailto: link and `www.host` into a web link, escaped or
+# not. An invisible word joiner after the `@` and after `www` breaks both patterns; the words read the same.
+_AUTOLINK_TRIGGER = re.compile(r"@|\bwww(?=\\\.)", re.IGNORECASE)
 # Characters kept as they are in a link destination; everything else is percent-encoded, so a URL can never
 # close the link early (`)`), open an HTML tag (`<`) or hold a space.
 _URL_SAFE = "/:?#[]@!$&'*+,;=%~-._"
@@ -35,8 +39,9 @@ def escape_markdown(text: str | None) -> str:
     """`text` exactly as written, on one line, safe to hand to st.markdown: every ASCII punctuation mark is
     backslash-escaped (CommonMark allows it for all of them), which also disarms HTML, entities, Streamlit's
     `:color[...]` directives, emoji shortcodes and `$` maths."""
-    return "".join(f"\\{character}" if character in _MARKDOWN_SPECIALS else character
-                   for character in one_line(text))
+    escaped = "".join(f"\\{character}" if character in _MARKDOWN_SPECIALS else character
+                      for character in one_line(text))
+    return _AUTOLINK_TRIGGER.sub("\\g<0>\N{WORD JOINER}", escaped)
 
 
 def excerpt(text: str | None, limit: int = EXCERPT_CHARACTERS) -> str:

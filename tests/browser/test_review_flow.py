@@ -12,7 +12,7 @@ FEED = """<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>Ada's Bakery</title><link>{site}/</link>
 <item><title>Rye is back on Saturdays</title><link>{site}/posts/rye</link><guid>rye</guid>
   <pubDate>Fri, 20 Nov 2026 08:00:00 GMT</pubDate>
-  <description>Forty loaves, baked overnight.</description></item>
+  <description>Forty loaves, baked overnight. Orders to orders@ada.example or at www.ada.example</description></item>
 <item><title>**bold** [click](javascript:alert(2)) :red[alarm] &amp;lt;img src=x onerror=alert(1)&amp;gt;</title>
   <link>javascript:alert(3)</link><guid>hostile</guid>
   <pubDate>Thu, 19 Nov 2026 08:00:00 GMT</pubDate>
@@ -43,6 +43,10 @@ def test_refresh_then_queue_an_item(start_app, server, page, ui):
                             exact=True)).to_be_visible()
     expect(page.get_by_text("<script>alert(4)</script> plain words", exact=True)).to_be_visible()
     assert page.locator("a[href^='javascript']").count() == 0
+    # Bare addresses in feed text stay words: no mailto: or web link made from them.
+    expect(page.get_by_text("orders@", exact=False)).to_be_visible()
+    assert page.locator("a[href^='mailto']").count() == 0
+    assert page.locator("a[href*='www.ada.example']").count() == 0
     assert page.locator("[data-testid='stMain'] img[src='x']").count() == 0
     # The card's title is bold as a whole; "**bold**" inside it made no bold of its own.
     assert page.locator("[data-testid='stMain'] strong", has_text=re.compile(r"^bold$")).count() == 0
