@@ -833,7 +833,8 @@ def forget_source(path: str | os.PathLike[str], store: "Store", name: str) -> st
     Works for a source that is only in the database (unfollowed earlier) too. Returns the new name.
     """
     target = Path(path)
-    document = _read_document(target)
+    # Without a follow list there is nothing to edit in it: the source may still be in the database.
+    document = _read_document(target) if target.exists() else CommentedMap()
     in_file = _find_entry(document, name, target.name, required=False)
     row = store.source_by_name(name)
     if in_file is None and row is None:

@@ -80,3 +80,18 @@ def test_cli_forget_asks_first_and_refuses_unknown_names(tmp_path, store):
         cli, ["forget", "Nobody", "--yes", "--db", store.path, "--feeds", str(feeds)]
     )
     assert unknown.exit_code == 1 and "no source named 'Nobody'" in unknown.output
+
+
+def test_forgetting_a_source_only_in_the_database_needs_no_follow_list(tmp_path, store):
+    feeds = prepared(tmp_path, store)
+    feeds.unlink()
+
+    result = CliRunner().invoke(
+        cli, ["forget", "Ada Bakes", "--yes", "--db", store.path, "--feeds", str(feeds)]
+    )
+
+    assert result.exit_code == 0, result.output
+    assert store.source_by_name("forgotten source 1") is not None and store.source_by_name("Ada Bakes") is None
+    assert not feeds.exists()  # no follow list is made up just to forget someone
+    unknown = CliRunner().invoke(cli, ["forget", "Nobody", "--yes", "--db", store.path, "--feeds", str(feeds)])
+    assert unknown.exit_code == 1 and "no source named 'Nobody'" in unknown.output
