@@ -32,11 +32,23 @@ def _serving_options(command: Callable[..., None]) -> Callable[..., None]:
                         help="Port to serve the app on.")(command)
 
 
+def _db_option(command: Callable[..., None]) -> Callable[..., None]:
+    """--db, the same on every command that opens the database."""
+    return click.option("--db", "db", type=click.Path(dir_okay=False),
+                        help="Database file (default: AMPLIFY_DB, else ./amplify.db).")(command)
+
+
+def _feeds_option(
+    what: str = "Follow list", *, created: bool = False
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """--feeds, the same on every command that reads feeds.yml; `what` says what this command uses it for."""
+    where = "AMPLIFY_FEEDS, else ./feeds.yml" + ("; created if missing" if created else "")
+    return click.option("--feeds", "feeds", type=click.Path(dir_okay=False), help=f"{what} (default: {where}).")
+
+
 @cli.command("run")
-@click.option("--db", "db", type=click.Path(dir_okay=False),
-              help="Database file (default: AMPLIFY_DB, else ./amplify.db).")
-@click.option("--feeds", "feeds", type=click.Path(dir_okay=False),
-              help="Follow list (default: AMPLIFY_FEEDS, else ./feeds.yml).")
+@_db_option
+@_feeds_option()
 @_serving_options
 def run_command(db: str | None, feeds: str | None, port: int, host: str) -> None:
     """Start the app in your browser (served on 127.0.0.1; the database is created on first use)."""
@@ -86,6 +98,7 @@ def _audit_goals(feeds_file: Path) -> "Goals":
 
 
 def _write_out(text: str, output: str | None) -> None:
+    """Print `text`, or write it to the file `output` and say so on stderr (so stdout stays the data)."""
     if output is None:
         click.echo(text, nl=False)
         return
@@ -102,10 +115,8 @@ def _write_out(text: str, output: str | None) -> None:
               help="Markdown, or a standalone HTML page.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False),
               help="Write to this file instead of printing.")
-@click.option("--db", "db", type=click.Path(dir_okay=False),
-              help="Database file (default: AMPLIFY_DB, else ./amplify.db).")
-@click.option("--feeds", "feeds", type=click.Path(dir_okay=False),
-              help="Follow list, for your goals (default: AMPLIFY_FEEDS, else ./feeds.yml).")
+@_db_option
+@_feeds_option("Follow list, for your goals")
 def report_command(month: str, fmt: str, output: str | None, db: str | None, feeds: str | None) -> None:
     """Write the monthly amplification report: whose voices you shared that month, and your goals."""
     from amplify import config
@@ -132,8 +143,7 @@ def export_group() -> None:
               help="CSV for spreadsheets, JSON for programs.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False),
               help="Write to this file instead of printing.")
-@click.option("--db", "db", type=click.Path(dir_okay=False),
-              help="Database file (default: AMPLIFY_DB, else ./amplify.db).")
+@_db_option
 def export_shares_command(fmt: str, output: str | None, db: str | None) -> None:
     """Every post you marked shared, oldest first, retracted ones marked (no identity labels)."""
     from amplify import config
@@ -151,10 +161,8 @@ def export_shares_command(fmt: str, output: str | None, db: str | None) -> None:
 @cli.command("forget")
 @click.argument("source")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
-@click.option("--db", "db", type=click.Path(dir_okay=False),
-              help="Database file (default: AMPLIFY_DB, else ./amplify.db).")
-@click.option("--feeds", "feeds", type=click.Path(dir_okay=False),
-              help="Follow list (default: AMPLIFY_FEEDS, else ./feeds.yml).")
+@_db_option
+@_feeds_option()
 def forget_command(source: str, yes: bool, db: str | None, feeds: str | None) -> None:
     """Forget who SOURCE is: drop their identity labels, handles and notes, and rename them.
 
@@ -194,10 +202,8 @@ def _follow_list_or_exit(feeds_file: Path) -> "FollowList":
 
 @cli.command("sources")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
-@click.option("--db", "db", type=click.Path(dir_okay=False),
-              help="Database file (default: AMPLIFY_DB, else ./amplify.db).")
-@click.option("--feeds", "feeds", type=click.Path(dir_okay=False),
-              help="Follow list (default: AMPLIFY_FEEDS, else ./feeds.yml).")
+@_db_option
+@_feeds_option()
 def sources_command(as_json: bool, db: str | None, feeds: str | None) -> None:
     """List the sources you follow, with how their feeds are doing: last fetch, status, error, items."""
     import json
@@ -238,8 +244,7 @@ def sources_command(as_json: bool, db: str | None, feeds: str | None) -> None:
 @click.option("--tag", "tags", multiple=True, help="A tag of your own, for finding them again (repeatable).")
 @click.option("--credit", type=click.Choice(["tag", "name", "ask"]), default="tag", show_default=True,
               help="How they want credit: tag their handle, name only, or ask first.")
-@click.option("--feeds", "feeds", type=click.Path(dir_okay=False),
-              help="Follow list to add to (default: AMPLIFY_FEEDS, else ./feeds.yml; created if missing).")
+@_feeds_option("Follow list to add to", created=True)
 def add_command(url: str, name: str | None, kind: str, tags: tuple[str, ...], credit: str,
                 feeds: str | None) -> None:
     """Follow someone: find the feed on URL (their site or the feed itself) and add them to feeds.yml.
@@ -267,8 +272,7 @@ def add_command(url: str, name: str | None, kind: str, tags: tuple[str, ...], cr
 
 @cli.command("import-opml")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--feeds", "feeds", type=click.Path(dir_okay=False),
-              help="Follow list to add to (default: AMPLIFY_FEEDS, else ./feeds.yml; created if missing).")
+@_feeds_option("Follow list to add to", created=True)
 def import_opml_command(file: str, feeds: str | None) -> None:
     """Follow the feeds in an OPML FILE (from another feed reader); ones you follow already are skipped."""
     from amplify import config
@@ -292,22 +296,13 @@ def import_opml_command(file: str, feeds: str | None) -> None:
 
 @cli.command("export-opml")
 @click.argument("file", required=False, type=click.Path(dir_okay=False))
-@click.option("--feeds", "feeds", type=click.Path(dir_okay=False),
-              help="Follow list (default: AMPLIFY_FEEDS, else ./feeds.yml).")
+@_feeds_option()
 def export_opml_command(file: str | None, feeds: str | None) -> None:
     """Write the sources you follow as OPML 2.0, to FILE or to the screen, for another feed reader."""
     from amplify import config
     from amplify.opml import write_opml
 
-    data = write_opml(_follow_list_or_exit(config.feeds_path(feeds)).sources)
-    if file is None:
-        click.echo(data.decode("utf-8"), nl=False)
-        return
-    try:
-        Path(file).write_bytes(data)
-    except OSError as error:
-        raise click.ClickException(f"{file}: cannot write the file ({error.strerror or error})") from error
-    click.echo(f"Wrote {file}", err=True)
+    _write_out(write_opml(_follow_list_or_exit(config.feeds_path(feeds)).sources).decode("utf-8"), file)
 
 
 @cli.command("demo")

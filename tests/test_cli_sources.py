@@ -2,6 +2,7 @@
 
 import json
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -172,3 +173,22 @@ def test_export_opml_to_a_file_and_to_the_screen(paths):
     assert written.exit_code == 0 and shown.exit_code == 0
     assert b'xmlUrl="https://bea.example/feed.xml"' in out.read_bytes()
     assert 'category="making"' in shown.stdout
+
+
+def _all_commands(group=cli, path=()):
+    for name, command in group.commands.items():
+        yield (*path, name), command
+        if isinstance(command, click.Group):
+            yield from _all_commands(command, (*path, name))
+
+
+@pytest.mark.parametrize(("path", "command"), list(_all_commands()), ids=lambda value: " ".join(value)
+                         if isinstance(value, tuple) else "")
+def test_every_command_and_option_has_help_text(path, command):
+    assert (command.help or "").strip(), f"amplify {' '.join(path)} has no help text"
+    for param in command.params:
+        if isinstance(param, click.Option):
+            assert (param.help or "").strip(), f"amplify {' '.join(path)} {param.opts[0]} has no help text"
+        elif isinstance(param, click.Argument):  # arguments take no help: the command's text names them
+            assert param.human_readable_name in command.help, f"amplify {' '.join(path)} never explains it"
+    assert _run(*path, "--help").exit_code == 0
