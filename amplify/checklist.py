@@ -304,10 +304,10 @@ def _check_link_resolves(ctx: ShareContext, now: datetime) -> tuple[bool, str]:
     if not ctx.item_url:
         return False, "this item has no web link, so there is nothing to open"
     if ctx.probe is None:
-        return False, "not checked yet: probe the link"
+        return False, "not checked yet: check the link first"
     if not ctx.probe.is_fresh(now):
         hours = int((now - ctx.probe.checked_at).total_seconds() // 3600)
-        return False, f"last checked {hours} hours ago: probe it again"
+        return False, f"last checked {hours} hours ago: check it again"
     if not ctx.probe.ok:
         return False, f"it did not open: {ctx.probe.error or f'status {ctx.probe.status}'}"
     hops = (

@@ -81,9 +81,9 @@ def test_checks_are_described_and_match_the_stored_attestation_ids():
     [
         ({}, True, "it opened (status 200)"),
         ({"probe": probe(redirects=2)}, True, "after 2 redirects"),
-        ({"probe": None}, False, "not checked yet: probe the link"),
+        ({"probe": None}, False, "not checked yet: check the link first"),
         ({"probe": probe(age=timedelta(hours=24))}, True, "opened"),
-        ({"probe": probe(age=timedelta(hours=24, seconds=1))}, False, "checked 24 hours ago: probe it again"),
+        ({"probe": probe(age=timedelta(hours=24, seconds=1))}, False, "checked 24 hours ago: check it again"),
         ({"probe": probe(ok=False, status=404, error="not found (404)")}, False, "did not open: not found"),
         ({"probe": probe(ok=False, status=None, error="no answer within 20 s")}, False, "no answer"),
         ({"item_url": None, "probe": None}, False, "no web link"),

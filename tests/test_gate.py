@@ -108,7 +108,7 @@ def test_a_fresh_draft_is_refused_with_every_reason_and_the_attempt_is_logged(st
         "meant_public",
         "their_words_first",
     ]
-    assert "The link opens: not checked yet: probe the link" in str(refused.value)
+    assert "The link opens: not checked yet: check the link first" in str(refused.value)
     assert store.scalar("SELECT COUNT(*) FROM shares") == 0
     event = store.row("SELECT draft_id, detail FROM events WHERE kind = 'share_refused'")
     assert event is not None and event["draft_id"] == draft_id
@@ -225,7 +225,7 @@ def test_an_old_probe_must_be_repeated(store, ready):
     with pytest.raises(ShareRefused) as refused:
         mark_shared(store, ready, "mastodon", now=later)
     assert failing(refused.value) == ["link_resolves"]
-    assert "probe it again" in str(refused.value)
+    assert "check it again" in str(refused.value)
 
 
 def test_an_image_needs_a_description(store):

@@ -438,7 +438,7 @@ def checklist_panel(store: Store, draft: Mapping[str, Any], network: str, text_v
     if draft["item_url"]:
         probed = store.link_probe(draft["item_url"]) is not None
         st.button(
-            "Probe link again" if probed else "Check the link", key=f"probe_{draft_id}_{network}",
+            "Check the link again" if probed else "Check the link", key=f"probe_{draft_id}_{network}",
             help="Opens their link now to see that it works and where it ends up.",
             on_click=_probe, args=(draft["item_url"],),
         )
