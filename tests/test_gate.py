@@ -354,3 +354,13 @@ def test_shares_filters_by_time_source_and_network(store, tmp_path):
     assert [row["id"] for row in dated.shares(until="2026-11-25T00:00:00+00:00", source_id=1)] == [early]
     assert dated.shares(source_id=2) == []
     dated.close()
+
+
+def test_the_gate_finds_a_drafts_shares_without_reading_the_whole_log(store):
+    # share_subject runs for every network panel in the Queue and in every mark_shared: a scan of a long share
+    # log (each row carrying its snapshot) there would slow every keystroke.
+    subject_sql = store.conn.execute(
+        "EXPLAIN QUERY PLAN SELECT 1 FROM shares sh WHERE sh.draft_id = ? AND sh.network = ?", (1, "mastodon")
+    ).fetchall()
+    details = " ".join(str(row[-1]) for row in subject_sql)
+    assert "USING INDEX shares_draft" in details or "USING COVERING INDEX shares_draft" in details, details

@@ -145,6 +145,8 @@ MIGRATIONS: list[str] = [
     -- With source_id, the audit reads a window's shares from the index alone (the rows carry big snapshots).
     CREATE INDEX shares_shared_at ON shares(shared_at, source_id);
     CREATE INDEX shares_source ON shares(source_id, shared_at);
+    -- The gate and the Queue ask, per draft, which networks already have a share.
+    CREATE INDEX shares_draft ON shares(draft_id, network);
     CREATE TRIGGER shares_no_update BEFORE UPDATE ON shares BEGIN
         SELECT RAISE(ABORT, 'shares is append-only: record a retraction event instead');
     END;
