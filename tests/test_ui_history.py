@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from pages import open_page, use_files
 from review_fixtures import add_item
 from streamlit.testing.v1 import AppTest
 
@@ -16,8 +17,6 @@ from amplify.clock import utcnow
 from amplify.sources import parse_follow_list
 from amplify.store import Store
 from amplify.ui.pages import history
-
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
 class HistoryApp:
@@ -31,8 +30,7 @@ class HistoryApp:
             f"  - name: Bo's Books\n    feed: {site}/bo.xml\n    url: {site}/\n",
             encoding="utf-8",
         )
-        monkeypatch.setenv("AMPLIFY_DB", str(self.db_path))
-        monkeypatch.setenv("AMPLIFY_FEEDS", str(feeds))
+        use_files(monkeypatch, self.db_path, feeds)
         with Store(self.db_path) as store:
             store.sync_sources(parse_follow_list(feeds.read_text()))
 
@@ -56,11 +54,7 @@ class HistoryApp:
         return Store(self.db_path)
 
     def open(self) -> AppTest:
-        at = AppTest.from_file(APP, default_timeout=30).run()
-        at._page_hash = next(  # AppTest.switch_page takes files; these pages are functions with a url_path
-            page for page, info in at._registered_pages.items() if info.get("url_pathname") == "history"
-        )
-        return rerun(at)
+        return open_page("history")
 
 
 def rerun(at: AppTest) -> AppTest:

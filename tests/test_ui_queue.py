@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import review_fixtures
+from pages import open_page, use_files
 from review_fixtures import add_item
 from streamlit.testing.v1 import AppTest
 
@@ -16,7 +17,6 @@ from amplify.clock import utcnow
 from amplify.sources import parse_follow_list
 from amplify.store import Store
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 HOSTILE_TITLE = "<script>alert('x')</script> **Ada** [click](javascript:alert(1)) :red[boo]"
 SUMMARY = "We bake every loaf by hand before dawn. Come to the market on Saturday! Bring a friend."
 ATTESTATIONS = ("read_whole", "checked_source", "traced_claims", "meant_public", "their_words_first")
@@ -40,8 +40,7 @@ class QueueApp:
         self.db_path = tmp_path / "amplify.db"
         feeds = tmp_path / "feeds.yml"
         feeds.write_text(follow_list(site, credit=credit), encoding="utf-8")
-        monkeypatch.setenv("AMPLIFY_DB", str(self.db_path))
-        monkeypatch.setenv("AMPLIFY_FEEDS", str(feeds))
+        use_files(monkeypatch, self.db_path, feeds)
         with self.store() as store:
             store.sync_sources(parse_follow_list(feeds.read_text()))
         self.site = site
@@ -59,11 +58,7 @@ class QueueApp:
             return store.create_draft(item_id, list(networks))
 
     def open(self) -> AppTest:
-        at = AppTest.from_file(APP, default_timeout=30).run()
-        at._page_hash = next(  # AppTest.switch_page takes files; these pages are functions with a url_path
-            page for page, info in at._registered_pages.items() if info.get("url_pathname") == "queue"
-        )
-        return rerun(at)
+        return open_page("queue")
 
 
 def rerun(at: AppTest) -> AppTest:
