@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from amplify.checklist import CHECKS_BY_ID
 from amplify.clock import from_iso, to_iso
 from amplify.store import Store
 from amplify.store.audit import AuditShare, AuditSource, CheckFlags, RefusedAttempt
@@ -148,6 +149,7 @@ class CheckHealth:
 
     check_id: str
     label: str
+    why: str | None  # the one line the checklist shows with it; None for a check it no longer has
     shares_checked: int
     flagged_at_share: int
     flag_rate: float | None
@@ -400,6 +402,11 @@ def refused_check_ids(detail: dict[str, Any]) -> list[str]:
     return failed + ([str(check_id) for check_id in missing] if isinstance(missing, list) else [])
 
 
+def _known_label(check_id: str) -> str:
+    check = CHECKS_BY_ID.get(check_id)
+    return check.label if check else check_id
+
+
 def checklist_health(
     shares_checked: int,
     latest_snapshot: dict[str, Any],
@@ -416,18 +423,20 @@ def checklist_health(
     labels = {check_id: label for check_id, label, _ in check_outcomes(latest_snapshot)}
     flagged: Counter[str] = Counter()
     for row in flags:
-        labels.setdefault(row.check_id, row.label or row.check_id)
+        labels.setdefault(row.check_id, row.label or _known_label(row.check_id))
         flagged[row.check_id] = row.flagged
     checked = dict.fromkeys(labels, shares_checked)
     refused: Counter[str] = Counter()
     for attempt in refusals:
         for check_id in dict.fromkeys(refused_check_ids(attempt.detail)):
-            labels.setdefault(check_id, check_id)
+            # Refusals log ids only: the label comes from the checklist, as the composer showed it.
+            labels.setdefault(check_id, _known_label(check_id))
             refused[check_id] += 1
     rows = [
         CheckHealth(
             check_id,
             labels[check_id],
+            CHECKS_BY_ID[check_id].why if check_id in CHECKS_BY_ID else None,
             checked.get(check_id, 0),
             flagged[check_id],
             flagged[check_id] / checked[check_id] if checked.get(check_id) else None,

@@ -214,11 +214,14 @@ def build_report(audit: Audit, goals: Goals | None = None) -> Report:
                 "Checklist health",
                 ["How often each check was flagged on a recorded share, and how many attempts it stopped."],
                 Table(
-                    ("Check", "Flagged when shared", "Attempts it stopped"),
+                    ("Check", "Why it matters", "Flagged when shared", "Attempts it stopped"),
                     [
                         (
                             row.label,
-                            f"{row.flagged_at_share} of {row.shares_checked} ({percent(row.flag_rate)})",
+                            row.why or "",
+                            f"{row.flagged_at_share} of {row.shares_checked} ({percent(row.flag_rate)})"
+                            if row.shares_checked
+                            else "–",
                             str(row.refused_attempts),
                         )
                         for row in audit.checklist

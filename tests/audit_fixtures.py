@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 from amplify.store import Store
 
 PASSING_CHECKS = [
-    {"id": "link_resolves", "label": "The link works", "severity": "blocking", "passed": True},
-    {"id": "centering", "label": "Their words come first", "severity": "advisory", "passed": True},
+    {"id": "link_resolves", "label": "The link opens", "severity": "blocking", "passed": True},
+    {"id": "centering", "label": "The post is about them, not you", "severity": "advisory", "passed": True},
 ]
 
 

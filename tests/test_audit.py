@@ -9,6 +9,7 @@ from support import FIXED_NOW
 
 from amplify import audit
 from amplify.audit import NOT_STATED, AuditError, Window, calendar_month, last_days, parse_window, run_audit
+from amplify.checklist import ShareRefused, mark_shared
 
 LAST_30 = last_days(30, FIXED_NOW)  # 2026-10-21T09:30 .. 2026-11-20T09:30
 
@@ -163,8 +164,8 @@ def test_entropy_of_an_even_spread_is_ln_n():
 def test_checklist_health_counts_flags_at_share_time_and_refused_attempts(store):
     source = add_source(store, "Ada Bakes")
     flagged = [
-        {"id": "link_resolves", "label": "The link works", "severity": "blocking", "passed": True},
-        {"id": "centering", "label": "Their words come first", "severity": "advisory", "passed": False},
+        {"id": "link_resolves", "label": "The link opens", "severity": "blocking", "passed": True},
+        {"id": "centering", "label": "The post is about them, not you", "severity": "advisory", "passed": False},
     ]
     add_share(store, source, "2026-11-10T08:00:00+00:00", checks=flagged)
     add_share(store, source, "2026-11-11T08:00:00+00:00")
@@ -180,6 +181,23 @@ def test_checklist_health_counts_flags_at_share_time_and_refused_attempts(store)
     assert health["credits_creator"].shares_checked == 0 and health["credits_creator"].flag_rate is None
     assert health["credits_creator"].refused_attempts == 1
     assert result.refused_attempts == 2
+
+
+def test_an_attempt_the_gate_refused_is_counted_per_check_it_named(store):
+    source = add_source(store, "Ada Bakes")
+    draft = store.create_draft(add_item(store, source, "2026-11-19T08:00:00+00:00"), ("mastodon",))
+    with pytest.raises(ShareRefused) as refused:
+        mark_shared(store, draft, "mastodon")  # empty text, no probe, nothing attested
+    stopped_by = {result.check.id for result in refused.value.failures}
+    assert {"link_resolves", "credits_creator", "read_whole"} <= stopped_by
+
+    result = run_audit(store, LAST_30, FIXED_NOW)
+
+    assert result.refused_attempts == 1
+    assert {row.check_id for row in result.checklist if row.refused_attempts == 1} == stopped_by
+    health = {row.check_id: row for row in result.checklist}
+    assert health["read_whole"].label == "I read the whole piece, not just the headline"  # never a bare id
+    assert health["read_whole"].why.startswith("SIFT")
 
 
 def test_a_refusal_logged_like_a_snapshot_names_failed_checks_and_missing_attestations():
@@ -198,11 +216,11 @@ def test_snapshot_entries_that_are_not_checks_are_skipped():
 
 def test_the_flags_table_matches_the_snapshots_it_was_filled_from(store):
     source = add_source(store, "Ada Bakes")
-    checks = [{"id": "centering", "label": "Their words come first", "passed": False},
+    checks = [{"id": "centering", "label": "The post is about them, not you", "passed": False},
               {"id": "freshness", "label": "It is recent", "passed": True}, "junk"]
     share = add_share(store, source, "2026-11-10T08:00:00+00:00", checks=checks)
     assert store.rows("SELECT * FROM share_flags") == [
-        {"share_id": share, "check_id": "centering", "label": "Their words come first"}
+        {"share_id": share, "check_id": "centering", "label": "The post is about them, not you"}
     ]
 
 

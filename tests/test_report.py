@@ -34,8 +34,8 @@ def month_of_shares(store):
     zine = add_source(store, HOSTILE, kind="organization")
     quiet = add_source(store, "Quiet Press")
     flagged = [
-        {"id": "link_resolves", "label": "The link works", "severity": "blocking", "passed": True},
-        {"id": "centering", "label": "Their words come first", "severity": "advisory", "passed": False},
+        {"id": "link_resolves", "label": "The link opens", "severity": "blocking", "passed": True},
+        {"id": "centering", "label": "The post is about them, not you", "severity": "advisory", "passed": False},
     ]
     for day in (2, 4, 11):
         add_share(store, ada, f"2026-11-{day:02d}T09:00:00+00:00", post_url=f"https://m.example/@me/{day}")

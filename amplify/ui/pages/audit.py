@@ -380,6 +380,7 @@ def _checklist_health(result: Audit) -> None:
             [
                 {
                     "check": row.label,
+                    "why it matters": row.why,
                     "flagged when shared": row.flagged_at_share,
                     "of shares": row.shares_checked,
                     "rate": row.flag_rate,
