@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 from audit_fixtures import add_item, add_share, add_source
+from pages import open_page, use_files
 from streamlit.testing.v1 import AppTest
 
 from amplify.sources import load_follow_list, parse_follow_list
 from amplify.store import Store
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 HOSTILE = "<script>alert(1)</script> **Zine** :red[boo] $x$"
 FOLLOW_LIST = """\
 settings:
@@ -44,8 +44,7 @@ class AuditApp:
         self.db_path = tmp_path / "amplify.db"
         self.feeds = tmp_path / "feeds.yml"
         self.feeds.write_text(FOLLOW_LIST, encoding="utf-8")
-        monkeypatch.setenv("AMPLIFY_DB", str(self.db_path))
-        monkeypatch.setenv("AMPLIFY_FEEDS", str(self.feeds))
+        use_files(monkeypatch, self.db_path, self.feeds)
         with self.store() as store:
             store.sync_sources(parse_follow_list(FOLLOW_LIST))
 
@@ -57,11 +56,7 @@ class AuditApp:
             return int(store.source_by_name(name)["id"])
 
     def open(self) -> AppTest:
-        at = AppTest.from_file(APP, default_timeout=30).run()
-        at._page_hash = next(  # AppTest.switch_page takes files; these pages are functions with a url_path
-            page for page, info in at._registered_pages.items() if info.get("url_pathname") == "audit"
-        )
-        return rerun(at)
+        return open_page("audit")
 
 
 def rerun(at: AppTest) -> AppTest:
