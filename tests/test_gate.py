@@ -364,3 +364,23 @@ def test_the_gate_finds_a_drafts_shares_without_reading_the_whole_log(store):
     ).fetchall()
     details = " ".join(str(row[-1]) for row in subject_sql)
     assert "USING INDEX shares_draft" in details or "USING COVERING INDEX shares_draft" in details, details
+
+
+def test_shares_come_a_page_at_a_time_with_their_counts(store):
+    probe_ok(store)
+    share_ids = []
+    for number in range(5):
+        draft_id = make_draft(store, name=f"Ada's Bakery {number}")
+        store.save_post_text(draft_id, "mastodon", GOOD_TEXT)
+        attest_all(store, draft_id)
+        share_ids.append(mark_shared(store, draft_id, "mastodon"))
+    store.retract_share(share_ids[1], "posted twice")
+    newest_first = share_ids[::-1]
+    assert [row["id"] for row in store.shares()] == newest_first
+    pages = [store.shares(limit=2, offset=offset) for offset in (0, 2, 4)]
+    assert [[row["id"] for row in page] for page in pages] == [newest_first[:2], newest_first[2:4], newest_first[4:]]
+    assert pages[1][1]["retraction_reason"] == "posted twice"
+    assert store.share_counts() == (5, 1)
+    assert store.share_counts(include_retracted=False) == (4, 0)
+    assert store.share_counts(network="bluesky") == (0, 0)
+    assert [row["id"] for row in store.shares(include_retracted=False, limit=1, offset=3)] == [share_ids[0]]

@@ -146,7 +146,7 @@ class DraftQueries(StoreBase):
                 self._insert_post(draft_id, network, now)
             self._touch(draft_id, now)
             # Taking away the last network not yet shared finishes the draft, as sharing the last one does.
-            finished = self._every_network_shared(draft_id)
+            finished = self.every_network_shared(draft_id)
             if finished:
                 self.execute("UPDATE drafts SET state = 'shared' WHERE id = ?", (draft_id,))
             self.log_event(
@@ -231,18 +231,6 @@ class DraftQueries(StoreBase):
         self.execute(
             "INSERT INTO draft_posts (draft_id, network, text, version, updated_at) VALUES (?, ?, '', ?, ?)",
             (draft_id, network, version, now),
-        )
-
-    def _every_network_shared(self, draft_id: int) -> bool:
-        """Whether each of the draft's networks has a share that was not retracted."""
-        return not self.scalar(
-            """
-            SELECT COUNT(*) FROM draft_posts p WHERE p.draft_id = ? AND NOT EXISTS (
-                SELECT 1 FROM shares sh WHERE sh.draft_id = p.draft_id AND sh.network = p.network
-                AND NOT EXISTS (SELECT 1 FROM events e WHERE e.kind = 'share_retracted' AND e.share_id = sh.id)
-            )
-            """,
-            (draft_id,),
         )
 
     def _touch(self, draft_id: int, now: str) -> None:

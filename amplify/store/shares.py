@@ -35,12 +35,14 @@ _SHARE_COLUMNS = """
     r.at AS retracted_at, json_extract(r.detail, '$.reason') AS retraction_reason
 """
 # The first retraction of each share (retracting twice is refused, so there is at most one).
-_SHARE_JOIN = """
-    shares sh JOIN items i ON i.id = sh.item_id JOIN sources s ON s.id = sh.source_id
+_RETRACTION_JOIN = """
     LEFT JOIN events r ON r.id = (
         SELECT MIN(id) FROM events WHERE kind = 'share_retracted' AND share_id = sh.id
     )
 """
+_SHARE_JOIN = f"shares sh JOIN items i ON i.id = sh.item_id JOIN sources s ON s.id = sh.source_id {_RETRACTION_JOIN}"
+# A share (as `sh`) that has not been retracted.
+ACTIVE_SHARE = "NOT EXISTS (SELECT 1 FROM events e WHERE e.kind = 'share_retracted' AND e.share_id = sh.id)"
 
 
 class ShareStoreError(ValueError):
@@ -154,7 +156,7 @@ class ShareQueries(StoreBase):
         post), plus `feed_urls` and `shared_networks` (JSON lists; the second of networks with an active
         share)."""
         return self.row(
-            """
+            f"""
             SELECT d.id AS draft_id, d.state AS draft_state, d.alt_text,
                 p.network, p.text, p.version AS text_version,
                 i.id AS item_id, i.url AS item_url, i.title AS item_title,
@@ -164,8 +166,7 @@ class ShareQueries(StoreBase):
                 s.domains AS source_domains, s.credit AS source_credit,
                 (SELECT json_group_array(f.url) FROM feeds f WHERE f.source_id = s.id) AS feed_urls,
                 (SELECT json_group_array(DISTINCT sh.network) FROM shares sh WHERE sh.draft_id = d.id
-                    AND NOT EXISTS (SELECT 1 FROM events e WHERE e.kind = 'share_retracted'
-                                    AND e.share_id = sh.id)) AS shared_networks
+                    AND {ACTIVE_SHARE}) AS shared_networks
             FROM drafts d
             JOIN draft_posts p ON p.draft_id = d.id AND p.network = ?
             JOIN items i ON i.id = d.item_id
@@ -230,17 +231,7 @@ class ShareQueries(StoreBase):
                 "UPDATE items SET state = 'shared', state_changed_at = ? WHERE id = ? AND state != 'shared'",
                 (now, subject["item_id"]),
             )
-            unshared = self.scalar(
-                """
-                SELECT COUNT(*) FROM draft_posts p WHERE p.draft_id = ? AND NOT EXISTS (
-                    SELECT 1 FROM shares sh WHERE sh.draft_id = p.draft_id AND sh.network = p.network
-                    AND NOT EXISTS (SELECT 1 FROM events e
-                                    WHERE e.kind = 'share_retracted' AND e.share_id = sh.id)
-                )
-                """,
-                (draft_id,),
-            )
-            if not unshared:
+            if self.every_network_shared(draft_id):
                 self.execute(
                     "UPDATE drafts SET state = 'shared', updated_at = ? WHERE id = ?", (now, draft_id)
                 )
@@ -256,6 +247,14 @@ class ShareQueries(StoreBase):
             )
         return share_id
 
+    def every_network_shared(self, draft_id: int) -> bool:
+        """Whether each of the draft's networks has a share that was not retracted."""
+        return not self.scalar(
+            "SELECT COUNT(*) FROM draft_posts p WHERE p.draft_id = ? AND NOT EXISTS ("
+            f" SELECT 1 FROM shares sh WHERE sh.draft_id = p.draft_id AND sh.network = p.network AND {ACTIVE_SHARE})",
+            (draft_id,),
+        )
+
     def shares(
         self,
         *,
@@ -264,27 +263,31 @@ class ShareQueries(StoreBase):
         source_id: int | None = None,
         network: str | None = None,
         include_retracted: bool = True,
+        limit: int | None = None,
+        offset: int = 0,
     ) -> list[dict[str, Any]]:
         """Shares, newest first, with item title and URL, source name and kind, `checklist` (JSON text),
         `retracted_at` and `retraction_reason` (NULL while active). `since` is inclusive, `until` exclusive
-        (UTC ISO text)."""
-        conditions, params = [], []
-        for condition, value in (
-            ("sh.shared_at >= ?", since),
-            ("sh.shared_at < ?", until),
-            ("sh.source_id = ?", source_id),
-            ("sh.network = ?", network),
-        ):
-            if value is not None:
-                conditions.append(condition)
-                params.append(value)
-        if not include_retracted:
-            conditions.append("r.id IS NULL")
-        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        (UTC ISO text). `limit` and `offset` read one page of them; `share_counts` says how many there are."""
+        where, params = _share_filter(
+            since=since, until=until, source_id=source_id, network=network, include_retracted=include_retracted
+        )
+        page = "" if limit is None else f"LIMIT {int(limit)} OFFSET {int(offset)}"
         return self.rows(
-            f"SELECT {_SHARE_COLUMNS} FROM {_SHARE_JOIN} {where} ORDER BY sh.shared_at DESC, sh.id DESC",
+            f"SELECT {_SHARE_COLUMNS} FROM {_SHARE_JOIN} {where} ORDER BY sh.shared_at DESC, sh.id DESC {page}",
             params,
         )
+
+    def share_counts(self, **filters: Any) -> tuple[int, int]:
+        """How many shares `shares` would list with the same filters (`since`, `until`, `source_id`, `network`,
+        `include_retracted`), and how many of them are retracted."""
+        where, params = _share_filter(**filters)
+        counted = self.row(
+            f"SELECT COUNT(*) AS shares, COUNT(r.id) AS retracted FROM shares sh {_RETRACTION_JOIN} {where}",
+            params,
+        )
+        assert counted is not None  # an aggregate always has its row
+        return int(counted["shares"]), int(counted["retracted"])
 
     def retract_share(self, share_id: int, reason: str) -> None:
         """Mark a share as taken back (deleted post, mistake) by appending a `share_retracted` event. The
@@ -327,3 +330,27 @@ class ShareQueries(StoreBase):
         if post["state"] != "open":
             raise ShareStoreError(f"draft {draft_id} is already {post['state']}; it can no longer be changed")
         return post
+
+
+def _share_filter(
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    source_id: int | None = None,
+    network: str | None = None,
+    include_retracted: bool = True,
+) -> tuple[str, list[Any]]:
+    """The WHERE clause and its parameters for `shares` and `share_counts`."""
+    conditions, params = [], []
+    for condition, value in (
+        ("sh.shared_at >= ?", since),
+        ("sh.shared_at < ?", until),
+        ("sh.source_id = ?", source_id),
+        ("sh.network = ?", network),
+    ):
+        if value is not None:
+            conditions.append(condition)
+            params.append(value)
+    if not include_retracted:
+        conditions.append("r.id IS NULL")
+    return (f"WHERE {' AND '.join(conditions)}" if conditions else ""), params

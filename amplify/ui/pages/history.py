@@ -106,20 +106,19 @@ def render() -> None:
     composer.show_notice()
     now = store.clock()
     chosen = filters(store, from_iso(store.now()).date())
-    shares = store.shares(**chosen)
-    if not shares:
+    total, retracted = store.share_counts(**chosen)
+    if not total:
         st.info("No shares match. Posts you mark shared in the Queue appear here, newest first.")
         return
-    retracted = sum(1 for share in shares if share["retracted_at"])
-    summary = f"{len(shares)} {'share' if len(shares) == 1 else 'shares'}"
+    summary = f"{total} {'share' if total == 1 else 'shares'}"
     if retracted:
         summary += f", {retracted} of them retracted"
-    pages = -(-len(shares) // PAGE_SIZE)
+    pages = -(-total // PAGE_SIZE)
     page = min(max(st.session_state.get(PAGE_KEY, 1), 1), pages)
     if pages > 1:
         summary += f"; page {page} of {pages}"
     st.caption(summary + ".")
-    for share in shares[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]:
+    for share in store.shares(**chosen, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE):
         share_card(share, now)
     if pages > 1:
         with st.container(horizontal=True):
