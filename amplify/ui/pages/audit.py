@@ -92,7 +92,8 @@ def _window_picker(now: datetime) -> Window:
 
 def _headline(result: Audit) -> None:
     shares, voices, top, spread = st.columns(4)
-    shares.metric("Shares", result.total_shares, help=f"{decimal(result.shares_per_week)} a week")
+    shares.metric("Shares", result.total_shares, help="Posts you marked shared in this window; retracted ones "
+                  "are left out.")
     shares.caption(f"{decimal(result.shares_per_week)} a week")
     voices.metric(
         "Voices shared",
@@ -105,10 +106,13 @@ def _headline(result: Audit) -> None:
         percent(result.top5_share),
         help="The part of your shares that went to your five most-shared sources.",
     )
+    top.caption("of your shares went to five voices" if result.top5_share is not None else "no shares yet")
     spread.metric(
         "Effective number of voices",
         decimal(result.effective_voices),
-        help="exp(Shannon entropy): as many voices as, shared equally, would give this spread.",
+        help="How spread out your shares are: sharing this many voices equally would spread them the same "
+        "way. Evenness runs from 0 to 1: 1 means you shared each voice you shared equally often. "
+        "(exp of the Shannon entropy of your shares over sources; see docs/audit.md.)",
     )
     spread.caption(
         f"evenness {decimal(result.evenness, 2)}"
