@@ -189,7 +189,7 @@ def _first_image(sanitized_html: str) -> tuple[str | None, str | None]:
 def _parse_json_feed(body: bytes, url: str, max_items: int) -> ParsedFeed:
     try:
         document = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
         return ParsedFeed(None, (), f"looks like JSON but cannot be read ({error})")
     if not isinstance(document, dict) or not str(document.get("version", "")).startswith("https://jsonfeed.org/"):
         return ParsedFeed(None, (), "is JSON but not a JSON Feed (no jsonfeed.org version)")

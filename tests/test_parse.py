@@ -182,7 +182,8 @@ def test_items_per_feed_are_capped():
     (b"{not json", "cannot be read"),
     (b'{"title": "just json"}', "not a JSON Feed"),
     (b"\x00\xff\xfe garbage", "not a readable feed"),
-])
+    (b'{"a": ' * 100_000, "cannot be read"),
+], ids=["html", "cut-off-xml", "empty", "bad-json", "json-not-feed", "binary", "deep-json"])
 def test_broken_input_is_a_problem_not_an_exception(body, reason):
     parsed = parse_feed(body, url=FEED_URL)
     assert parsed.entries == ()
