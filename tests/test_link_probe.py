@@ -7,7 +7,8 @@ import pytest
 from support import FIXED_NOW
 from test_gate import attest_all, make_draft
 
-from amplify.checklist import gate_status, mark_shared, refresh_link_probe
+from amplify import checklist
+from amplify.checklist import ShareRefused, gate_status, mark_shared, refresh_link_probe
 from amplify.fetch import FetchLimits
 
 QUICK = FetchLimits(connect_timeout=1.0, total_timeout=0.5)
@@ -86,6 +87,26 @@ def test_a_redirect_off_the_creators_domain_is_refused(store, server, creator):
     assert not found["link_on_own_site"].passed
     assert "localhost is not one of their own sites (127.0.0.1" in found["link_on_own_site"].detail
     assert not gate_status(store, draft_id, "mastodon").can_share
+
+
+def test_a_redirect_to_a_shortener_is_refused_as_one(store, server, creator, monkeypatch):
+    # Real shorteners cannot be served on loopback, so this test names the loopback host "localhost" one: the
+    # probe follows the redirect for real and the check judges where it ended.
+    monkeypatch.setattr(checklist, "SHORTENER_HOSTS", frozenset({"localhost"}))
+    draft_id, item_url = creator
+    shortened = f"http://localhost:{server.port}/s/3xYz"
+    server.route("/s/3xYz", "a shortener's landing page")
+    server.redirect("/post", shortened)
+    probe = refresh_link_probe(store, item_url)
+    assert probe.ok and probe.url == item_url and probe.final_url == shortened and probe.redirects == 1
+    found = results(store, draft_id)["link_on_own_site"]
+    assert not found.passed
+    assert found.detail == (
+        "it redirects: localhost is a link shortener, which hides where the link goes: link their own page instead"
+    )
+    with pytest.raises(ShareRefused) as refused:
+        mark_shared(store, draft_id, "mastodon")
+    assert [result.check.id for result in refused.value.failures] == ["link_on_own_site"]
 
 
 def test_a_server_that_never_answers_times_out(store, server, creator):
