@@ -409,6 +409,10 @@ def _check_image_alt(ctx: ShareContext, now: datetime) -> tuple[bool, str]:
     return False, "describe the image in a sentence for people who cannot see it"
 
 
+def _counted(number: int, noun: str) -> str:
+    return f"{number} {noun}{'s' * (number != 1)}"
+
+
 def centering_notes(text: str, creator_names: Sequence[str]) -> list[str]:
     """Where the post may center the sharer rather than the creator, one plain line each."""
     own_words = _outside_quotes(text)
@@ -420,8 +424,9 @@ def centering_notes(text: str, creator_names: Sequence[str]) -> list[str]:
     notes = []
     if first_person > name_mentions + quoted_words:
         notes.append(
-            f"{first_person} words about you (I, me, we...) against {name_mentions} mention(s) of them and "
-            f"{quoted_words} of their quoted words: let their name and words carry the post"
+            f"{_counted(first_person, 'word')} about you (I, me, we...) against "
+            f"{_counted(name_mentions, 'mention')} of them and {quoted_words} of their quoted words: let "
+            "their name and words carry the post"
         )
     for match in _FRAMING.finditer(own_words.replace("’", "'")):
         notes.append(f"“{match.group(1)}”: {FRAMING_PHRASES[match.group(1).lower()]}")

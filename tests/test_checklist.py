@@ -257,7 +257,8 @@ def test_image_alt(changes, passed, detail):
         ("Ada's Bakery: “giving back to our neighbours is who we are”", []),  # their words, not framing
         ("Ada’s Bakery, for those less fortunate", ["defines them by what they lack"]),
         ("Helping these bakers: Ada's Bakery", ["puts your help first"]),
-        ("My my my Ada's Bakery", ["3 words about you"]),
+        ("My my my Ada's Bakery", ["3 words about you (I, me, we...) against 1 mention of them and 0 of"]),
+        ("I made my morning better", ["2 words about you (I, me, we...) against 0 mentions of them"]),
     ],
 )
 def test_centering_notes(text, notes):
