@@ -366,8 +366,8 @@ def refresh_command(feeds: str | None, db: str | None, as_json: bool, force: boo
         click.echo(report.to_json())
         return
     click.echo(f"{report.new_items} new {'post' if report.new_items == 1 else 'posts'} from {report.feeds} "
-               f"feeds ({report.fetched} changed, {report.not_modified} unchanged, {report.failed} failed) "
-               f"in {report.seconds:.1f} s")
+               f"{'feed' if report.feeds == 1 else 'feeds'} ({report.fetched} changed, {report.not_modified} "
+               f"unchanged, {report.failed} failed) in {report.seconds:.1f} s")
     for problem in report.errors:
         click.echo(f"  {problem.source}: {problem.feed}: {problem.error}", err=True)
 

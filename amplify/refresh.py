@@ -258,6 +258,10 @@ class _Run:
             status = getattr(error, "status", None)
             self._finish(plan, decide_update(plan, now=now, error=error.reason, status=status))
             return
+        except Exception as error:  # whatever a hostile server provokes must cost only its own feed
+            reason = f"could not be fetched ({type(error).__name__}: {error})"[:300]
+            self._finish(plan, decide_update(plan, now=now, error=reason))
+            return
         if response.status == 304:
             self._finish(plan, decide_update(plan, now=now, response=response))
             return

@@ -305,7 +305,7 @@ def test_cli_refresh_plain_output(server, tmp_path, monkeypatch):
     monkeypatch.setenv("AMPLIFY_DB", str(tmp_path / "env.db"))
     result = CliRunner().invoke(cli, ["refresh"])
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("2 new posts from 1 feeds (1 changed, 0 unchanged, 0 failed)")
+    assert result.stdout.startswith("2 new posts from 1 feed (1 changed, 0 unchanged, 0 failed)")
     assert (tmp_path / "env.db").exists()
 
 
@@ -376,3 +376,20 @@ def test_a_refresh_killed_while_writing_leaves_a_consistent_database(server, tmp
         assert report.failed == 0
         assert store.scalar("SELECT COUNT(*) FROM items") == 800
         assert store.scalar("PRAGMA integrity_check") == "ok"
+
+
+def test_an_unexpected_failure_while_fetching_costs_only_that_feed(server, db, monkeypatch):
+    from amplify import refresh as refresh_module
+
+    server.route("/good.xml", rss("Bread"))
+    real_fetch = refresh_module.fetch_feed
+
+    def fetch(client, url, **options):
+        if url.endswith("/odd.xml"):
+            raise UnicodeError("a header no codec can read")
+        return real_fetch(client, url, **options)
+
+    monkeypatch.setattr(refresh_module, "fetch_feed", fetch)
+    report = refresh(db, follow(("Good", server.url("/good.xml")), ("Odd", server.url("/odd.xml"))))
+    assert (report.fetched, report.failed, report.new_items) == (1, 1, 1)
+    assert report.errors[0].error == "could not be fetched (UnicodeError: a header no codec can read)"
