@@ -384,3 +384,18 @@ def test_shares_come_a_page_at_a_time_with_their_counts(store):
     assert store.share_counts(include_retracted=False) == (4, 0)
     assert store.share_counts(network="bluesky") == (0, 0)
     assert [row["id"] for row in store.shares(include_retracted=False, limit=1, offset=3)] == [share_ids[0]]
+
+
+def test_record_share_refuses_a_made_up_snapshot_for_a_post_nobody_confirmed(store):
+    draft_id = make_draft(store, credit="ask")
+    version = store.save_post_text(draft_id, "mastodon", GOOD_TEXT)
+    probe_ok(store)
+    made_up = {"checks": [], "missing_attestations": []}
+    with pytest.raises(ShareStoreError, match=r"not confirmed \(read_whole, .*their_words_first, creator_agreed\)"):
+        store.record_share(draft_id, "mastodon", text_version=version, post_url=None, checklist=made_up)
+    attest_all(store, draft_id)
+    with pytest.raises(ShareStoreError, match=r"not confirmed \(creator_agreed\)"):
+        store.record_share(draft_id, "mastodon", text_version=version, post_url=None, checklist=made_up)
+    assert store.scalar("SELECT COUNT(*) FROM shares") == 0
+    store.attest(draft_id, "mastodon", "creator_agreed", version)
+    assert store.record_share(draft_id, "mastodon", text_version=version, post_url=None, checklist=made_up) > 0

@@ -2,8 +2,9 @@
 
 The rules (which checks block, which attestations a share needs) live in `amplify.checklist`; this module
 only stores and reads. `record_share` still refuses a snapshot that says a blocking check failed or an
-attestation is missing, and a text that is not the draft's current one: a second lock on the same door, so a
-caller that skips the gate cannot write a share the gate would refuse.
+attestation is missing, a post the user never confirmed in `attestations`, and a text that is not the draft's
+current one: a second lock on the same door, so a caller that skips the gate cannot write a share the user did
+not confirm.
 
 `shares` and `events` are append-only in the database itself (triggers abort UPDATE and DELETE). A share is
 retracted by appending a `share_retracted` event; the row stays, and `shares(include_retracted=False)` hides
@@ -209,6 +210,11 @@ class ShareQueries(StoreBase):
                 raise ShareStoreError(f"the {network} text changed while it was checked; check it again")
             if network in json.loads(subject["shared_networks"]):
                 raise ShareStoreError(f"draft {draft_id} is already shared on {network}")
+            unconfirmed = self._unconfirmed(draft_id, network, text_version, subject["source_credit"])
+            if unconfirmed:
+                raise ShareStoreError(
+                    f"not recording a share the user has not confirmed ({', '.join(unconfirmed)})"
+                )
             now = self.now()
             share_id = int(
                 self.execute(
@@ -318,6 +324,18 @@ class ShareQueries(StoreBase):
         )
 
     # -- helpers ---------------------------------------------------------------------------------------------
+
+    def _unconfirmed(self, draft_id: int, network: str, text_version: int, credit: str) -> list[str]:
+        """The confirmations a share needs that the user never gave for this post (at any version up to
+        `text_version`): checked here too, so a snapshot made up by a caller cannot stand in for the user."""
+        given = {
+            row["check_id"] for row in self.attestations(draft_id, network) if int(row["text_version"]) <= text_version
+        }
+        return [
+            check_id
+            for check_id in ATTESTATION_IDS
+            if check_id not in given and (check_id != "creator_agreed" or credit == "ask")
+        ]
 
     def _open_post(self, draft_id: int, network: str) -> dict[str, Any]:
         post = self.row(
