@@ -758,11 +758,12 @@ def add_sources(
 
 
 def _refuse_duplicate(source: Source, names: set[str], owners: Mapping[str, str], file_name: str) -> None:
-    if source.name.casefold() in names:
-        raise DuplicateSource(f"{file_name} already has a source named {source.name!r}; choose another name")
+    # The feed first: when it is already followed, another name would not help.
     for feed in source.feeds:
         if feed in owners:
             raise DuplicateSource(f"{feed} is already followed as {owners[feed]!r}")
+    if source.name.casefold() in names:
+        raise DuplicateSource(f"{file_name} already has a source named {source.name!r}; choose another name")
 
 
 def update_source(path: str | os.PathLike[str], name: str, /, **changes: Any) -> Source:

@@ -192,3 +192,13 @@ def test_every_command_and_option_has_help_text(path, command):
         elif isinstance(param, click.Argument):  # arguments take no help: the command's text names them
             assert param.human_readable_name in command.help, f"amplify {' '.join(path)} never explains it"
     assert _run(*path, "--help").exit_code == 0
+
+
+def test_adding_a_feed_you_follow_says_so_rather_than_asking_for_another_name(paths, server):
+    server.route("/blog.atom", ATOM, headers={"Content-Type": "application/atom+xml"})
+    assert _run("add", server.url("/blog.atom")).exit_code == 0
+
+    again = _run("add", server.url("/blog.atom"))
+
+    assert again.exit_code != 0
+    assert "is already followed as \"Ada's Bakery\"" in again.output and "another name" not in again.output
