@@ -317,13 +317,13 @@ class _Run:
     def _start_parser(self) -> None:
         """Start the parse workers now (each takes a moment to boot), rather than on the first body."""
         parser = self._parser()
-        for _ in range(os.cpu_count() or 1):
+        for _ in range(_usable_cores()):
             parser.submit(os.getpid)
 
     def _parser(self) -> Executor:
         """Started on the first body that needs parsing, so a refresh where everything is 304 starts no process."""
         if self.parser is None:
-            workers = os.cpu_count() or 1
+            workers = _usable_cores()
             if workers > 1:
                 # forkserver: forking a process that runs threads (ours, Streamlit's) is unsafe.
                 context = get_context("forkserver")
@@ -332,6 +332,13 @@ class _Run:
             else:
                 self.parser = _InlineExecutor()
         return self.parser
+
+
+def _usable_cores() -> int:
+    """The cores this process may run on (a container or `taskset` can allow fewer than the machine has)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(len(os.sched_getaffinity(0)), 1)
+    return os.cpu_count() or 1
 
 
 class _InlineExecutor(Executor):

@@ -393,3 +393,15 @@ def test_an_unexpected_failure_while_fetching_costs_only_that_feed(server, db, m
     report = refresh(db, follow(("Good", server.url("/good.xml")), ("Odd", server.url("/odd.xml"))))
     assert (report.fetched, report.failed, report.new_items) == (1, 1, 1)
     assert report.errors[0].error == "could not be fetched (UnicodeError: a header no codec can read)"
+
+
+def test_on_one_core_parsing_runs_in_process(server, db, monkeypatch):
+    from amplify import refresh as refresh_module
+
+    monkeypatch.setattr(refresh_module, "_usable_cores", lambda: 1)
+    started = []
+    monkeypatch.setattr(refresh_module, "ProcessPoolExecutor", lambda *args, **kwargs: started.append(args))
+    server.route("/ada.xml", rss("Bread", "Cake"))
+    report = refresh(db, follow(("Ada", server.url("/ada.xml"))))
+    assert (report.fetched, report.new_items) == (1, 2)
+    assert started == []
