@@ -227,11 +227,13 @@ def sources_command(as_json: bool, db: str | None, feeds: str | None) -> None:
         click.echo("You follow no sources yet. Add one with: amplify add https://their-site.example")
         return
     for source in health:
-        fetched = source["last_fetched_at"] or "never fetched"
-        status = f"HTTP {source['last_status']}" if source["last_status"] else "no answer yet"
         click.echo(f"{source['name']}  ({source['kind']}, {source['feed_count']} feed"
                    f"{'' if source['feed_count'] == 1 else 's'}, {source['item_count']} items)")
-        click.echo(f"    last fetch: {fetched}, {status}")
+        if source["last_fetched_at"] is None:
+            click.echo("    not fetched yet: `amplify refresh` fetches it")
+        else:
+            status = f"HTTP {source['last_status']}" if source["last_status"] else "no answer"
+            click.echo(f"    last fetch: {source['last_fetched_at']}, {status}")
         if source["last_error"]:
             click.echo(f"    error ({source['error_count']} in a row): {source['last_error']}")
 

@@ -74,6 +74,13 @@ def test_sources_lists_health_and_reports_bad_entries(paths):
     assert "feeds.yml line 7: `feed` must be an http(s) URL" in result.stderr
 
 
+def test_a_source_never_fetched_says_how_to_fetch_it(paths):
+    result = _run("sources")
+
+    assert result.exit_code == 0
+    assert "Bea Builds  (creator, 1 feed, 0 items)\n    not fetched yet: `amplify refresh` fetches it" in result.stdout
+
+
 def test_sources_json_is_one_object(paths):
     result = _run("sources", "--json")
 
