@@ -138,9 +138,10 @@ def build_report(audit: Audit, goals: Goals | None = None) -> Report:
             f"The five most-shared voices had {percent(audit.top5_share)} of your shares."
             if audit.top5_share is not None
             else "No shares, so nothing is concentrated yet.",
-            f"Effective number of voices: {decimal(audit.effective_voices)} "
+            f"Effective number of voices: {decimal(audit.effective_voices)}, as spread out as sharing that many "
+            "voices equally "
             + (
-                f"(evenness {decimal(audit.evenness, 2)})."
+                f"(evenness {decimal(audit.evenness, 2)}; 1 is perfectly even)."
                 if audit.evenness is not None
                 else "(evenness needs shares of two or more voices)."
             ),
