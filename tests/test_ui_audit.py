@@ -106,6 +106,7 @@ def test_headline_numbers_and_goals_in_plain_words(shared):
     assert numbers["Shares"] == "5"
     assert numbers["Voices shared"] == "2 of 3"
     assert numbers["Top five voices' part"] == "100%"
+    assert "of your shares went to your 3 most-shared voices" in [caption.value for caption in at.caption]
     # p = (3/5, 1/5, 1/5): exp(H) = 2.59
     assert numbers["Effective number of voices"] == "2.6"
     text = markdown(at)

@@ -106,7 +106,14 @@ def _headline(result: Audit) -> None:
         percent(result.top5_share),
         help="The part of your shares that went to your five most-shared sources.",
     )
-    top.caption("of your shares went to five voices" if result.top5_share is not None else "no shares yet")
+    most_shared = min(5, result.sources_shared)
+    top.caption(
+        "no shares yet"
+        if result.top5_share is None
+        else "of your shares went to your most-shared voice"
+        if most_shared == 1
+        else f"of your shares went to your {most_shared} most-shared voices"
+    )
     spread.metric(
         "Effective number of voices",
         decimal(result.effective_voices),
