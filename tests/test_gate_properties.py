@@ -10,9 +10,9 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
-from support import FIXED_NOW
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from support import FIXED_NOW
 from test_gate import ITEM_URL, make_draft
 
 from amplify.checklist import TEXT_BOUND_ATTESTATIONS, ShareError, mark_shared
