@@ -10,13 +10,16 @@ import re
 from collections.abc import Iterable
 from datetime import datetime
 from email.utils import format_datetime
+from typing import Any
 from xml.etree import ElementTree
+from xml.parsers import expat
 
 from amplify.clock import utcnow
 from amplify.sources import Source, is_http_url, one_line
 
-# Anything that declares a DTD or entities is refused: the stdlib parser would expand internal entities.
+# A declaration in plain bytes, however it is cased (expat would only call `<!doctype` a syntax error).
 _DECLARATIONS = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+_REFUSED = "this OPML file declares a DTD or entities, which amplify does not read; remove them"
 
 
 class OPMLError(Exception):
@@ -25,12 +28,8 @@ class OPMLError(Exception):
 
 def read_opml(data: bytes) -> list[Source]:
     """The feeds listed in an OPML document, one Source each (same name twice: the feeds are merged)."""
-    if _DECLARATIONS.search(data):
-        raise OPMLError("this OPML file declares a DTD or entities, which amplify does not read; remove them")
-    try:
-        root = ElementTree.fromstring(data)
-    except ElementTree.ParseError as error:
-        raise OPMLError(f"not valid XML ({error}); is this an OPML file?") from error
+    _check_xml(data)
+    root = ElementTree.fromstring(data)  # well-formed and without declarations: checked just above
     body = root.find("body")
     if root.tag != "opml" or body is None:
         raise OPMLError("not an OPML file: expected <opml> with a <body>")
@@ -57,6 +56,28 @@ def read_opml(data: bytes) -> list[Source]:
             name=name, feeds=(feed,), url=homepage if is_http_url(homepage) else None, tags=tags
         )
     return list(by_name.values())
+
+
+def _check_xml(data: bytes) -> None:
+    """Refuse a file that is not well-formed XML, or that declares a DTD or entities, before anything is
+    expanded (entity expansion is how XML bombs work).
+
+    Expat reads the document in whatever encoding it declares (a byte search would miss UTF-16) and calls the
+    doctype handler before any entity could be used, so the refusal comes first."""
+
+    def refuse(*_: Any) -> None:
+        raise OPMLError(_REFUSED)
+
+    if _DECLARATIONS.search(data):
+        refuse()
+    scanner = expat.ParserCreate()
+    scanner.StartDoctypeDeclHandler = refuse
+    scanner.EntityDeclHandler = refuse
+    try:
+        scanner.Parse(data, True)
+    except expat.ExpatError as error:
+        raise OPMLError(f"not valid XML ({expat.ErrorString(error.code)}, line {error.lineno}); is this an OPML "
+                        "file?") from error
 
 
 def _feed_outlines(

@@ -73,6 +73,11 @@ def test_reads_nested_folders_as_tags_and_skips_what_is_not_a_web_feed():
             "declares a DTD or entities",
         ),
         (b'<!doctype opml SYSTEM "file:///etc/passwd"><opml/>', "declares a DTD"),
+        (  # the same in UTF-16, where the bytes of "<!ENTITY" are interleaved with zeros
+            '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE opml [<!ENTITY a "aaaaaaaa">]>'
+            '<opml><body><outline text="&a;" xmlUrl="https://x.example/f"/></body></opml>'.encode("utf-16"),
+            "declares a DTD or entities",
+        ),
         (b"<opml><body><outline", "not valid XML"),
         (b"<rss><channel/></rss>", "not an OPML file"),
     ],
