@@ -391,11 +391,11 @@ def _checklist_health(result: Audit) -> None:
             [
                 {
                     "check": row.label,
-                    "why it matters": row.why,
                     "flagged when shared": row.flagged_at_share,
                     "of shares": row.shares_checked,
                     "rate": row.flag_rate,
                     "attempts it stopped": row.refused_attempts,
+                    "why it matters": row.why,  # last: the numbers stay in view on a narrow screen
                 }
                 for row in result.checklist
             ]
