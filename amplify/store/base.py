@@ -6,20 +6,23 @@ timeout applies and waits for the other writer, instead of failing with "databas
 transaction tries to become a write one. WAL lets readers go on while a writer works.
 
 sqlite-utils' table write helpers (`insert`, `upsert`, `update`) commit on their own, so inside a transaction use
-`self.execute` with SQL; `self.db` is there for reads and introspection.
+`self.execute` with SQL; `self.db` (a sqlite-utils Database on the same connection) is there for reads and
+introspection.
 """
 
 import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from amplify.clock import Clock, to_iso, utcnow
 from amplify.store.schema import MIGRATIONS
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 BUSY_TIMEOUT_SECONDS = 30
 
@@ -44,7 +47,6 @@ class StoreBase:
         except sqlite3.DatabaseError as error:
             raise StoreError(f"{self.path}: cannot open the database ({error})") from error
         self.conn = conn
-        self.db = sqlite_utils.Database(conn)
         self._depth = 0
         try:
             self._migrate()
@@ -62,6 +64,14 @@ class StoreBase:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    @cached_property
+    def db(self) -> "sqlite_utils.Database":
+        # Imported on first use: importing sqlite-utils imports pandas when it is installed (Streamlit brings it),
+        # about half a second that every `amplify refresh` from cron would otherwise pay.
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
 
     def now(self) -> str:
         return to_iso(self.clock())
