@@ -151,6 +151,9 @@ def test_edit_tags_handles_and_self_described_labels(open_sources, store, follow
     assert row["identity_labels"] == ["Black-owned", "woman-owned"] and row["credit"] == "name"
     assert ("Self-described as Black\\-owned\\, woman\\-owned ([where they said it]"
             "(https://adasbakery.example/about))") in "\n".join(element.value for element in app.markdown)
+    (ada_row,) = [row for row in table_rows(app) if row["Name"] == "Ada's Bakery"]
+    assert ada_row["Self-described"] == "Black-owned, woman-owned"
+    assert ada_row["Where they said it"] == "https://adasbakery.example/about"
 
 
 def test_unfollow_keeps_history_and_comments(open_sources, store, follow_list):

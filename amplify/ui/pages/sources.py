@@ -113,6 +113,7 @@ def _table(sources: tuple[Source, ...], health: dict[str, dict[str, Any]], now: 
     rows = []
     for source in sources:
         row = health.get(source.name, {})
+        statement = components.safe_url(source.identity_source) if source.identity_labels else None
         # Health first (the columns a narrow window shows), then what the user wrote about them.
         rows.append({
             "Name": source.name,
@@ -122,7 +123,9 @@ def _table(sources: tuple[Source, ...], health: dict[str, dict[str, Any]], now: 
             "Posts": row.get("item_count", 0),
             "Last shared": components.relative_time(row["last_shared_at"], now)
             if row.get("last_shared_at") else "never",
-            "Self-described": ", ".join(source.identity_labels),
+            # Labels are what a source says of itself, so they are shown only beside where it said so.
+            "Self-described": ", ".join(source.identity_labels) if statement else "",
+            "Where they said it": statement,
             "Kind": source.kind,
             "Tags": ", ".join(source.tags),
             "Status": row.get("last_status"),
@@ -136,6 +139,7 @@ def _table(sources: tuple[Source, ...], health: dict[str, dict[str, Any]], now: 
     # A dataframe shows every cell as plain text: feed errors and names cannot inject markup.
     st.dataframe(rows, key="sources_table", hide_index=True, column_config={
         "Homepage": st.column_config.LinkColumn("Homepage"),
+        "Where they said it": st.column_config.LinkColumn("Where they said it"),
         "Status": st.column_config.NumberColumn("Status", format="%d"),
     })
 
