@@ -121,7 +121,7 @@ def test_the_creator_is_credited_and_the_draft_starts_from_their_words(app):
     assert mastodon.startswith("“We bake every loaf by hand before dawn.”")
     assert "@ada@bakers.social" in mastodon and "#BlackOwned #Bread" in mastodon
     assert "@ada.example" in at.text_area(key=f"draft_text_{draft_id}_bluesky").value
-    assert "Credit: `@ada@bakers.social`, their handle here." in captions(at)
+    assert "Credit: their handle here, `@ada@bakers.social`" in captions(at)
     with app.store() as store:
         assert store.draft_posts(draft_id)["mastodon"]["text"] == mastodon
 

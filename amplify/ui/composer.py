@@ -289,7 +289,7 @@ def post_editor(draft: Mapping[str, Any], network: str, post: Mapping[str, Any])
         st.caption(f"Credit: {escape_markdown(credit.name)}, once they have said yes to being tagged.")
     elif credit.mention and "`" not in credit.mention:
         # A code span: Markdown would otherwise turn `@user@host` into an e-mail link.
-        st.caption(f"Credit: `{credit.mention}`, their handle here.")
+        st.caption(f"Credit: their handle here, `{credit.mention}`")
     elif credit.preference == "name":
         st.caption(f"Credit: {escape_markdown(credit.name)} by name, as they asked.")
     else:
