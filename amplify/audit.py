@@ -154,6 +154,9 @@ class CheckHealth:
     flagged_at_share: int
     flag_rate: float | None
     refused_attempts: int
+    # Every attempt (a recorded share or a refusal) ran every check: the part of them this check failed on,
+    # flagged at share time or stopping the share. None with no attempts.
+    failure_rate: float | None
 
 
 @dataclass(frozen=True)
@@ -432,6 +435,7 @@ def checklist_health(
             # Refusals log ids only: the label comes from the checklist, as the composer showed it.
             labels.setdefault(check_id, _known_label(check_id))
             refused[check_id] += 1
+    attempts = shares_checked + len(refusals)
     rows = [
         CheckHealth(
             check_id,
@@ -441,6 +445,7 @@ def checklist_health(
             flagged[check_id],
             flagged[check_id] / checked[check_id] if checked.get(check_id) else None,
             refused[check_id],
+            (flagged[check_id] + refused[check_id]) / attempts if attempts else None,
         )
         for check_id in labels
     ]

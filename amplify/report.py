@@ -124,6 +124,12 @@ def weekly_table(weekly: list[WeekShares]) -> Table:
     )
 
 
+CHECKLIST_HEALTH_CAPTION = (
+    "For each check: on what part of your attempts to share it failed, whether it only flagged a post you "
+    "shared (advisory checks, like centering) or stopped the share until it was fixed."
+)
+
+
 def build_report(audit: Audit, goals: Goals | None = None) -> Report:
     """The report's content for one audit: headline, goals, sources, groups, weeks, neglected, checklist."""
     during = audit.window.during
@@ -213,17 +219,17 @@ def build_report(audit: Audit, goals: Goals | None = None) -> Report:
         sections.append(
             Section(
                 "Checklist health",
-                ["How often each check was flagged on a recorded share, and how many attempts it stopped."],
+                [CHECKLIST_HEALTH_CAPTION],
                 Table(
-                    ("Check", "Why it matters", "Flagged when shared", "Attempts it stopped"),
+                    ("Check", "Part of attempts it failed", "Flagged when shared", "Attempts it stopped",
+                     "Why it matters"),
                     [
                         (
                             row.label,
-                            row.why or "",
-                            f"{row.flagged_at_share} of {row.shares_checked} ({percent(row.flag_rate)})"
-                            if row.shares_checked
-                            else "–",
+                            percent(row.failure_rate),
+                            f"{row.flagged_at_share} of {row.shares_checked}" if row.shares_checked else "–",
                             str(row.refused_attempts),
+                            row.why or "",
                         )
                         for row in audit.checklist
                     ],

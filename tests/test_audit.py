@@ -181,6 +181,10 @@ def test_checklist_health_counts_flags_at_share_time_and_refused_attempts(store)
     assert health["credits_creator"].shares_checked == 0 and health["credits_creator"].flag_rate is None
     assert health["credits_creator"].refused_attempts == 1
     assert result.refused_attempts == 2
+    # 6 attempts (4 shares, 2 refusals), each running every check
+    assert health["centering"].failure_rate == pytest.approx(2 / 6)
+    assert health["link_resolves"].failure_rate == pytest.approx(2 / 6)
+    assert health["credits_creator"].failure_rate == pytest.approx(1 / 6)
 
 
 def test_an_attempt_the_gate_refused_is_counted_per_check_it_named(store):

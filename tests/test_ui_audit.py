@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from audit_fixtures import add_item, add_share, add_source
+from audit_fixtures import add_item, add_share, add_source, refuse
 from pages import open_page, use_files
 from streamlit.testing.v1 import AppTest
 
@@ -231,3 +231,16 @@ def test_saving_goals_from_the_page_keeps_label_goals_it_does_not_show(app):
         {"label": "Indigenous-owned", "share": 0.5},
         {"label": "queer-owned", "share": 0.2},
     ]
+
+
+def test_checklist_health_names_each_check_with_its_why_and_failure_part(shared):
+    with shared.store() as store:
+        refuse(store, ["credits_creator"])
+    at = shared.open()
+    table = next(frame.value for frame in at.dataframe if "attempts it stopped" in frame.value.columns)
+    rows = {row["check"]: row for row in table.to_dict("records")}
+    credited = rows["The creator is credited as they asked"]  # a refusal logs ids only; the label is the checklist's
+    assert credited["attempts it stopped"] == 1
+    assert credited["part of attempts it failed"] == pytest.approx(1 / 6)  # 5 shares and 1 refusal
+    assert credited["why it matters"].startswith("Centering:")
+    assert rows["The link opens"]["part of attempts it failed"] == 0

@@ -28,7 +28,16 @@ from amplify.audit import (
     parse_window,
     run_audit,
 )
-from amplify.report import build_report, day, decimal, escape_markdown, export_shares, percent, weekly_table
+from amplify.report import (
+    CHECKLIST_HEALTH_CAPTION,
+    build_report,
+    day,
+    decimal,
+    escape_markdown,
+    export_shares,
+    percent,
+    weekly_table,
+)
 from amplify.report import render as render_report
 from amplify.sources import FollowListError, SourceEditError, forget_source, load_follow_list, set_setting
 from amplify.store import Store
@@ -382,18 +391,14 @@ def _checklist_health(result: Audit) -> None:
     if not result.checklist:
         st.caption("Nothing to show yet: the checklist's results are counted once you share.")
         return
-    st.caption(
-        "How often each check was flagged on a post you shared (advisory checks, like centering), and "
-        "how many share attempts it stopped."
-    )
+    st.caption(CHECKLIST_HEALTH_CAPTION)
     st.dataframe(
         pd.DataFrame(
             [
                 {
                     "check": row.label,
+                    "part of attempts it failed": row.failure_rate,
                     "flagged when shared": row.flagged_at_share,
-                    "of shares": row.shares_checked,
-                    "rate": row.flag_rate,
                     "attempts it stopped": row.refused_attempts,
                     "why it matters": row.why,  # last: the numbers stay in view on a narrow screen
                 }
@@ -402,7 +407,7 @@ def _checklist_health(result: Audit) -> None:
         ),
         hide_index=True,
         key="audit_checklist_table",
-        column_config={"rate": st.column_config.NumberColumn(format="percent")},
+        column_config={"part of attempts it failed": st.column_config.NumberColumn(format="percent")},
     )
 
 
