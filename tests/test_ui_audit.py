@@ -98,6 +98,17 @@ def test_an_empty_audit_says_what_will_appear(app):
     assert metrics(at)["Shares"] == "0"
     assert "No shares over the last 30 days yet" in at.info[0].value
     assert not at.get("vega_lite_chart")
+    captions = [caption.value for caption in at.caption]
+    assert "No one you follow published over the last 30 days, as far as the last refresh saw." in captions
+    assert not any("was shared" in caption for caption in captions)  # nothing to claim with no shares
+
+
+def test_following_no_one_says_so_instead_of_a_dash(tmp_path, monkeypatch):
+    feeds = tmp_path / "feeds.yml"
+    feeds.write_text("sources: []\n", encoding="utf-8")
+    use_files(monkeypatch, tmp_path / "amplify.db", feeds)
+    at = open_page("audit")
+    assert "you follow no one yet" in [caption.value for caption in at.caption]
 
 
 def test_headline_numbers_and_goals_in_plain_words(shared):

@@ -109,7 +109,9 @@ def _headline(result: Audit) -> None:
         f"{result.followed_sources_shared} of {result.followed_sources}",
         help="Sources you follow that you shared at least once in this window.",
     )
-    voices.caption(f"{percent(result.coverage)} of those you follow")
+    voices.caption(
+        f"{percent(result.coverage)} of those you follow" if result.coverage is not None else "you follow no one yet"
+    )
     top.metric(
         "Top five voices' part",
         percent(result.top5_share),
@@ -337,7 +339,11 @@ def _whom_you_shared(result: Audit) -> None:
 def _neglected(result: Audit) -> None:
     st.subheader("Followed, posted, not shared")
     if not result.neglected:
-        st.caption(f"Everyone you follow who published {result.window.during} was shared. Thank you.")
+        st.caption(
+            f"Everyone you follow who published {result.window.during} was shared."
+            if result.total_shares
+            else f"No one you follow published {result.window.during}, as far as the last refresh saw."
+        )
         return
     st.caption(
         f"{len(result.neglected)} sources you follow published {result.window.during} and were not "
