@@ -258,3 +258,14 @@ def test_a_refused_connection_is_a_clear_error():
     probe = probe_link("http://127.0.0.1:9/")
     assert not probe.ok
     assert "could not connect" in probe.error
+
+
+def test_cookies_one_site_sets_are_never_sent_anywhere(server):
+    server.route("/a.xml", "<rss/>", headers={"Set-Cookie": "session=secret; Path=/"})
+    server.route("/b.xml", "<rss/>")
+    with open_client() as client:
+        fetch_feed(client, server.url("/a.xml"))
+        fetch_feed(client, server.url("/b.xml"))
+        fetch_feed(client, server.url("/a.xml"))
+    assert all("Cookie" not in hit.headers for hit in server.requests)
+    assert server.requests[0].headers["User-Agent"].startswith("amplify/")
