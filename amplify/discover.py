@@ -23,8 +23,12 @@ FEED_TYPES = frozenset(
     {"application/rss+xml", "application/atom+xml", "application/feed+json", "application/json"}
 )
 # A feed announces itself in its first bytes; an HTML page that merely mentions "<rss" later does not count.
+# Before the root element: the XML declaration, processing instructions (a stylesheet, as Blogger and many
+# WordPress feeds have), comments and a doctype (RSS 0.91).
 _FEED_START = re.compile(
-    rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:rss|feed|rdf:RDF)\b", re.S
+    rb"^(?:\xef\xbb\xbf)?\s*(?:(?:<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>\[]*(?:\[.*?\])?\s*>)\s*)*"
+    rb"<(?:rss|feed|rdf:RDF)\b",
+    re.S | re.I,
 )
 _SNIFF_BYTES = 4096
 

@@ -1,6 +1,7 @@
 """Feed discovery: the pure link finder, and discover_feed against real pages on a loopback server."""
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -73,6 +74,16 @@ def test_find_feed_links_on_a_page_without_feeds_is_empty():
         (JSON_FEED.encode(), True),
         (HOMEPAGE.encode(), False),
         (b"<html><body>see <rss> here</body></html>", False),
+        (  # a stylesheet instruction after the declaration, as Blogger and many WordPress feeds have
+            b'<?xml version="1.0"?><?xml-stylesheet href="/atom.css" type="text/css"?><feed xmlns="x"/>', True
+        ),
+        (
+            b'<?xml version="1.0"?>\n<!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS 0.91//EN"\n'
+            b' "http://my.netscape.com/publish/formats/rss-0.91.dtd">\n<rss version="0.91"><channel/></rss>',
+            True,
+        ),
+        ((Path(__file__).parent / "fixtures" / "feeds" / "blogger.atom").read_bytes(), True),
+        (b"<!DOCTYPE html><html><head><title>rss</title></head></html>", False),
         (b'{"version": "https://jsonfeed.org/version/1", ', False),
     ],
 )
