@@ -216,3 +216,16 @@ def test_followed_feeds_are_what_the_file_lists_now(store):
         ("https://bea.example/b.rss", "Bea Builds")
     ]
     assert feeds[0]["etag"] is None and feeds[0]["error_count"] == 0
+
+
+def test_source_health_last_shared_leaves_out_retracted_shares_as_the_audit_does(store):
+    from audit_fixtures import add_share, retract
+
+    store.sync_sources(_follow(ADA, BEA))
+    bea_id = store.source_by_name("Bea Builds")["id"]
+    add_share(store, bea_id, "2026-11-10T09:00:00+00:00")
+    retract(store, add_share(store, bea_id, "2026-11-12T09:00:00+00:00"))
+
+    health = {row["name"]: row for row in store.source_health()}
+
+    assert health["Bea Builds"]["last_shared_at"] == "2026-11-10T09:00:00+00:00"

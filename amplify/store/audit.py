@@ -14,10 +14,17 @@ from amplify.store.base import StoreBase
 RETRACTION_EVENT = "share_retracted"
 REFUSAL_EVENT = "share_refused"
 
-# A share counts unless a retraction event names it (events_share index).
-_NOT_RETRACTED = (
-    f"NOT EXISTS (SELECT 1 FROM events r WHERE r.share_id = s.id AND r.kind = '{RETRACTION_EVENT}')"
-)
+
+
+def not_retracted(share_alias: str) -> str:
+    """SQL that holds for a share (`share_alias`) unless a retraction event names it (events_share index)."""
+    return (
+        f"NOT EXISTS (SELECT 1 FROM events r WHERE r.share_id = {share_alias}.id"
+        f" AND r.kind = '{RETRACTION_EVENT}')"
+    )
+
+
+_NOT_RETRACTED = not_retracted("s")
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from amplify.store.audit import not_retracted
 from amplify.store.base import StoreBase, StoreError
 
 if TYPE_CHECKING:
@@ -233,7 +234,8 @@ class SourceQueries(StoreBase):
                 (SELECT COALESCE(SUM(error_count), 0) FROM feeds WHERE source_id = s.id AND followed = 1)
                     AS error_count,
                 (SELECT COUNT(*) FROM items WHERE source_id = s.id) AS item_count,
-                (SELECT MAX(shared_at) FROM shares WHERE source_id = s.id) AS last_shared_at
+                (SELECT MAX(sh.shared_at) FROM shares AS sh
+                    WHERE sh.source_id = s.id AND {not_retracted("sh")}) AS last_shared_at
             FROM sources AS s
             WHERE s.followed = 1
             ORDER BY s.name COLLATE NOCASE
