@@ -335,10 +335,8 @@ def demo_command(directory: str | None, port: int, host: str) -> None:
 
 
 @cli.command("refresh")
-@click.option("--feeds", "feeds", type=click.Path(dir_okay=False),
-              help="Follow list (default: AMPLIFY_FEEDS, else ./feeds.yml).")
-@click.option("--db", "db", type=click.Path(dir_okay=False),
-              help="Database file (default: AMPLIFY_DB, else ./amplify.db).")
+@_feeds_option()
+@_db_option
 @click.option("--json", "as_json", is_flag=True,
               help='Print one JSON object: {"feeds", "fetched", "not_modified", "failed", "new_items", "seconds", '
                    '"errors": [{"source", "feed", "error"}]}.')
