@@ -20,6 +20,7 @@ import regex
 from amplify import compose
 from amplify.clock import from_iso, to_iso
 from amplify.fetch import DEFAULT_LIMITS, FetchLimits, LinkProbe, probe_link
+from amplify.sources import is_http_url
 from amplify.store import Store
 
 PROBE_FRESH_FOR = timedelta(hours=24)
@@ -583,8 +584,7 @@ def validate_post_url(post_url: str | None) -> str | None:
     if post_url is None or not post_url.strip():
         return None
     cleaned = post_url.strip()
-    parts = urlsplit(cleaned)
-    if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in cleaned):
+    if not is_http_url(cleaned):
         raise InvalidPostURL(
             f"{cleaned!r} is not a post address: paste the full link, starting with https://, "
             "or leave it empty"

@@ -342,7 +342,7 @@ def test_post_url_accepted(given, cleaned):
 @pytest.mark.parametrize(
     "given",
     ["javascript:alert(1)", "bakers.social/@me/1", "https://", "ftp://x.example/p", "https://a b.example/",
-     "data:text/html,hi"],
+     "data:text/html,hi", "https://x.example/\x1b[2Jp"],
 )
 def test_post_url_refused(given):
     with pytest.raises(InvalidPostURL, match="paste the full link"):
