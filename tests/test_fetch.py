@@ -269,3 +269,37 @@ def test_cookies_one_site_sets_are_never_sent_anywhere(server):
         fetch_feed(client, server.url("/a.xml"))
     assert all("Cookie" not in hit.headers for hit in server.requests)
     assert server.requests[0].headers["User-Agent"].startswith("amplify/")
+
+
+def test_tls_is_set_up_on_the_first_https_address_only(server, monkeypatch):
+    import httpx
+
+    made = []
+    real = httpx.create_ssl_context
+    monkeypatch.setattr(httpx, "create_ssl_context", lambda *args, **kwargs: made.append(1) or real(*args, **kwargs))
+    server.route("/a.xml", "<rss/>")
+    secure = server.url("/a.xml").replace("http://", "https://")
+    with open_client() as client:
+        fetch_feed(client, server.url("/a.xml"))
+        assert made == []
+        for _ in range(2):
+            with pytest.raises(FetchError, match="could not connect"):  # the loopback server speaks plain HTTP
+                fetch_feed(client, secure)
+    assert made == [1]
+
+
+def test_repeated_headers_are_joined_and_names_are_lower_case(server):
+    def answer(handler):
+        handler.send_response(200)
+        handler.send_header("ETag", '"v1"')
+        handler.send_header("Link", "<https://hub.example/>; rel=hub")
+        handler.send_header("Link", "<https://ada.example/feed>; rel=self")
+        handler.send_header("Content-Length", "6")
+        handler.end_headers()
+        handler.wfile.write(b"<rss/>")
+
+    server.route("/a.xml", handler=answer)
+    with open_client() as client:
+        response = fetch_feed(client, server.url("/a.xml"))
+    assert response.headers["etag"] == '"v1"' and "ETag" not in response.headers
+    assert response.headers["link"] == "<https://hub.example/>; rel=hub, <https://ada.example/feed>; rel=self"
