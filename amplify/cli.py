@@ -351,14 +351,18 @@ def refresh_command(feeds: str | None, db: str | None, as_json: bool, force: boo
 
     from amplify import config
     from amplify.refresh import refresh
+    from amplify.sources import FollowListError, read_follow_list_text, sync_follow_list
     from amplify.store import Store, StoreError
 
-    follow_list = _follow_list_or_exit(config.feeds_path(feeds))
+    feeds_file = config.feeds_path(feeds)
     bar = _RefreshBar(enabled=not as_json and sys.stderr.isatty())
     try:
+        text = read_follow_list_text(feeds_file)
         with Store(config.db_path(db)) as store:
-            report = refresh(store, follow_list, force=force, progress=bar.advance)
-    except StoreError as error:
+            for problem in sync_follow_list(store, text, file_name=feeds_file.name):
+                click.echo(f"{problem} (skipped)", err=True)
+            report = refresh(store, force=force, progress=bar.advance)
+    except (FollowListError, StoreError) as error:
         raise click.ClickException(str(error)) from error
     finally:
         bar.close()

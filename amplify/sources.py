@@ -8,6 +8,7 @@ ruamel.yaml round-trips the document, and every write is validated first and lan
 docs/feeds-yml.md is the reference for the format.
 """
 
+import hashlib
 import os
 import re
 import tempfile
@@ -18,13 +19,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import CommentMark, MarkedYAMLError, YAMLError
 from ruamel.yaml.tokens import CommentToken
 
+from amplify import __version__
+
 if TYPE_CHECKING:
+    import yaml
+
     from amplify.store import Store
 
 KINDS = ("creator", "business", "organization")
@@ -116,6 +120,8 @@ class FollowList:
     sources: tuple[Source, ...]
     settings: Settings
     problems: tuple[Problem, ...] = ()
+    # Names the text this was read from (None when built in code): a store that synced that text skips the sync.
+    digest: str | None = None
 
     def source(self, name: str) -> Source | None:
         wanted = name.casefold()
@@ -154,7 +160,30 @@ def load_follow_list(path: str | os.PathLike[str]) -> FollowList:
 
 def parse_follow_list(text: str, *, file_name: str = "feeds.yml") -> FollowList:
     """Like `load_follow_list`, from text already in memory."""
-    return follow_list_from_document(_parse_fast(text, file_name), file_name=file_name)
+    follow_list = follow_list_from_document(_parse_fast(text, file_name), file_name=file_name)
+    return replace(follow_list, digest=text_digest(text, file_name))
+
+
+def read_follow_list_text(path: str | os.PathLike[str]) -> str:
+    """The text of feeds.yml. Raises FollowListError, saying what to do, when it cannot be read."""
+    return _read_text(Path(path))
+
+
+def text_digest(text: str, file_name: str = "feeds.yml") -> str:
+    """Names one feeds.yml text as this version of amplify reads it (the name is in its problems' messages)."""
+    return hashlib.sha256(f"{__version__}\n{file_name}\n{text}".encode()).hexdigest()
+
+
+def sync_follow_list(store: "Store", text: str, *, file_name: str = "feeds.yml") -> tuple[Problem, ...]:
+    """Bring the store's sources in step with this feeds.yml text and return its problems. The text is parsed only
+    when it differs from the one the store synced last: an unchanged file of 1,000 sources costs a hash, not the
+    0.3 s of reading YAML, at every refresh from cron. Raises FollowListError when the text is unusable."""
+    problems = store.synced_problems(text_digest(text, file_name))
+    if problems is not None:
+        return tuple(Problem(**problem) for problem in problems)
+    follow_list = parse_follow_list(text, file_name=file_name)
+    store.sync_sources(follow_list)
+    return follow_list.problems
 
 
 def follow_list_from_document(document: Mapping[str, Any], *, file_name: str = "feeds.yml") -> FollowList:
@@ -292,12 +321,11 @@ class _LinedList(list[Any]):
         self.item_lines: list[int] = []
 
 
-# libyaml's parser with no implicit typing (`_scalar` types the values); pure Python when libyaml is missing.
-_NodeLoader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
-
-
 def _parse_fast(text: str, file_name: str) -> Any:
-    loader = _NodeLoader(text)
+    import yaml  # here: a refresh of an unchanged follow list never reads YAML
+
+    # libyaml's parser with no implicit typing (`_scalar` types the values); pure Python when libyaml is missing.
+    loader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)(text)
     try:
         node = loader.get_single_node()
     except yaml.YAMLError as error:
@@ -314,13 +342,15 @@ def _parse_fast(text: str, file_name: str) -> Any:
         ) from error
 
 
-def _build(node: yaml.Node, open_nodes: set[int], built: dict[int, Any]) -> Any:
+def _build(node: "yaml.Node", open_nodes: set[int], built: dict[int, Any]) -> Any:
     """Values from nodes. An alias is the same node again: it is built once and shared, as YAML means it, so
     aliases of aliases cannot multiply into an enormous structure."""
     if id(node) in built:
         return built[id(node)]
     if id(node) in open_nodes:
         raise RecursionError(f"line {node.start_mark.line + 1}")
+    import yaml
+
     if isinstance(node, yaml.ScalarNode):
         value = built[id(node)] = _scalar(node)
         return value
@@ -347,7 +377,7 @@ def _build(node: yaml.Node, open_nodes: set[int], built: dict[int, Any]) -> Any:
     return result
 
 
-def _scalar(node: yaml.ScalarNode) -> Any:
+def _scalar(node: "yaml.ScalarNode") -> Any:
     text = node.value
     if node.style:  # quoted or block: always text
         return text

@@ -3,6 +3,7 @@ redirects, failures with backoff, hostile feeds, the real-world fixtures, and cr
 
 import gzip
 import json
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -309,6 +310,99 @@ def test_cli_refresh_plain_output(server, tmp_path, monkeypatch):
     assert (tmp_path / "env.db").exists()
 
 
+def test_cli_refresh_reports_bad_entries_every_time_even_when_the_file_is_not_read_again(server, tmp_path):
+    server.route("/ok.xml", rss("Bread"), headers={"ETag": '"v1"'})
+    feeds_file = tmp_path / "feeds.yml"
+    feeds_file.write_text(f"sources:\n  - name: Ada\n    feed: {server.url('/ok.xml')}\n  - name: No Feed\n",
+                          encoding="utf-8")
+    command = ["refresh", "--feeds", str(feeds_file), "--db", str(tmp_path / "a.db"), "--json"]
+
+    first, second = CliRunner().invoke(cli, command), CliRunner().invoke(cli, command)
+
+    assert first.exit_code == second.exit_code == 0
+    assert first.stderr == second.stderr == "feeds.yml line 4: `feed` is required: the URL of the source's RSS, " \
+                                            "Atom or JSON feed (skipped)\n"
+    assert json.loads(second.stdout)["not_modified"] == 1
+
+
+def test_a_warm_refresh_loads_no_parser_yaml_or_process_pool(server, tmp_path):
+    import subprocess
+    import sys
+
+    server.route("/ok.xml", rss("Bread"), headers={"ETag": '"v1"'})
+    feeds_file = tmp_path / "feeds.yml"
+    feeds_file.write_text(f"sources:\n  - name: Ada\n    feed: {server.url('/ok.xml')}\n", encoding="utf-8")
+    script = (
+        "import sys\n"
+        "from amplify.cli import cli\n"
+        "try:\n"
+        f"    cli(['refresh', '--feeds', {str(feeds_file)!r}, '--db', {str(tmp_path / 'a.db')!r}, '--json'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted(name for name in ('feedparser', 'nh3', 'multiprocessing', 'yaml')"
+        " if name in sys.modules))\n"
+    )
+
+    cold = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    warm = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+
+    assert '"fetched": 1' in cold.stdout and "feedparser" in cold.stdout
+    assert '"not_modified": 1' in warm.stdout
+    assert warm.stdout.strip().endswith("[]"), warm.stdout
+
+
+def test_a_bug_in_a_fetch_thread_stops_the_run_instead_of_leaving_it_waiting(server, db, monkeypatch):
+    import threading
+
+    from amplify import refresh as refresh_module
+
+    server.route("/gone.xml", "", status=404)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(refresh_module, "decide_update", broken)  # what a fetch thread does with a failed fetch
+    outcome = []
+    ada = follow(("Ada", server.url("/gone.xml")))
+    runner = threading.Thread(target=lambda: outcome.append(_raised(refresh, db, ada)))
+    runner.start()
+    runner.join(timeout=30)
+    assert not runner.is_alive(), "refresh is still waiting for a result that will never come"
+    assert outcome == ["RuntimeError: a bug"]
+
+
+def _raised(function, *args):
+    try:
+        function(*args)
+    except Exception as error:
+        return f"{type(error).__name__}: {error}"
+    return "nothing raised"
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2,
+                    reason="needs two cores and thread affinity")
+def test_fetch_threads_share_one_core_and_leave_the_rest_alone():
+    import threading
+
+    from amplify.refresh import _share_one_core
+
+    before = os.sched_getaffinity(0)
+    seen = []
+
+    def fetch_thread():
+        _share_one_core()
+        seen.append(os.sched_getaffinity(0))
+
+    threads = [threading.Thread(target=fetch_thread) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(seen[0]) == 1 and seen[0] == seen[1] and seen[0] <= before
+    assert os.sched_getaffinity(0) == before  # the calling thread, and so the parse workers it starts, keep all
+
+
 def test_cli_refresh_refuses_an_unusable_follow_list_or_database(tmp_path):
     missing = CliRunner().invoke(cli, ["refresh", "--feeds", str(tmp_path / "nope.yml"), "--db",
                                        str(tmp_path / "a.db")])
@@ -396,11 +490,13 @@ def test_an_unexpected_failure_while_fetching_costs_only_that_feed(server, db, m
 
 
 def test_on_one_core_parsing_runs_in_process(server, db, monkeypatch):
+    import concurrent.futures
+
     from amplify import refresh as refresh_module
 
     monkeypatch.setattr(refresh_module, "_usable_cores", lambda: 1)
     started = []
-    monkeypatch.setattr(refresh_module, "ProcessPoolExecutor", lambda *args, **kwargs: started.append(args))
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", lambda *args, **kwargs: started.append(args))
     server.route("/ada.xml", rss("Bread", "Cake"))
     report = refresh(db, follow(("Ada", server.url("/ada.xml"))))
     assert (report.fetched, report.new_items) == (1, 2)

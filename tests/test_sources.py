@@ -1,5 +1,6 @@
 """Loading feeds.yml: good entries load, each bad one is reported by line and field and skipped."""
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -224,7 +225,9 @@ def test_the_fast_reader_and_the_round_trip_reader_agree(tmp_path):
     path = tmp_path / "feeds.yml"
     path.write_text(GOOD_AND_BAD)
 
-    assert follow_list_from_document(_read_document(path)) == load_follow_list(path)
+    loaded = load_follow_list(path)
+    assert loaded.digest is not None  # names the text it was read from; the document reader has no text
+    assert follow_list_from_document(_read_document(path)) == replace(loaded, digest=None)
 
 
 def test_the_example_in_the_reference_loads_as_documented():

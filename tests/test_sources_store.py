@@ -2,7 +2,10 @@
 
 import json
 
-from amplify.sources import FollowList, Settings, Source
+import pytest
+
+from amplify import sources as sources_module
+from amplify.sources import FollowList, Settings, Source, parse_follow_list, sync_follow_list, text_digest
 
 
 def _follow(*sources: Source) -> FollowList:
@@ -229,3 +232,54 @@ def test_source_health_last_shared_leaves_out_retracted_shares_as_the_audit_does
     health = {row["name"]: row for row in store.source_health()}
 
     assert health["Bea Builds"]["last_shared_at"] == "2026-11-10T09:00:00+00:00"
+
+
+# -- the synced text ------------------------------------------------------------------------------------------
+
+BAD_AND_GOOD = """\
+sources:
+  - name: Ada's Bakery
+    feed: https://adasbakery.example/blog.atom
+  - name: No Feed
+"""
+
+
+def test_the_same_text_is_not_synced_twice(store):
+    follow_list = parse_follow_list(BAD_AND_GOOD)
+    store.sync_sources(follow_list)
+    # Changed behind the file's back: a sync of the same text must not even look.
+    store.execute("UPDATE sources SET url = 'https://elsewhere.example'")
+    store.sync_sources(follow_list)
+    assert store.scalar("SELECT url FROM sources") == "https://elsewhere.example"
+
+    store.sync_sources(parse_follow_list(BAD_AND_GOOD + "  - name: Bea\n    feed: https://bea.example/a.rss\n"))
+    assert store.scalar("SELECT url FROM sources WHERE name = ?", ("Ada's Bakery",)) is None
+    assert store.scalar("SELECT COUNT(*) FROM sources") == 2
+
+
+def test_sync_follow_list_parses_only_a_changed_text(store, monkeypatch):
+    first = sync_follow_list(store, BAD_AND_GOOD, file_name="mine.yml")
+    assert [str(problem) for problem in first] == [
+        "mine.yml line 4: `feed` is required: the URL of the source's RSS, Atom or JSON feed"
+    ]
+
+    def must_not_parse(*args, **kwargs):
+        raise AssertionError("parsed an unchanged follow list")
+
+    monkeypatch.setattr(sources_module, "parse_follow_list", must_not_parse)
+    assert sync_follow_list(store, BAD_AND_GOOD, file_name="mine.yml") == first
+    with pytest.raises(AssertionError):  # another name is in the messages, so it counts as another text
+        sync_follow_list(store, BAD_AND_GOOD, file_name="feeds.yml")
+    with pytest.raises(AssertionError):
+        sync_follow_list(store, BAD_AND_GOOD + "\n", file_name="mine.yml")
+
+
+def test_a_follow_list_built_in_code_or_a_forgotten_source_means_the_next_text_is_synced(store, monkeypatch):
+    sync_follow_list(store, BAD_AND_GOOD)
+    store.sync_sources(_follow(BEA))  # no text behind it
+    assert store.synced_problems(text_digest(BAD_AND_GOOD)) is None
+
+    sync_follow_list(store, BAD_AND_GOOD)
+    assert store.synced_problems(text_digest(BAD_AND_GOOD)) is not None
+    store.forget_source(store.source_by_name("Ada's Bakery")["id"], "forgotten source 1")
+    assert store.synced_problems(text_digest(BAD_AND_GOOD)) is None

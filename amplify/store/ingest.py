@@ -7,10 +7,12 @@ applied in one transaction, so a crash mid-refresh leaves every feed either full
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from amplify.parse import Entry
 from amplify.store.base import StoreBase
+
+if TYPE_CHECKING:
+    from amplify.parse import Entry
 
 LAST_REFRESH_META_KEY = "last_refresh"
 
@@ -50,7 +52,7 @@ class FeedUpdate:
     body_hash: str | None = None
     title: str | None = None
     moved_to: str | None = None
-    entries: Sequence[Entry] | None = None
+    entries: "Sequence[Entry] | None" = None
 
 
 class IngestQueries(StoreBase):
