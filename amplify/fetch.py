@@ -144,7 +144,11 @@ class Client:
 
     def _pool(self, ssl_context: ssl.SSLContext | None) -> httpcore.ConnectionPool:
         return httpcore.ConnectionPool(
-            ssl_context=ssl_context, max_connections=self.connections, max_keepalive_connections=self.connections
+            ssl_context=ssl_context,
+            max_connections=self.connections,
+            max_keepalive_connections=self.connections,
+            # As httpx: a connection idle longer than this is not reused (servers drop idle ones after a few seconds).
+            keepalive_expiry=5.0,
         )
 
     def _secure_pool(self) -> httpcore.ConnectionPool:
@@ -160,7 +164,8 @@ class Client:
             b"GET",
             httpcore.URL(scheme=parsed.raw_scheme, host=parsed.raw_host, port=parsed.port, target=parsed.raw_path),
             headers=[(b"Host", parsed.netloc), *self.headers,
-                     *((name.encode(), value.encode("latin-1")) for name, value in headers.items())],
+                     # UTF-8, as most headers that are not ASCII were read: a validator goes back as it came.
+                     *((name.encode(), value.encode()) for name, value in headers.items())],
             extensions={"timeout": timeout},
         )
         pool = self._secure_pool() if parsed.raw_scheme == b"https" else self.plain
@@ -180,14 +185,16 @@ class Client:
 
 class Answer:
     """One response whose body is still to be read: status, headers (lower-case names; repeated ones joined with
-    ", ", as HTTP allows) and the body's raw chunks as they arrive."""
+    ", ", as HTTP allows) and the body's raw chunks as they arrive. Header bytes are read as httpx reads them: as
+    ASCII when they all are, else as UTF-8 when they all are (a Location with a raw non-ASCII path), else latin-1."""
 
     def __init__(self, response: httpcore.Response) -> None:
         self.response = response
         self.status = response.status
         headers: dict[str, str] = {}
+        encoding = _header_encoding(response.headers)
         for raw_name, raw_value in response.headers:
-            name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
+            name, value = raw_name.decode(encoding).lower(), raw_value.decode(encoding)
             headers[name] = f"{headers[name]}, {value}" if name in headers else value
         self.headers = headers
 
@@ -196,6 +203,19 @@ class Answer:
 
     def close(self) -> None:
         self.response.close()
+
+
+def _header_encoding(headers: list[tuple[bytes, bytes]]) -> str:
+    for encoding in ("ascii", "utf-8"):
+        try:
+            for name, value in headers:
+                name.decode(encoding)
+                value.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    return "latin-1"
+
 
 
 def open_client(limits: FetchLimits = DEFAULT_LIMITS, *, connections: int = 8) -> Client:
@@ -280,7 +300,10 @@ def _follow(client: Client, url: str, limits: FetchLimits, headers: dict[str, st
         if response.status not in REDIRECT_STATUSES or not location:
             break
         _drain(response, deadline)
-        target = urljoin(current, location.strip())
+        try:
+            target = urljoin(current, location.strip())
+        except ValueError as error:  # an unreadable Location, such as "http://[::1"
+            raise NotWebURL(url, f"redirects to an address that cannot be read ({location[:80]!r})") from error
         if all_permanent and response.status in PERMANENT_REDIRECT_STATUSES:
             moved_to = target
         else:
@@ -311,6 +334,8 @@ def _send(client: Client, url: str, headers: dict[str, str], limits: FetchLimits
     except (httpx.InvalidURL, httpcore.UnsupportedProtocol) as error:
         # `url` itself was checked before sending: this is a redirect's Location that is no usable web address.
         raise NotWebURL(url, "redirects to a non-web address, which amplify does not follow") from error
+    except (UnicodeError, ValueError) as error:  # a host name IDNA cannot encode (a label over 63 characters, say)
+        raise FetchError(url, f"is not a usable web address ({_first_line(error)})") from error
     except (httpcore.NetworkError, httpcore.ProtocolError, httpcore.ProxyError) as error:
         raise FetchError(url, f"the connection failed ({_first_line(error)})") from error
 
@@ -388,9 +413,12 @@ def _remaining(url: str, limits: FetchLimits, deadline: float) -> float:
 
 
 def _require_web_url(url: str, requested: str, *, first: bool) -> None:
-    scheme = urlsplit(url).scheme.lower()
-    if scheme in WEB_SCHEMES and urlsplit(url).hostname:
-        return
+    try:
+        parts = urlsplit(url)
+        if parts.scheme.lower() in WEB_SCHEMES and parts.hostname:
+            return
+    except ValueError:  # "http://[::1": not an address at all
+        pass
     if first:
         raise NotWebURL(requested, "is not an http(s) address")
     raise NotWebURL(requested, f"redirects to a non-web address ({url[:80]}), which amplify does not follow")

@@ -22,7 +22,7 @@ from concurrent.futures import BrokenExecutor, Executor, Future, ThreadPoolExecu
 from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from queue import SimpleQueue
+from queue import Empty, SimpleQueue
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -218,12 +218,14 @@ class _Run:
             todo.put(None)
         with open_client(self.limits, connections=threads) as client, \
                 ThreadPoolExecutor(threads, thread_name_prefix="amplify-fetch") as fetchers:
-            workers = [fetchers.submit(self._fetch_all, client, todo) for _ in range(threads)]
+            workers: list[Future[None]] = []
             try:
+                workers += [fetchers.submit(self._fetch_all, client, todo) for _ in range(threads)]
                 if any(plan.body_hash is None for plan in self.plans):
                     self._start_parser()  # a feed never read before will need it: start it while fetching
                 while self.done + len(self.batch) < len(self.plans):
-                    self._take(self.results.get())
+                    with suppress(Empty):  # after a while with nothing new, what is done still gets written
+                        self._take(self.results.get(timeout=BATCH_SECONDS))
                     while not self.results.empty():
                         self._take(self.results.get())
                     # Let results gather for a moment instead of waking for each one: every wake-up takes Python's

@@ -303,3 +303,43 @@ def test_repeated_headers_are_joined_and_names_are_lower_case(server):
         response = fetch_feed(client, server.url("/a.xml"))
     assert response.headers["etag"] == '"v1"' and "ETag" not in response.headers
     assert response.headers["link"] == "<https://hub.example/>; rel=hub, <https://ada.example/feed>; rel=self"
+
+
+def test_a_location_in_raw_utf8_is_followed_as_sent(server):
+    def moved(handler):
+        handler.wfile.write(b"HTTP/1.1 301 Moved Permanently\r\n"
+                            b"Location: /caf\xc3\xa9.xml\r\nContent-Length: 0\r\n\r\n")
+
+    server.route("/old.xml", handler=moved)
+    server.route("/caf%C3%A9.xml", "<rss/>")
+    with open_client() as client:
+        response = fetch_feed(client, server.url("/old.xml"))
+    assert response.status == 200
+    assert response.moved_to == server.url("/café.xml")
+    assert server.hits("/caf%C3%A9.xml")
+
+
+def test_a_validator_in_utf8_is_sent_back_as_it_came(server):
+    def answer(handler):
+        handler.wfile.write(b'HTTP/1.1 200 OK\r\nETag: "caf\xc3\xa9"\r\nContent-Length: 6\r\n\r\n<rss/>')
+
+    server.route("/a.xml", handler=answer)
+    with open_client() as client:
+        etag = fetch_feed(client, server.url("/a.xml")).headers["etag"]
+        fetch_feed(client, server.url("/a.xml"), etag=etag)
+    assert etag == '"café"'
+    assert server.hits("/a.xml")[1].headers["If-None-Match"].encode("latin-1") == b'"caf\xc3\xa9"'
+
+
+@pytest.mark.parametrize("url", ["http://" + "a" * 70 + ".example/", "http://[::1/"])
+def test_an_address_that_cannot_be_used_is_a_clear_error_not_a_crash(url):
+    probe = probe_link(url)
+    assert not probe.ok and probe.error
+    with pytest.raises(FetchError):
+        fetch_page(url)
+
+
+def test_an_unreadable_redirect_is_a_clear_error(server):
+    server.redirect("/odd.xml", "http://[::1")
+    with pytest.raises(NotWebURL, match="cannot be read"):
+        fetch_page(server.url("/odd.xml"))

@@ -247,14 +247,29 @@ sources:
 def test_the_same_text_is_not_synced_twice(store):
     follow_list = parse_follow_list(BAD_AND_GOOD)
     store.sync_sources(follow_list)
-    # Changed behind the file's back: a sync of the same text must not even look.
-    store.execute("UPDATE sources SET url = 'https://elsewhere.example'")
+    statements = []
+    store.conn.set_trace_callback(statements.append)
     store.sync_sources(follow_list)
-    assert store.scalar("SELECT url FROM sources") == "https://elsewhere.example"
+    store.conn.set_trace_callback(None)
+    assert not [statement for statement in statements if "FROM sources" in statement or "UPDATE" in statement]
 
     store.sync_sources(parse_follow_list(BAD_AND_GOOD + "  - name: Bea\n    feed: https://bea.example/a.rss\n"))
-    assert store.scalar("SELECT url FROM sources WHERE name = ?", ("Ada's Bakery",)) is None
     assert store.scalar("SELECT COUNT(*) FROM sources") == 2
+
+
+def test_a_change_made_outside_a_sync_means_the_same_text_is_synced_again(store):
+    follow_list = parse_follow_list(BAD_AND_GOOD)
+    store.sync_sources(follow_list)
+    store.execute("UPDATE sources SET url = 'https://elsewhere.example'")  # by hand, or by another program
+    assert store.synced_problems(follow_list.digest) is None
+    store.sync_sources(follow_list)
+    assert store.scalar("SELECT url FROM sources") is None  # the file says none
+    assert store.synced_problems(follow_list.digest) is not None
+
+    store.execute("UPDATE feeds SET etag = 'x', last_status = 304")  # what refresh writes keeps it
+    assert store.synced_problems(follow_list.digest) is not None
+    store.execute("UPDATE feeds SET followed = 0")
+    assert store.synced_problems(follow_list.digest) is None
 
 
 def test_sync_follow_list_parses_only_a_changed_text(store, monkeypatch):

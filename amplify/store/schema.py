@@ -194,4 +194,21 @@ MIGRATIONS: list[str] = [
         value TEXT
     );
     """,
+    # 2: whatever changes whom the tables follow, other than a sync (which writes the key again last), makes them
+    # forget which feeds.yml text they match, so that text is synced again. Refresh's own writes to feeds (HTTP
+    # state) leave it.
+    """
+    CREATE TRIGGER sources_unsynced_ai AFTER INSERT ON sources
+        BEGIN DELETE FROM meta WHERE key = 'follow_list_synced'; END;
+    CREATE TRIGGER sources_unsynced_au AFTER UPDATE ON sources
+        BEGIN DELETE FROM meta WHERE key = 'follow_list_synced'; END;
+    CREATE TRIGGER sources_unsynced_ad AFTER DELETE ON sources
+        BEGIN DELETE FROM meta WHERE key = 'follow_list_synced'; END;
+    CREATE TRIGGER feeds_unsynced_ai AFTER INSERT ON feeds
+        BEGIN DELETE FROM meta WHERE key = 'follow_list_synced'; END;
+    CREATE TRIGGER feeds_unsynced_au AFTER UPDATE OF url, source_id, followed ON feeds
+        BEGIN DELETE FROM meta WHERE key = 'follow_list_synced'; END;
+    CREATE TRIGGER feeds_unsynced_ad AFTER DELETE ON feeds
+        BEGIN DELETE FROM meta WHERE key = 'follow_list_synced'; END;
+    """,
 ]

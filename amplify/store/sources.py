@@ -18,7 +18,8 @@ from amplify.store.base import StoreBase, StoreError
 if TYPE_CHECKING:
     from amplify.sources import FollowList, Source
 
-# meta: which feeds.yml text the tables match, and that text's problems.
+# meta: which feeds.yml text the tables match, and that text's problems. Triggers delete it whenever sources or
+# feeds change whom they follow (schema.py, migration 2); a sync writes it again after its changes.
 SYNCED_META_KEY = "follow_list_synced"
 
 # The sources columns feeds.yml decides, in the order `_source_values` returns them.
@@ -309,5 +310,4 @@ class SourceQueries(StoreBase):
             )
             if cursor.rowcount == 0:
                 raise StoreError(f"no source with id {source_id}: nothing was forgotten")
-            self.execute("DELETE FROM meta WHERE key = ?", (SYNCED_META_KEY,))  # the tables no longer match it
             self.log_event("source_forgotten", source_id=source_id)
