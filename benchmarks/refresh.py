@@ -5,11 +5,14 @@
 Each step is a whole subprocess, timed from start to exit (imports included), with its CPU time and peak RSS from
 `os.wait4` (children included). Steps, after the farm's recipe: cold (empty store, farm reset), warm (nothing
 changed: every feed should answer 304) and churn (`POST /advance?n=2`: two new items per feed). The farm's
-`/stats` difference gives the requests each step made. Medians of `--runs` runs are printed, then ratios.
-reader (`pip install reader`, the `bench` extra) is measured only when importable.
+`/stats` difference gives the requests each step made. At each step amplify and reader run one right after the
+other (which goes first alternates), so a ratio compares two processes that met the machine in the same state.
+Medians of `--runs` runs are printed, then ratios. reader (`pip install reader`, the `bench` extra) is measured
+only when importable.
 """
 
 import argparse
+import compileall
 import json
 import os
 import shutil
@@ -96,49 +99,51 @@ def start_farm(farm: Path, feeds: int, items: int, delay_ms: int, folder: Path) 
     return process, ready["url"]
 
 
-def amplify_steps(farm_url: str, folder: Path, runs: int) -> dict[str, list[Measure]]:
+def amplify_command() -> str:
     # The console script beside this Python, not a shim found on PATH (a pyenv shim costs a shell and a lookup).
     beside = Path(sys.executable).with_name("amplify")
-    amplify = str(beside) if beside.exists() else shutil.which("amplify") or sys.exit("pip install -e . first")
-    results: dict[str, list[Measure]] = {"cold": [], "warm": [], "churn": []}
-    for run in range(runs):
-        db = folder / f"amplify-{run}.db"
-        command = [amplify, "refresh", "--feeds", str(folder / "feeds.yml"), "--db", str(db), "--json"]
-        farm_post(farm_url, "/reset")
-        results["cold"].append(run_timed(command, farm_url))
-        stored = sqlite3.connect(db).execute("SELECT COUNT(*) FROM items").fetchone()[0]
-        results["cold"][-1].stats["items_stored"] = stored
-        results["warm"].append(run_timed(command, farm_url))
-        farm_post(farm_url, "/advance?n=2")
-        results["churn"].append(run_timed(command, farm_url))
-    return results
+    return str(beside) if beside.exists() else shutil.which("amplify") or sys.exit("pip install -e . first")
 
 
-def feedparser_loop(farm_url: str, folder: Path, runs: int) -> list[Measure]:
-    measures = []
-    for _ in range(runs):
-        farm_post(farm_url, "/reset")
-        measures.append(run_timed([sys.executable, "-c", FEEDPARSER_LOOP, str(folder / "urls.txt")], farm_url))
-    return measures
-
-
-def reader_steps(farm_url: str, folder: Path, runs: int) -> dict[str, list[Measure]] | None:
+def reader_available() -> bool:
     try:
         import reader  # noqa: F401
     except ImportError:
-        return None
-    results: dict[str, list[Measure]] = {"cold": [], "warm": [], "churn": []}
+        return False
+    return True
+
+
+def measure_runs(farm_url: str, folder: Path, runs: int, with_reader: bool) -> dict[str, list[Measure]]:
+    """Each run: reset the farm, then at each step (cold, warm, churn) time amplify and reader one after the other,
+    alternating which goes first from run to run, so both meet the machine in the same state; the feedparser loop
+    runs once a run, on the reset farm. Timings here drift from hour to hour, and a ratio of two steps taken
+    minutes apart would carry that drift."""
+    results: dict[str, list[Measure]] = {}
+    amplify = amplify_command()
     for run in range(runs):
-        db = str(folder / f"reader-{run}.sqlite")
-        update = [sys.executable, "-c", READER_UPDATE, db]
+        amplify_db, reader_db = folder / f"amplify-{run}.db", str(folder / f"reader-{run}.sqlite")
+        tools = {
+            "amplify": [amplify, "refresh", "--feeds", str(folder / "feeds.yml"), "--db", str(amplify_db), "--json"],
+            "reader": [sys.executable, "-c", READER_UPDATE, reader_db],
+        }
+        if not with_reader:
+            del tools["reader"]
+        order = list(tools) if run % 2 == 0 else list(reversed(tools))
         farm_post(farm_url, "/reset")
-        # Adding the feeds is set-up, not refresh: done in a separate, untimed process.
-        subprocess.run([sys.executable, "-c", READER_ADD, db, str(folder / "urls.txt")], check=True,
-                       capture_output=True)
-        results["cold"].append(run_timed(update, farm_url))
-        results["warm"].append(run_timed(update, farm_url))
-        farm_post(farm_url, "/advance?n=2")
-        results["churn"].append(run_timed(update, farm_url))
+        if with_reader:
+            # Adding the feeds is set-up, not refresh: done in a separate, untimed process.
+            subprocess.run([sys.executable, "-c", READER_ADD, reader_db, str(folder / "urls.txt")], check=True,
+                           capture_output=True)
+        results.setdefault("feedparser loop", []).append(
+            run_timed([sys.executable, "-c", FEEDPARSER_LOOP, str(folder / "urls.txt")], farm_url))
+        for step in ("cold", "warm", "churn"):
+            if step == "churn":
+                farm_post(farm_url, "/advance?n=2")
+            for tool in order:
+                results.setdefault(f"{tool} {step}", []).append(run_timed(tools[tool], farm_url))
+            if step == "cold":
+                stored = sqlite3.connect(amplify_db).execute("SELECT COUNT(*) FROM items").fetchone()[0]
+                results["amplify cold"][-1].stats["items_stored"] = stored
     return results
 
 
@@ -165,32 +170,39 @@ def main() -> None:
     parser.add_argument("--skip-reader", action="store_true", help="Do not measure reader even if importable.")
     arguments = parser.parse_args()
 
+    # Both tools run from compiled bytecode, as on a user's machine from the second run on: pip compiled reader's
+    # when it installed it; amplify's editable install is compiled here, since a machine that sets
+    # PYTHONDONTWRITEBYTECODE (this one does) would otherwise compile it again at every run.
+    import amplify
+
+    compileall.compile_dir(Path(amplify.__file__).parent, quiet=1)
     folder = Path(tempfile.mkdtemp(prefix="amplify-bench-"))
     farm, farm_url = start_farm(arguments.farm, arguments.feeds, arguments.items, arguments.delay_ms, folder)
     try:
         print(f"feedfarm: {arguments.feeds} feeds x {arguments.items} items at {farm_url}, "
               f"delay {arguments.delay_ms} ms; {arguments.runs} runs, medians; load average before: "
               f"{', '.join(f'{load:.1f}' for load in os.getloadavg())}")
-        ours = amplify_steps(farm_url, folder, arguments.runs)
-        loop = feedparser_loop(farm_url, folder, arguments.runs)
-        theirs = None if arguments.skip_reader else reader_steps(farm_url, folder, arguments.runs)
+        with_reader = not arguments.skip_reader and reader_available()
+        results = measure_runs(farm_url, folder, arguments.runs, with_reader)
     finally:
         farm.terminate()
         farm.wait()
         shutil.rmtree(folder, ignore_errors=True)
 
-    for step in ("cold", "warm", "churn"):
-        print(describe(f"amplify {step}", ours[step]))
-    print(describe("feedparser loop (cold)", loop))
-    if theirs:
+    tools = ("amplify", "reader") if with_reader else ("amplify",)
+    for tool in tools:
         for step in ("cold", "warm", "churn"):
-            print(describe(f"reader {step}", theirs[step]))
-    cold = median(ours["cold"], "seconds")
-    print(f"cold / feedparser loop: {cold / median(loop, 'seconds'):.2f}x (target <= 0.6)")
-    if theirs:
-        print(f"cold / reader cold:     {cold / median(theirs['cold'], 'seconds'):.2f}x (target <= 0.4)")
-        print(f"warm / reader warm:     "
-              f"{median(ours['warm'], 'seconds') / median(theirs['warm'], 'seconds'):.2f}x (target <= 0.35)")
+            print(describe(f"{tool} {step}", results[f"{tool} {step}"]))
+    print(describe("feedparser loop (cold)", results["feedparser loop"]))
+
+    def ratio(ours: str, theirs: str) -> str:
+        return f"{median(results[ours], 'seconds') / median(results[theirs], 'seconds'):.2f}x"
+
+    print(f"cold / feedparser loop: {ratio('amplify cold', 'feedparser loop')} (target <= 0.6)")
+    if with_reader:
+        print(f"cold / reader cold:     {ratio('amplify cold', 'reader cold')} (target <= 0.4)")
+        print(f"warm / reader warm:     {ratio('amplify warm', 'reader warm')} (target <= 0.35)")
+    ours = {step: results[f"amplify {step}"] for step in ("cold", "warm", "churn")}
     print("amplify reports:", *(measure.output for measure in ours["cold"][:1] + ours["warm"][:1]
                                 + ours["churn"][:1]), sep="\n  ")
     print(f"load average after: {', '.join(f'{load:.1f}' for load in os.getloadavg())}")

@@ -247,24 +247,24 @@ def test_a_crash_between_feeds_leaves_a_consistent_database(server, db, monkeypa
                      headers={"ETag": f'"{number}"'})
     follow_list = follow(*[(f"Source {n}", server.url(path)) for n, path in enumerate(paths)])
     original_batch = Store.apply_feed_updates
-    original = Store._apply
+    original = Store._store_entries
 
     def one_transaction_per_feed(self, updates):  # so that some feeds land before the crash
         return [count for update in updates for count in original_batch(self, [update])]
     calls = []
 
     def die_halfway_through_the_third_feed(self, update, now):
+        count = original(self, update, now)  # its items are written, its feed row is not yet: then the crash
         calls.append(update.feed_id)
         if len(calls) == 3:
-            self._store_entries(update, now)  # its items are written, its feed row is not yet: then the crash
             raise KeyboardInterrupt("killed mid-refresh")
-        return original(self, update, now)
+        return count
 
     monkeypatch.setattr(Store, "apply_feed_updates", one_transaction_per_feed)
-    monkeypatch.setattr(Store, "_apply", die_halfway_through_the_third_feed)
+    monkeypatch.setattr(Store, "_store_entries", die_halfway_through_the_third_feed)
     with pytest.raises(KeyboardInterrupt):
         refresh(db, follow_list)
-    monkeypatch.setattr(Store, "_apply", original)
+    monkeypatch.setattr(Store, "_store_entries", original)
     monkeypatch.setattr(Store, "apply_feed_updates", original_batch)
 
     per_feed = db.rows("SELECT f.url, f.etag, COUNT(i.id) AS n FROM feeds f LEFT JOIN items i ON i.feed_id = f.id "

@@ -35,6 +35,28 @@ _UPSERT_ITEMS_SQL = f"""
     WHERE {" OR ".join(f"items.{name} IS NOT excluded.{name}" for name in _ITEM_FIELDS)}
 """
 
+# A batch's feed rows are written from one JSON array of these FeedUpdate fields, `u` standing for each update.
+_UPDATE_FIELDS = ("feed_id", "status", "error", "error_count", "next_attempt_at", "etag", "last_modified",
+                  "body_hash", "title", "moved_to")
+_UPDATES_FROM = f"""
+    FROM (SELECT {", ".join(f"json_extract(value, '$.{name}') AS {name}" for name in _UPDATE_FIELDS)}
+        FROM json_each(:updates)) AS u
+    WHERE feeds.id = u.feed_id
+"""
+_RECORD_SUCCESS_SQL = f"""
+    UPDATE feeds SET last_status = u.status, last_error = NULL, error_count = 0, next_attempt_at = NULL,
+        last_fetched_at = :now, last_success_at = :now, etag = COALESCE(u.etag, feeds.etag),
+        last_modified = COALESCE(u.last_modified, feeds.last_modified),
+        body_hash = COALESCE(u.body_hash, feeds.body_hash), title = COALESCE(u.title, feeds.title),
+        moved_to = COALESCE(u.moved_to, feeds.moved_to)
+    {_UPDATES_FROM}
+"""
+_RECORD_FAILURE_SQL = f"""
+    UPDATE feeds SET last_status = u.status, last_error = u.error, error_count = u.error_count,
+        next_attempt_at = u.next_attempt_at, last_fetched_at = :now, moved_to = COALESCE(u.moved_to, feeds.moved_to)
+    {_UPDATES_FROM}
+"""
+
 
 @dataclass(frozen=True)
 class FeedUpdate:
@@ -68,29 +90,14 @@ class IngestQueries(StoreBase):
         many items were new, per update."""
         now = self.now()
         with self.transaction():
-            return [self._apply(update, now) for update in updates]
-
-    def _apply(self, update: FeedUpdate, now: str) -> int:
-        new_items = self._store_entries(update, now) if update.entries else 0
-        if update.error is None:
-            self.execute(
-                """UPDATE feeds SET last_status = ?, last_error = NULL, error_count = 0, next_attempt_at = NULL,
-                    last_fetched_at = ?, last_success_at = ?, etag = COALESCE(?, etag),
-                    last_modified = COALESCE(?, last_modified), body_hash = COALESCE(?, body_hash),
-                    title = COALESCE(?, title), moved_to = COALESCE(?, moved_to)
-                WHERE id = ?""",
-                (update.status, now, now, update.etag, update.last_modified, update.body_hash, update.title,
-                 update.moved_to, update.feed_id),
-            )
-        else:
-            self.execute(
-                """UPDATE feeds SET last_status = ?, last_error = ?, error_count = ?, next_attempt_at = ?,
-                    last_fetched_at = ?, moved_to = COALESCE(?, moved_to)
-                WHERE id = ?""",
-                (update.status, update.error, update.error_count, update.next_attempt_at, now,
-                 update.moved_to, update.feed_id),
-            )
-        return new_items
+            new_counts = [self._store_entries(update, now) if update.entries else 0 for update in updates]
+            # The feeds' own rows in two statements for the whole batch, not one a feed (see _UPSERT_ITEMS_SQL).
+            for sql, chosen in ((_RECORD_SUCCESS_SQL, [u for u in updates if u.error is None]),
+                                (_RECORD_FAILURE_SQL, [u for u in updates if u.error is not None])):
+                if chosen:
+                    rows = [{name: getattr(update, name) for name in _UPDATE_FIELDS} for update in chosen]
+                    self.execute(sql, {"now": now, "updates": json.dumps(rows)})
+        return new_counts
 
     def _store_entries(self, update: FeedUpdate, now: str) -> int:
         entries = update.entries or ()
