@@ -209,6 +209,7 @@ def sources_command(as_json: bool, db: str | None, feeds: str | None) -> None:
     import json
 
     from amplify import config
+    from amplify.clock import relative_time
     from amplify.store import Store, StoreError
 
     follow_list = _follow_list_or_exit(config.feeds_path(feeds))
@@ -216,6 +217,7 @@ def sources_command(as_json: bool, db: str | None, feeds: str | None) -> None:
         with Store(config.db_path(db)) as store:
             store.sync_sources(follow_list)
             health = store.source_health()
+            now = store.clock()
     except StoreError as error:
         raise click.ClickException(str(error)) from error
     if as_json:
@@ -233,7 +235,7 @@ def sources_command(as_json: bool, db: str | None, feeds: str | None) -> None:
             click.echo("    not fetched yet: `amplify refresh` fetches it")
         else:
             status = f"HTTP {source['last_status']}" if source["last_status"] else "no answer"
-            click.echo(f"    last fetch: {source['last_fetched_at']}, {status}")
+            click.echo(f"    last fetch: {relative_time(source['last_fetched_at'], now)}, {status}")
         if source["last_error"]:
             click.echo(f"    error ({source['error_count']} in a row): {source['last_error']}")
 

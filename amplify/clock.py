@@ -5,6 +5,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 Clock = Callable[[], datetime]
+# A time up to this far "ahead" of now still reads "just now": it was written after `now` was read, or by a clock
+# a little ahead.
+CLOCK_SKEW_SECONDS = 300
 
 
 def utcnow() -> datetime:
@@ -20,3 +23,25 @@ def to_iso(moment: datetime) -> str:
 def from_iso(text: str) -> datetime:
     moment = datetime.fromisoformat(text)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def relative_time(moment: str | datetime | None, now: datetime) -> str:
+    """"3 hours ago", "yesterday", "on 2 Nov 2026": how a person says when something happened."""
+    if moment is None:
+        return "date unknown"
+    when = from_iso(moment) if isinstance(moment, str) else moment
+    seconds = (now - when).total_seconds()
+    if -CLOCK_SKEW_SECONDS < seconds < 60:  # a moment ago, or a moment "ahead" (written after `now` was read)
+        return "just now"
+    if seconds < 0:
+        return f"on {when.day} {when:%b %Y}"
+    for unit_seconds, unit, limit in ((60, "minute", 60), (3600, "hour", 24)):
+        count = int(seconds // unit_seconds)
+        if count < limit:
+            return f"{count} {unit}{'' if count == 1 else 's'} ago"
+    days = int(seconds // 86400)
+    if days == 1:
+        return "yesterday"
+    if days < 7:
+        return f"{days} days ago"
+    return f"on {when.day} {when:%b %Y}"

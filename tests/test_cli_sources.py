@@ -1,12 +1,14 @@
 """The follow-list commands through click's CliRunner: sources, add, import-opml, export-opml."""
 
 import json
+from datetime import timedelta
 
 import click
 import pytest
 from click.testing import CliRunner
 
 from amplify.cli import cli
+from amplify.clock import to_iso, utcnow
 from amplify.sources import load_follow_list
 from amplify.store import Store
 
@@ -61,15 +63,16 @@ def test_sources_lists_health_and_reports_bad_entries(paths):
     with Store(paths / "amplify.db") as store:
         store.sync_sources(load_follow_list(paths / "feeds.yml"))
         store.execute(
-            "UPDATE feeds SET last_fetched_at = '2026-11-20T09:00:00+00:00', last_status = 404, "
-            "last_error = 'the feed is gone (404)', error_count = 3"
+            "UPDATE feeds SET last_fetched_at = ?, last_status = 404, last_error = 'the feed is gone (404)', "
+            "error_count = 3",
+            (to_iso(utcnow() - timedelta(hours=3)),),  # the command tells the time as a person would
         )
 
     result = _run("sources")
 
     assert result.exit_code == 0
     assert "Bea Builds  (creator, 1 feed, 0 items)" in result.stdout
-    assert "last fetch: 2026-11-20T09:00:00+00:00, HTTP 404" in result.stdout
+    assert "last fetch: 3 hours ago, HTTP 404" in result.stdout
     assert "error (3 in a row): the feed is gone (404)" in result.stdout
     assert "feeds.yml line 7: `feed` must be an http(s) URL" in result.stderr
 

@@ -14,14 +14,13 @@ from urllib.parse import quote
 
 import streamlit as st
 
-from amplify.clock import from_iso
+from amplify.clock import relative_time
 from amplify.sources import is_http_url
 from amplify.store.review import ReviewItem
 from amplify.ui.context import FollowListState
 
 EXCERPT_CHARACTERS = 280
 IMAGE_WIDTH = 200
-CLOCK_SKEW_SECONDS = 300
 _MARKDOWN_SPECIALS = frozenset(string.punctuation)
 # Streamlit's Markdown also turns bare `name@host` into a mailto: link and `www.host` into a web link, escaped or
 # not. An invisible word joiner after the `@` and after `www` breaks both patterns; the words read the same.
@@ -65,28 +64,6 @@ def markdown_link(text: str | None, url: str | None) -> str:
     label = escape_markdown(text) or "(untitled)"
     destination = safe_url(url)
     return f"[{label}]({destination})" if destination else label
-
-
-def relative_time(moment: str | datetime | None, now: datetime) -> str:
-    """"3 hours ago", "yesterday", "on 2 Nov 2026": how a person says when something happened."""
-    if moment is None:
-        return "date unknown"
-    when = from_iso(moment) if isinstance(moment, str) else moment
-    seconds = (now - when).total_seconds()
-    if -CLOCK_SKEW_SECONDS < seconds < 60:  # a moment ago, or a moment "ahead" (written after `now` was read)
-        return "just now"
-    if seconds < 0:
-        return f"on {when.day} {when:%b %Y}"
-    for unit_seconds, unit, limit in ((60, "minute", 60), (3600, "hour", 24)):
-        count = int(seconds // unit_seconds)
-        if count < limit:
-            return f"{count} {unit}{'' if count == 1 else 's'} ago"
-    days = int(seconds // 86400)
-    if days == 1:
-        return "yesterday"
-    if days < 7:
-        return f"{days} days ago"
-    return f"on {when.day} {when:%b %Y}"
 
 
 def plain_text(text: str | None, *, small: bool = False) -> None:
