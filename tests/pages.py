@@ -2,6 +2,8 @@
 
     use_files(monkeypatch, store.path, follow_list_path)
     app = open_page("sources")          # "" is Today; fails the test on any exception in the first runs
+
+or, with the follow list's text: `path = follow_list_beside(store, tmp_path, monkeypatch, TEXT)`.
 """
 
 from pathlib import Path
@@ -9,12 +11,22 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from amplify.store import Store
+
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
 def use_files(monkeypatch: pytest.MonkeyPatch, db_path: str | Path, feeds_path: str | Path) -> None:
     monkeypatch.setenv("AMPLIFY_DB", str(db_path))
     monkeypatch.setenv("AMPLIFY_FEEDS", str(feeds_path))
+
+
+def follow_list_beside(store: Store, folder: Path, monkeypatch: pytest.MonkeyPatch, text: str) -> Path:
+    """Write `text` as feeds.yml in `folder` and point the app at it and at the test's database."""
+    path = folder / "feeds.yml"
+    path.write_text(text)
+    use_files(monkeypatch, store.path, path)
+    return path
 
 
 def open_page(url_path: str = "") -> AppTest:

@@ -2,7 +2,7 @@
 loopback server, editing and unfollowing, each written back to feeds.yml with its comments kept."""
 
 import pytest
-from pages import open_page, use_files
+from pages import follow_list_beside, open_page
 from review_fixtures import add_item
 from streamlit.testing.v1 import AppTest
 
@@ -33,16 +33,13 @@ HOMEPAGE = """<!doctype html><html><head><title>Quilt Circle</title>
 
 
 @pytest.fixture
-def follow_list(tmp_path):
-    path = tmp_path / "feeds.yml"
-    path.write_text(FOLLOW_LIST)
-    return path
+def follow_list(store, tmp_path, monkeypatch):
+    return follow_list_beside(store, tmp_path, monkeypatch, FOLLOW_LIST)
 
 
 @pytest.fixture
-def open_sources(store, follow_list, monkeypatch):
+def open_sources(follow_list):
     """Start the app on the test's database and follow list, on the Sources page."""
-    use_files(monkeypatch, store.path, follow_list)
     return lambda: open_page("sources")
 
 

@@ -4,7 +4,7 @@ and one-click actions that land in the database and `events`."""
 from datetime import timedelta
 
 import pytest
-from pages import open_page, use_files
+from pages import follow_list_beside, open_page
 from review_fixtures import add_item, add_source, fill
 from streamlit.testing.v1 import AppTest
 from support import FIXED_NOW
@@ -24,16 +24,13 @@ sources:
 
 
 @pytest.fixture
-def follow_list(tmp_path):
-    path = tmp_path / "feeds.yml"
-    path.write_text(FOLLOW_LIST)
-    return path
+def follow_list(store, tmp_path, monkeypatch):
+    return follow_list_beside(store, tmp_path, monkeypatch, FOLLOW_LIST)
 
 
 @pytest.fixture
-def open_today(store, follow_list, monkeypatch):
+def open_today(follow_list):
     """Start the app on the test's database and follow list; returns the AppTest after its first run."""
-    use_files(monkeypatch, store.path, follow_list)
     return open_page
 
 
