@@ -31,6 +31,7 @@ USER_AGENT = f"amplify/{__version__} (personal feed reader for amplifying indepe
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 PERMANENT_REDIRECT_STATUSES = frozenset({301, 308})
 WEB_SCHEMES = frozenset({"http", "https"})
+VALIDATORS = frozenset({"etag", "last-modified"})
 # A redirect or error body is read (so the keep-alive connection can be reused) only up to this size.
 DRAIN_LIMIT_BYTES = 64 * 1024
 
@@ -164,8 +165,7 @@ class Client:
             b"GET",
             httpcore.URL(scheme=parsed.raw_scheme, host=parsed.raw_host, port=parsed.port, target=parsed.raw_path),
             headers=[(b"Host", parsed.netloc), *self.headers,
-                     # UTF-8, as most headers that are not ASCII were read: a validator goes back as it came.
-                     *((name.encode(), value.encode()) for name, value in headers.items())],
+                     *((name.encode(), _header_bytes(value)) for name, value in headers.items())],
             extensions={"timeout": timeout},
         )
         pool = self._secure_pool() if parsed.raw_scheme == b"https" else self.plain
@@ -186,7 +186,8 @@ class Client:
 class Answer:
     """One response whose body is still to be read: status, headers (lower-case names; repeated ones joined with
     ", ", as HTTP allows) and the body's raw chunks as they arrive. Header bytes are read as httpx reads them: as
-    ASCII when they all are, else as UTF-8 when they all are (a Location with a raw non-ASCII path), else latin-1."""
+    ASCII when they all are, else as UTF-8 when they all are (a Location with a raw non-ASCII path), else latin-1.
+    Validators are the exception: read as latin-1, one character a byte, they go back exactly as they came."""
 
     def __init__(self, response: httpcore.Response) -> None:
         self.response = response
@@ -194,7 +195,8 @@ class Answer:
         headers: dict[str, str] = {}
         encoding = _header_encoding(response.headers)
         for raw_name, raw_value in response.headers:
-            name, value = raw_name.decode(encoding).lower(), raw_value.decode(encoding)
+            name = raw_name.decode(encoding).lower()
+            value = raw_value.decode("latin-1" if name in VALIDATORS else encoding)
             headers[name] = f"{headers[name]}, {value}" if name in headers else value
         self.headers = headers
 
@@ -203,6 +205,15 @@ class Answer:
 
     def close(self) -> None:
         self.response.close()
+
+
+def _header_bytes(value: str) -> bytes:
+    """Validators were read as latin-1 (see Answer), so latin-1 gives back their bytes; a value stored before that
+    was read as UTF-8."""
+    try:
+        return value.encode("latin-1")
+    except UnicodeEncodeError:
+        return value.encode()
 
 
 def _header_encoding(headers: list[tuple[bytes, bytes]]) -> str:

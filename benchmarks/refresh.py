@@ -113,13 +113,12 @@ def reader_available() -> bool:
     return True
 
 
-def measure_runs(farm_url: str, folder: Path, runs: int, with_reader: bool) -> dict[str, list[Measure]]:
+def measure_runs(amplify: str, farm_url: str, folder: Path, runs: int, with_reader: bool) -> dict[str, list[Measure]]:
     """Each run: reset the farm, then at each step (cold, warm, churn) time amplify and reader one after the other,
     alternating which goes first from run to run, so both meet the machine in the same state; the feedparser loop
     runs once a run, on the reset farm. Timings here drift from hour to hour, and a ratio of two steps taken
     minutes apart would carry that drift."""
     results: dict[str, list[Measure]] = {}
-    amplify = amplify_command()
     for run in range(runs):
         amplify_db, reader_db = folder / f"amplify-{run}.db", str(folder / f"reader-{run}.sqlite")
         tools = {
@@ -170,6 +169,7 @@ def main() -> None:
     parser.add_argument("--skip-reader", action="store_true", help="Do not measure reader even if importable.")
     arguments = parser.parse_args()
 
+    command = amplify_command()
     # Both tools run from compiled bytecode, as on a user's machine from the second run on: pip compiled reader's
     # when it installed it; amplify's editable install is compiled here, since a machine that sets
     # PYTHONDONTWRITEBYTECODE (this one does) would otherwise compile it again at every run.
@@ -183,7 +183,7 @@ def main() -> None:
               f"delay {arguments.delay_ms} ms; {arguments.runs} runs, medians; load average before: "
               f"{', '.join(f'{load:.1f}' for load in os.getloadavg())}")
         with_reader = not arguments.skip_reader and reader_available()
-        results = measure_runs(farm_url, folder, arguments.runs, with_reader)
+        results = measure_runs(command, farm_url, folder, arguments.runs, with_reader)
     finally:
         farm.terminate()
         farm.wait()

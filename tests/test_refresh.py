@@ -240,6 +240,27 @@ def test_items_per_feed_are_capped(server, db):
     assert refresh(db, follow(("Ada", server.url("/many.xml"))), max_items=10).new_items == 10
 
 
+def test_a_batch_records_each_feed_and_keeps_what_an_answer_did_not_say(db):
+    from amplify.store.ingest import FeedUpdate
+
+    db.sync_sources(follow(("Ada", "https://ada.example/a.xml"), ("Bea", "https://bea.example/b.xml")))
+    ada, bea = feed_row(db, "https://ada.example/a.xml"), feed_row(db, "https://bea.example/b.xml")
+    db.apply_feed_updates([FeedUpdate(ada["id"], ada["source_id"], 200, etag='"v1 ü"', title="Ada's 'posts'")])
+
+    db.apply_feed_updates([
+        FeedUpdate(ada["id"], ada["source_id"], 304),
+        FeedUpdate(bea["id"], bea["source_id"], 500, error="the server had a problem", error_count=2,
+                   next_attempt_at="2026-11-22T12:00:00+00:00", moved_to="https://bea.example/new.xml"),
+    ])
+
+    ada, bea = feed_row(db, "https://ada.example/a.xml"), feed_row(db, "https://bea.example/b.xml")
+    assert (ada["last_status"], ada["etag"], ada["title"], ada["error_count"]) == (304, '"v1 ü"', "Ada's 'posts'", 0)
+    assert ada["last_success_at"] == ada["last_fetched_at"] is not None
+    assert (bea["last_status"], bea["last_error"], bea["error_count"], bea["next_attempt_at"], bea["moved_to"]) == (
+        500, "the server had a problem", 2, "2026-11-22T12:00:00+00:00", "https://bea.example/new.xml")
+    assert bea["last_success_at"] is None
+
+
 def test_a_crash_between_feeds_leaves_a_consistent_database(server, db, monkeypatch):
     paths = [f"/feed{n}.xml" for n in range(6)]
     for number, path in enumerate(paths):
