@@ -1,6 +1,6 @@
 """The `amplify` command: a thin click layer over the core. Every command has --help text (a test checks)."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -10,7 +10,7 @@ from amplify import __version__
 
 if TYPE_CHECKING:
     from amplify.audit import Goals
-    from amplify.sources import FollowList
+    from amplify.sources import FollowList, Problem
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -195,9 +195,14 @@ def _follow_list_or_exit(feeds_file: Path) -> "FollowList":
         follow_list = load_follow_list(feeds_file)
     except FollowListError as error:
         raise click.ClickException(str(error)) from error
-    for problem in follow_list.problems:
-        click.echo(f"{problem} (skipped)", err=True)
+    _report_skipped(follow_list.problems)
     return follow_list
+
+
+def _report_skipped(problems: "Iterable[Problem]") -> None:
+    """Each bad feeds.yml entry on stderr: the command goes on without it."""
+    for problem in problems:
+        click.echo(f"{problem} (skipped)", err=True)
 
 
 @cli.command("sources")
@@ -361,8 +366,7 @@ def refresh_command(feeds: str | None, db: str | None, as_json: bool, force: boo
     try:
         text = read_follow_list_text(feeds_file)
         with Store(config.db_path(db)) as store:
-            for problem in sync_follow_list(store, text, file_name=feeds_file.name):
-                click.echo(f"{problem} (skipped)", err=True)
+            _report_skipped(sync_follow_list(store, text, file_name=feeds_file.name))
             report = refresh(store, force=force, progress=bar.advance)
     except (FollowListError, StoreError) as error:
         raise click.ClickException(str(error)) from error
