@@ -10,6 +10,7 @@ from amplify import __version__
 
 if TYPE_CHECKING:
     from amplify.audit import Goals
+    from amplify.fetch import FetchLimits
     from amplify.sources import FollowList, Problem
 
 
@@ -266,17 +267,31 @@ def add_command(url: str, name: str | None, kind: str, tags: tuple[str, ...], cr
     from amplify.discover import DiscoveryError, discover_feed
     from amplify.sources import FollowListError, Source, SourceEditError, add_source
 
+    feeds_file = config.feeds_path(feeds)
     try:
-        found = discover_feed(url)
+        found = discover_feed(url, limits=_fetch_limits(feeds_file))
         site = urlsplit(found.homepage or found.feed_url).hostname
         source = Source(name=name or found.title or site or found.feed_url, feeds=(found.feed_url,),
                         url=found.homepage, kind=kind, tags=tags, credit=credit)
-        added = add_source(config.feeds_path(feeds), source)
+        added = add_source(feeds_file, source)
     except (DiscoveryError, FollowListError, SourceEditError) as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Added {added.name}: {added.feeds[0]}")
     if not name:
-        click.echo(f'Not their name? Change it in {config.feeds_path(feeds)}, or add again with --name "..."')
+        click.echo(f'Not their name? Change it in {feeds_file}, or add again with --name "..."')
+
+
+def _fetch_limits(feeds_file: Path) -> "FetchLimits":
+    """How to fetch: the usual limits, allowing private addresses when feeds.yml says so (a missing or unusable
+    file allows nothing more)."""
+    from amplify.fetch import FetchLimits
+    from amplify.sources import FollowListError, load_follow_list
+
+    try:
+        allowed = feeds_file.exists() and load_follow_list(feeds_file).settings.allow_private_addresses
+    except FollowListError:
+        allowed = False
+    return FetchLimits(allow_private_addresses=allowed)
 
 
 @cli.command("import-opml")

@@ -48,7 +48,7 @@ SOURCE_FIELDS = (
     "domains",
     "notes",
 )
-SETTING_FIELDS = ("networks", "mastodon_instance", "goals")
+SETTING_FIELDS = ("networks", "mastodon_instance", "goals", "allow_private_addresses")
 EDITABLE_FIELDS = (
     "url",
     "kind",
@@ -99,6 +99,8 @@ class Settings:
     networks: tuple[str, ...] = ("mastodon", "bluesky")
     mastodon_instance: str = "mastodon.social"
     goals: dict[str, object] = field(default_factory=dict)
+    # Fetch from this computer and your own network too (amplify.fetch refuses them otherwise).
+    allow_private_addresses: bool = False
 
 
 @dataclass(frozen=True)
@@ -623,7 +625,13 @@ def _read_settings(document: Mapping[str, Any], file_name: str, problems: list[P
             goals = plain(raw["goals"])
         else:
             problem("goals", "`goals` must be a mapping, like {shares_per_week: 3}")
-    return Settings(networks=networks, mastodon_instance=instance, goals=goals)
+    allow_private = raw.get("allow_private_addresses", False)
+    if not isinstance(allow_private, bool):
+        problem("allow_private_addresses", "`allow_private_addresses` must be true or false, not "
+                f"{one_line(repr(allow_private), 80)}; private addresses stay refused")
+        allow_private = False
+    return Settings(networks=networks, mastodon_instance=instance, goals=goals,
+                    allow_private_addresses=allow_private)
 
 
 # -- small readers

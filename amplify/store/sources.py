@@ -127,8 +127,9 @@ class SourceQueries(StoreBase):
                 self.execute("DELETE FROM meta WHERE key = ?", (SYNCED_META_KEY,))
             else:
                 problems = [asdict(problem) for problem in follow_list.problems]
-                self.set_meta(SYNCED_META_KEY, json.dumps({"digest": self._synced_key(follow_list.digest),
-                                                           "problems": problems}))
+                self.set_meta(SYNCED_META_KEY, json.dumps({
+                    "digest": self._synced_key(follow_list.digest), "problems": problems,
+                    "allow_private_addresses": follow_list.settings.allow_private_addresses}))
 
     def synced_problems(self, digest: str) -> list[dict[str, Any]] | None:
         """The problems (as dicts of `Problem` fields) of the feeds.yml text named `digest` when the tables
@@ -138,6 +139,12 @@ class SourceQueries(StoreBase):
             return None
         synced = json.loads(stored)
         return synced["problems"] if synced["digest"] == self._synced_key(digest) else None
+
+    def synced_allows_private_addresses(self) -> bool:
+        """feeds.yml's `allow_private_addresses`, as of the text synced last (False when none is), so a refresh of
+        an unchanged file knows it without reading the file."""
+        stored = self.get_meta(SYNCED_META_KEY)
+        return bool(stored and json.loads(stored).get("allow_private_addresses"))
 
     def _synced_key(self, digest: str) -> str:
         # A migration may change what a sync writes: the same text is synced again under a new schema.

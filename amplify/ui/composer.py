@@ -372,7 +372,8 @@ def _on_attestation_changed(draft_id: int, network: str, check_id: str, text_ver
 
 
 def _probe(url: str) -> None:
-    write(lambda store: checklist.refresh_link_probe(store, url, force=True))
+    limits = context.fetch_limits()
+    write(lambda store: checklist.refresh_link_probe(store, url, force=True, limits=limits))
 
 
 def _share(draft_id: int, network: str, source_name: str) -> None:
