@@ -372,6 +372,7 @@ def refresh_command(feeds: str | None, db: str | None, as_json: bool, force: boo
     import sys
 
     from amplify import config
+    from amplify.fetch import shown_url
     from amplify.refresh import refresh
     from amplify.sources import FollowListError, read_follow_list_text, sync_follow_list
     from amplify.store import Store, StoreError
@@ -394,7 +395,7 @@ def refresh_command(feeds: str | None, db: str | None, as_json: bool, force: boo
                f"{'feed' if report.feeds == 1 else 'feeds'} ({report.fetched} changed, {report.not_modified} "
                f"unchanged, {report.failed} failed) in {report.seconds:.1f} s")
     for problem in report.errors:
-        click.echo(f"  {problem.source}: {problem.feed}: {problem.error}", err=True)
+        click.echo(f"  {problem.source}: {shown_url(problem.feed)}: {problem.error}", err=True)
 
 
 class _RefreshBar:
