@@ -290,6 +290,16 @@ def test_feeds_yml_allows_this_computer_and_cron_refresh_remembers_it(feeds_insi
     assert len(inside.hits("/feed.xml")) == 2
 
 
+def test_the_app_refresh_follows_the_setting_of_the_follow_list_it_is_given(feeds_inside, inside, store):
+    entry = f"sources:\n  - name: Inside\n    feed: http://localhost:{inside.port}/feed.xml\n"
+    refused = refresh(store, parse_follow_list(entry))
+    assert refused.failed == 1 and reached(inside) == 0
+
+    allowed = refresh(store, parse_follow_list("settings:\n  allow_private_addresses: true\n" + entry), force=True)
+    assert (allowed.failed, allowed.new_items) == (0, 1)
+    assert reached(inside) == 1
+
+
 def test_the_environment_opt_in_allows_this_computer(feeds_inside, inside, monkeypatch):
     with pytest.raises(FetchError):
         fetch_page(f"http://localhost:{inside.port}/feed.xml")
