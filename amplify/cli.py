@@ -184,6 +184,32 @@ def forget_command(source: str, yes: bool, db: str | None, feeds: str | None) ->
     click.echo(f"Forgotten: {source!r} is now {new_name!r}. Your shares of their work stay in your record.")
 
 
+@cli.command("verify")
+@_db_option
+def verify_command(db: str | None) -> None:
+    """Check that your share log was not rewritten: every share matches its hash chain, and the triggers that
+    keep the log append-only are all there. Exits with status 1 when something does not match."""
+    from amplify import config
+    from amplify.store import Store, StoreError
+
+    try:
+        with Store(config.db_path(db)) as store:
+            broken = store.verify_share_log()
+            count = store.scalar("SELECT count(*) FROM shares")
+            refusal = store.write_refusal
+    except StoreError as error:
+        raise click.ClickException(str(error)) from error
+    if broken is not None:
+        click.echo(f"Share {broken.share_id} does not match the share log's hash chain: {broken.reason}. "
+                   "The shares before it match.")
+    else:
+        click.echo(f"All is well: the {count} share{'' if count == 1 else 's'} in your log match their hashes.")
+    if refusal is not None:
+        click.echo(refusal)
+    if broken is not None or refusal is not None:
+        raise SystemExit(1)
+
+
 # -- the follow list: sources, add, import-opml, export-opml
 
 
