@@ -161,12 +161,17 @@ def export_shares_command(fmt: str, output: str | None, db: str | None) -> None:
 @cli.command("forget")
 @click.argument("source")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--redact-shares", is_flag=True,
+              help="Also show the words of your shares of their work as redacted, everywhere amplify shows or "
+                   "exports them (the share log itself is append-only).")
 @_db_option
 @_feeds_option()
-def forget_command(source: str, yes: bool, db: str | None, feeds: str | None) -> None:
+def forget_command(source: str, yes: bool, redact_shares: bool, db: str | None, feeds: str | None) -> None:
     """Forget who SOURCE is: drop their identity labels, handles and notes, and rename them.
 
-    Your record of what you shared stays as it is; from now on the audit counts those shares as "not stated".
+    SOURCE matches the way feeds.yml matches names: any case or spacing. Your record of what you shared stays as
+    it is (a handle inside the words of a share stays, unless you add --redact-shares); from now on the audit
+    counts those shares as "not stated".
     """
     from amplify import config
     from amplify.sources import FollowListError, SourceEditError, forget_source
@@ -178,10 +183,15 @@ def forget_command(source: str, yes: bool, db: str | None, feeds: str | None) ->
         )
     try:
         with Store(config.db_path(db)) as store:
-            new_name = forget_source(config.feeds_path(feeds), store, source)
+            new_name = forget_source(config.feeds_path(feeds), store, source, redact_shares=redact_shares)
     except (FollowListError, SourceEditError, StoreError) as error:
         raise click.ClickException(str(error)) from error
-    click.echo(f"Forgotten: {source!r} is now {new_name!r}. Your shares of their work stay in your record.")
+    if redact_shares:
+        click.echo(f"Forgotten: {source!r} is now {new_name!r}. Your shares of their work stay in your record, "
+                   "their words shown as redacted.")
+    else:
+        click.echo(f"Forgotten: {source!r} is now {new_name!r}. Your shares of their work stay in your record; "
+                   "a handle inside their words stays too (--redact-shares hides those words).")
 
 
 @cli.command("verify")

@@ -15,6 +15,7 @@ from xml.etree import ElementTree
 from xml.parsers import expat
 
 from amplify.clock import utcnow
+from amplify.names import name_key
 from amplify.sources import Source, is_http_url, one_line
 
 # A declaration in plain bytes, however it is cased (expat would only call `<!doctype` a syntax error).
@@ -46,13 +47,13 @@ def read_opml(data: bytes) -> list[Source]:
             part for value in (outline.get("category") or "").split(",") for part in value.split("/")
         ]
         tags = tuple(dict.fromkeys(tag for tag in (*folders, *map(one_line, categories)) if tag))
-        known = by_name.get(name.casefold())
+        known = by_name.get(name_key(name))
         if known is not None:
-            by_name[name.casefold()] = Source(
+            by_name[name_key(name)] = Source(
                 name=known.name, feeds=(*known.feeds, feed), url=known.url, tags=known.tags
             )
             continue
-        by_name[name.casefold()] = Source(
+        by_name[name_key(name)] = Source(
             name=name, feeds=(feed,), url=homepage if is_http_url(homepage) else None, tags=tags
         )
     return list(by_name.values())

@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from amplify.store.audit import honour_redaction, redacted_at
 from amplify.store.base import StoreBase, StoreError
 from amplify.store.schema import CHAINED_SCHEMA, SHARE_HASHED_COLUMNS, share_hash
 
@@ -31,11 +32,11 @@ ATTESTATION_IDS = (
     "creator_agreed",
 )
 
-_SHARE_COLUMNS = """
+_SHARE_COLUMNS = f"""
     sh.id, sh.draft_id, sh.item_id, sh.source_id, sh.network, sh.text, sh.post_url, sh.shared_at,
     sh.checklist,
     i.title AS item_title, i.url AS item_url, s.name AS source_name, s.kind AS source_kind,
-    r.at AS retracted_at, json_extract(r.detail, '$.reason') AS retraction_reason
+    r.at AS retracted_at, json_extract(r.detail, '$.reason') AS retraction_reason, {redacted_at("sh")}
 """
 # The first retraction of each share (retracting twice is refused, so there is at most one).
 _RETRACTION_JOIN = """
@@ -318,16 +319,17 @@ class ShareQueries(StoreBase):
         offset: int = 0,
     ) -> list[dict[str, Any]]:
         """Shares, newest first, with item title and URL, source name and kind, `checklist` (JSON text),
-        `retracted_at` and `retraction_reason` (NULL while active). `since` is inclusive, `until` exclusive
-        (UTC ISO text). `limit` and `offset` read one page of them; `share_counts` says how many there are."""
+        `retracted_at` and `retraction_reason` (NULL while active), and `redacted_at` (a redacted share's `text`
+        and check details read as redacted). `since` is inclusive, `until` exclusive (UTC ISO text). `limit` and
+        `offset` read one page of them; `share_counts` says how many there are."""
         where, params = _share_filter(
             since=since, until=until, source_id=source_id, network=network, include_retracted=include_retracted
         )
         page = "" if limit is None else f"LIMIT {int(limit)} OFFSET {int(offset)}"
-        return self.rows(
+        return [honour_redaction(row) for row in self.rows(
             f"SELECT {_SHARE_COLUMNS} FROM {_SHARE_JOIN} {where} ORDER BY sh.shared_at DESC, sh.id DESC {page}",
             params,
-        )
+        )]
 
     def share_counts(self, **filters: Any) -> tuple[int, int]:
         """How many shares `shares` would list with the same filters (`since`, `until`, `source_id`, `network`,

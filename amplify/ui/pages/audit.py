@@ -461,6 +461,10 @@ def _forget() -> None:
         name = st.selectbox("Source", names, index=None, key="audit_forget_source")
         if name is None:
             return
+        redact = st.checkbox("Also show the words of my shares of their work as redacted",
+                             key="audit_forget_redact",
+                             help="A handle or name inside a share you recorded stays in the log, which is "
+                                  "append-only; with this, History and the export show those words as redacted.")
         if not st.session_state.get("audit_forget_confirm"):
             st.button("Forget this source", key="audit_forget", on_click=_ask_to_confirm)
             return
@@ -469,7 +473,7 @@ def _forget() -> None:
         if yes.button("Yes, forget them", key="audit_forget_yes", type="primary"):
             st.session_state["audit_forget_confirm"] = False
             try:
-                new_name = forget_source(context.feeds_path(), context.store(), name)
+                new_name = forget_source(context.feeds_path(), context.store(), name, redact_shares=redact)
             except (FollowListError, SourceEditError) as error:
                 st.error(str(error))
                 return
