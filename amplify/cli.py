@@ -69,6 +69,10 @@ def _serve_app(db_file: Path, feeds_file: Path, host: str, port: int) -> None:
     """Serve the app until it stops (`amplify run` and `amplify demo`), then exit with its status."""
     from amplify import launch
 
+    try:  # before any address is printed: an address that will not answer would only mislead
+        launch.check_can_listen(host, port)
+    except launch.CannotListen as error:
+        raise click.ClickException(str(error)) from error
     if host != launch.LOOPBACK:
         click.echo(f"Listening on {host}: other computers on your network can open the app.", err=True)
     shown_host = "localhost" if host == launch.LOOPBACK else host

@@ -23,6 +23,11 @@ _DECLARATIONS = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _REFUSED = "this OPML file declares a DTD or entities, which amplify does not read; remove them"
 
 
+# Elements inside one another, counting <opml> and <body>: far beyond any real follow list's folders, far below
+# Python's recursion limit (the folders are walked recursively).
+MAX_DEPTH = 100
+
+
 class OPMLError(Exception):
     """The file is not OPML amplify can read; the message says why."""
 
@@ -71,9 +76,24 @@ def _check_xml(data: bytes) -> None:
 
     if _DECLARATIONS.search(data):
         refuse()
+    depth = 0
+
+    def opened(*_: Any) -> None:
+        nonlocal depth
+        depth += 1
+        if depth > MAX_DEPTH:
+            raise OPMLError(f"its folders are nested more than {MAX_DEPTH} deep, which no feed reader writes; "
+                            "is this an OPML file?")
+
+    def closed(*_: Any) -> None:
+        nonlocal depth
+        depth -= 1
+
     scanner = expat.ParserCreate()
     scanner.StartDoctypeDeclHandler = refuse
     scanner.EntityDeclHandler = refuse
+    scanner.StartElementHandler = opened
+    scanner.EndElementHandler = closed
     try:
         scanner.Parse(data, True)
     except expat.ExpatError as error:

@@ -91,34 +91,37 @@ class StoreBase:
             raise
 
     def _connect(self) -> sqlite3.Connection:
-        conn = self._open()
         try:
-            conn.execute("PRAGMA journal_mode").fetchone()
-            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            conn = self._open()
         except sqlite3.OperationalError as error:
             if not self._readable_as_immutable(error):
-                conn.close()
                 raise
             # A folder nobody may write to (a read-only disk, a backup) leaves no room for WAL's shared-memory
             # file. With no unsaved WAL content beside it, the file alone is the whole database: read it as is.
-            conn.close()
             conn = self._open(f"file:{quote(os.path.abspath(self.path))}?mode=ro&immutable=1")
-        if self.path != ":memory:" and conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        return conn
+
+    def _use_wal(self) -> None:
+        if self.path != ":memory:" and self.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             try:
-                conn.execute("PRAGMA journal_mode = WAL")
+                self.conn.execute("PRAGMA journal_mode = WAL")
             except sqlite3.OperationalError as error:  # a read-only file stays as it is; reading still works
                 if (getattr(error, "sqlite_errorcode", 0) or 0) & 0xFF != _SQLITE_READONLY:
                     raise
-        return conn
 
     def _open(self, uri: str | None = None) -> sqlite3.Connection:
         conn = sqlite3.connect(
             uri or self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False,
             uri=uri is not None,
         )
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA synchronous = NORMAL")
+        try:
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # reads the file: fails here if it must
+        except sqlite3.Error:
+            conn.close()
+            raise
         return conn
 
     def _readable_as_immutable(self, error: sqlite3.OperationalError) -> bool:
@@ -172,6 +175,7 @@ class StoreBase:
                     f"{self.path} is not an amplify database: it holds tables of another program ({foreign}). "
                     "Give amplify a file of its own with --db (a new one is created for you)."
                 )
+        self._use_wal()
         self._check_append_only()
         if self.write_refusal is not None:
             return  # nothing is written to a file whose log may have been rewritten, not even a migration
@@ -215,8 +219,8 @@ class StoreBase:
         missing = [name for name in append_only_triggers(self.schema_version) if name not in present]
         self.write_refusal = None if not missing else (
             f"{self.path}: {'the triggers' if len(missing) > 1 else 'the trigger'} {', '.join(missing)}, which "
-            "keep the share log and the event log append-only, were removed from this database outside amplify, "
-            "so amplify will "
+            f"{'keep' if len(missing) > 1 else 'keeps'} the share log and the event log append-only, "
+            f"{'were' if len(missing) > 1 else 'was'} removed from this database outside amplify, so amplify will "
             "not write to it (reading still works). Run `amplify verify` to see whether your shares were "
             "changed, then put back a backup (see \"Backups and a damaged file\" in docs/database.md)."
         )
