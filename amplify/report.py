@@ -390,7 +390,9 @@ def csv_cell(value: object) -> object:
 def csv_text(headers: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
     """CSV, header first, every cell through `csv_cell`: the one way amplify writes CSV."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    # RFC 4180's CRLF: with a bare "\n" ending rows, the csv module leaves a carriage return inside a cell unquoted,
+    # and readers would start a new row there.
+    writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([csv_cell(header) for header in headers])
     writer.writerows([csv_cell(cell) for cell in row] for row in rows)
     return buffer.getvalue()
