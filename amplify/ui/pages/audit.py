@@ -40,7 +40,7 @@ from amplify.report import (
 )
 from amplify.report import render as render_report
 from amplify.sources import FollowListError, SourceEditError, forget_source, load_follow_list, set_setting
-from amplify.store import Store
+from amplify.store import Store, StoreError
 from amplify.ui import context
 from amplify.ui.pages import today
 
@@ -474,7 +474,7 @@ def _forget() -> None:
             st.session_state["audit_forget_confirm"] = False
             try:
                 new_name = forget_source(context.feeds_path(), context.store(), name, redact_shares=redact)
-            except (FollowListError, SourceEditError) as error:
+            except (FollowListError, SourceEditError, StoreError) as error:
                 st.error(str(error))
                 return
             st.toast(f"Forgotten. They are now {new_name}.")
