@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from amplify.clock import Clock, to_iso, utcnow
-from amplify.store.schema import MIGRATIONS, TABLES, Step, append_only_triggers
+from amplify.store.schema import MIGRATIONS, TABLES, Step, append_only_triggers, split_sql
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -212,17 +212,22 @@ class StoreBase:
             )
 
     def _check_append_only(self) -> None:
-        """Refuse to write to a file whose share or event log has lost an append-only trigger."""
+        """Refuse to write to a file whose share or event log has lost an append-only trigger, or has one of that
+        name that is not amplify's (a trigger swapped for one that lets changes through)."""
         present = {
-            row[0] for row in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+            name: " ".join((sql or "").split())
+            for name, sql in self.conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
         }
-        missing = [name for name in append_only_triggers(self.schema_version) if name not in present]
-        self.write_refusal = None if not missing else (
-            f"{self.path}: {'the triggers' if len(missing) > 1 else 'the trigger'} {', '.join(missing)}, which "
-            f"{'keep' if len(missing) > 1 else 'keeps'} the share log and the event log append-only, "
-            f"{'were' if len(missing) > 1 else 'was'} removed from this database outside amplify, so amplify will "
-            "not write to it (reading still works). Run `amplify verify` to see whether your shares were "
-            "changed, then put back a backup (see \"Backups and a damaged file\" in docs/database.md)."
+        broken = [
+            name for name, sql in append_only_triggers(self.schema_version).items() if present.get(name) != sql
+        ]
+        several = len(broken) > 1
+        self.write_refusal = None if not broken else (
+            f"{self.path}: {'the triggers' if several else 'the trigger'} {', '.join(broken)}, which "
+            f"{'keep' if several else 'keeps'} the share log and the event log append-only, "
+            f"{'were' if several else 'was'} removed or changed in this database outside amplify, so amplify will "
+            "not write to it (reading still works). Run `amplify verify` to see whether your shares were changed, "
+            "then put back a backup (see \"Backups and a damaged file\" in docs/database.md)."
         )
 
     # -- transactions ----------------------------------------------------------------------------------------
@@ -311,20 +316,5 @@ def _steps(migration: "str | list[Step]") -> list["Step"]:
     """A migration's statements and Python steps, in order."""
     steps: list[Step] = []
     for part in [migration] if isinstance(migration, str) else migration:
-        steps += _split_sql(part) if isinstance(part, str) else [part]
+        steps += split_sql(part) if isinstance(part, str) else [part]
     return steps
-
-
-def _split_sql(script: str) -> list[str]:
-    """Split a migration into statements (`executescript` would commit the open transaction)."""
-    statements: list[str] = []
-    buffer = ""
-    for line in script.splitlines(keepends=True):
-        buffer += line
-        if sqlite3.complete_statement(buffer):
-            if buffer.strip():
-                statements.append(buffer.strip())
-            buffer = ""
-    if buffer.strip():
-        statements.append(buffer.strip())
-    return statements

@@ -288,11 +288,36 @@ APPEND_ONLY_TRIGGERS: dict[int, tuple[str, ...]] = {
 }
 
 
-def append_only_triggers(version: int) -> list[str]:
-    """The append-only triggers a file at schema `version` must have."""
-    return [name for number, names in APPEND_ONLY_TRIGGERS.items() if number <= version for name in names]
+def append_only_triggers(version: int) -> dict[str, str]:
+    """The append-only triggers a file at schema `version` must have: name -> its CREATE TRIGGER statement with
+    runs of white space made one space (how the open compares it with the file's, so a trigger swapped for one
+    of the same name that lets changes through is caught too)."""
+    created: dict[str, str] = {}
+    for migration in MIGRATIONS:
+        for part in [migration] if isinstance(migration, str) else migration:
+            for statement in split_sql(part) if isinstance(part, str) else ():
+                words = statement.split()
+                if words[:2] == ["CREATE", "TRIGGER"]:
+                    created[words[2]] = " ".join(words).removesuffix(";")
+    wanted = [name for number, names in APPEND_ONLY_TRIGGERS.items() if number <= version for name in names]
+    return {name: created[name] for name in wanted}
 
 
 # Tables every amplify database has once migrated; a file without one of them is not (or no longer) amplify's.
 TABLES = ("sources", "feeds", "items", "drafts", "draft_posts", "attestations", "link_probes", "shares",
           "share_flags", "events", "meta")
+
+
+def split_sql(script: str) -> list[str]:
+    """Split a migration into statements (`executescript` would commit the open transaction)."""
+    statements: list[str] = []
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements

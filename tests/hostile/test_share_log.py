@@ -10,8 +10,7 @@ from click.testing import CliRunner
 
 from amplify.cli import cli
 from amplify.store import Store, StoreError
-from amplify.store.base import _split_sql
-from amplify.store.schema import MIGRATIONS
+from amplify.store.schema import MIGRATIONS, split_sql
 
 
 @pytest.fixture
@@ -117,6 +116,17 @@ def test_a_dropped_trigger_stops_every_write_but_not_reading(logged, trigger):
     assert "Traceback" not in result.output
 
 
+def test_a_trigger_swapped_for_a_harmless_one_of_the_same_name_is_caught(logged):
+    conn = other_program(logged)
+    conn.execute("DROP TRIGGER shares_no_update")
+    conn.execute("CREATE TRIGGER shares_no_update BEFORE UPDATE ON shares BEGIN SELECT 1; END")
+    conn.close()
+    with Store(logged) as store:
+        assert store.write_refusal is not None and "shares_no_update" in store.write_refusal
+    result = verify(logged)
+    assert result.exit_code == 1 and "removed or changed" in result.output
+
+
 def test_verify_says_all_is_well_when_every_share_matches(logged):
     result = verify(logged)
     assert result.exit_code == 0, result.output
@@ -175,7 +185,7 @@ def test_the_upgrade_hashes_shares_recorded_before_the_chain(tmp_path):
     conn = other_program(path)
     conn.execute("BEGIN")
     for migration in MIGRATIONS[:2]:  # the schema before the chain
-        for statement in _split_sql(migration):
+        for statement in split_sql(migration):
             conn.execute(statement)
     conn.execute("PRAGMA user_version = 2")
     conn.execute("INSERT INTO sources (id, name, created_at, updated_at) VALUES (1, 'Ada', 'x', 'x')")
