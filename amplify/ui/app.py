@@ -2,7 +2,9 @@
 
 import streamlit as st
 
+from amplify.store import StoreError
 from amplify.ui import context
+from amplify.ui.components import escape_markdown
 from amplify.ui.pages import audit, history, queue, sources, today
 
 
@@ -19,5 +21,10 @@ def main() -> None:
         st.Page(audit.render, title="Audit", url_path="audit"),
     ]
     context.register_pages(pages)
-    with context.bound_store():
-        st.navigation(pages).run()
+    try:
+        with context.bound_store() as store:
+            if store.write_refusal is not None:  # an append-only trigger is gone: reading works, writing not
+                st.error(escape_markdown(store.write_refusal))
+            st.navigation(pages).run()
+    except StoreError as error:  # a damaged, foreign, newer or half-upgraded file: say so, plainly
+        st.error(escape_markdown(str(error)))

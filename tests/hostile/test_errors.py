@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from audit_fixtures import add_share, add_source
 from click.testing import CliRunner
+from pages import APP, use_files
+from streamlit.testing.v1 import AppTest
 from support import FIXED_NOW
 
 import amplify
@@ -143,6 +145,15 @@ def test_a_corrupt_page_is_reported_as_a_damaged_file_with_the_way_back(tmp_path
         result = invoke(*args, "--db", str(path))
         assert result.exit_code == 1, args
         assert "damaged" in result.output and "backup" in result.output and ".recover" in result.output
+
+
+def test_the_app_shows_a_damaged_file_as_a_message_not_a_traceback(tmp_path, monkeypatch):
+    path = tmp_path / "amplify.db"
+    path.write_bytes(b"SQLite format 3\x00" + b"\xff" * 8192)  # a header, then nothing a database could be
+    use_files(monkeypatch, path, tmp_path / "feeds.yml")
+    app = AppTest.from_file(APP, default_timeout=60).run()
+    assert not app.exception, [exception.value for exception in app.exception]
+    assert any("damaged" in error.value and "backup" in error.value for error in app.error)
 
 
 def test_a_database_of_another_program_is_refused_and_left_alone(tmp_path):

@@ -7,6 +7,7 @@ import pytest
 import sqlite_utils
 from audit_fixtures import add_share, add_source
 from click.testing import CliRunner
+from pages import open_page, use_files
 
 from amplify.cli import cli
 from amplify.store import Store, StoreError
@@ -114,6 +115,16 @@ def test_a_dropped_trigger_stops_every_write_but_not_reading(logged, trigger):
     assert result.exit_code == 1
     assert trigger in result.output and "All is well" in result.output  # the shares themselves still match
     assert "Traceback" not in result.output
+
+
+def test_the_app_says_it_will_not_write_when_a_trigger_is_gone(logged, tmp_path, monkeypatch):
+    conn = other_program(logged)
+    conn.execute("DROP TRIGGER shares_no_delete")
+    conn.close()
+    use_files(monkeypatch, logged, tmp_path / "feeds.yml")
+    page = open_page("audit")  # fails on any exception: reading works
+    shown = [error.value.replace("\\", "") for error in page.error]  # as Markdown: `_` escaped
+    assert any("shares_no_delete" in text and "will not write" in text for text in shown)
 
 
 def test_a_trigger_swapped_for_a_harmless_one_of_the_same_name_is_caught(logged):
