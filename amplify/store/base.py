@@ -37,25 +37,21 @@ class StoreError(Exception):
 _SQLITE_READONLY, _SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_NOTADB = 8, 11, 13, 14, 26
 
 
-def damaged_message(path: str, error: Exception) -> str:
-    return (
-        f"{path}: the database file is damaged ({error}), so amplify cannot use it. Keep a copy of it, then put "
-        "back your latest backup of it (see \"Backups and a damaged file\" in docs/database.md); "
-        f"`sqlite3 {path} .recover | sqlite3 recovered.db` may save what is still readable."
-    )
-
-
 def translate_error(path: str, error: sqlite3.Error) -> StoreError | None:
     """A StoreError that says in plain words what a failure of the file itself means (full disk, damage, a
     read-only file), or None for any other error."""
     code = (getattr(error, "sqlite_errorcode", 0) or 0) & 0xFF
     if code == _SQLITE_FULL:
         return StoreError(
-            f"{path}: the disk is full, so this was not saved. Nothing was half-written: the database is as it "
-            "was before. Free some space and try again."
+            f"{path}: the disk is full, so this change was not saved. Nothing was half-written: what was saved "
+            "before it stays as it was. Free some space and try again."
         )
     if code in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
-        return StoreError(damaged_message(path, error))
+        return StoreError(
+            f"{path}: the database file is damaged ({error}), so amplify cannot use it. Keep a copy of it, then "
+            "put back your latest backup of it (see \"Backups and a damaged file\" in docs/database.md); "
+            f"`sqlite3 {path} .recover | sqlite3 recovered.db` may save what is still readable."
+        )
     if code == _SQLITE_READONLY:
         return StoreError(
             f"{path}: the database is read-only here, so amplify cannot save to it (reading it still works: "

@@ -151,7 +151,8 @@ class SourceQueries(StoreBase):
         rows = self.rows(f"SELECT {', '.join(('id', 'name', 'followed', *SYNCED_COLUMNS))} FROM sources")
         by_name = {row["name"]: row for row in rows}
         by_key: dict[str, dict[str, Any]] = {}
-        for row in rows:  # a name spelled another way (case, accents, spaces) is the same source
+        # A name spelled another way (case, accents, spaces) is the same source; a followed row first.
+        for row in sorted(rows, key=lambda row: (not row["followed"], row["id"])):
             by_key.setdefault(name_key(row["name"]), row)
         by_id = {row["id"]: row for row in rows}
         feed_rows = {row["url"]: row for row in self.rows("SELECT id, url, source_id, followed FROM feeds")}
@@ -161,19 +162,14 @@ class SourceQueries(StoreBase):
         for source in follow_list.sources:
             values = _source_values(source)
             row = by_name.get(source.name) or by_key.get(name_key(source.name))
-            if row is not None and row["name"] != source.name and row["id"] not in source_ids.values():
-                self.execute("UPDATE sources SET name = ?, updated_at = ? WHERE id = ?", (source.name, now, row["id"]))
-                changes.renamed.append(row["id"])
-            elif row is not None and row["id"] in source_ids.values():
-                row = None
-            if row is None:
+            if row is None or row["id"] in source_ids.values():
                 row = self._renamed_row(source, feed_rows, by_id, wanted_names, source_ids)
-                if row is not None:
-                    self.execute(
-                        "UPDATE sources SET name = ?, updated_at = ? WHERE id = ?",
-                        (source.name, now, row["id"]),
-                    )
-                    changes.renamed.append(row["id"])
+            if row is not None and row["name"] != source.name:  # respelled or renamed: its history stays
+                self.execute(
+                    "UPDATE sources SET name = ?, updated_at = ? WHERE id = ?",
+                    (source.name, now, row["id"]),
+                )
+                changes.renamed.append(row["id"])
             if row is None:
                 cursor = self.execute(
                     _INSERT_SOURCE_SQL,
@@ -299,9 +295,10 @@ class SourceQueries(StoreBase):
         return found
 
     def source_ids_named(self, name: str) -> list[int]:
-        """Every source whose name is `name` spelled any way feeds.yml accepts as the same (oldest first)."""
+        """Every source whose name is `name` spelled any way feeds.yml accepts as the same: the followed one
+        first (the one feeds.yml lists), then the others, oldest first."""
         wanted = name_key(name)
-        rows = self.rows("SELECT id, name FROM sources ORDER BY id")
+        rows = self.rows("SELECT id, name FROM sources ORDER BY followed DESC, id")
         return [row["id"] for row in rows if name_key(row["name"]) == wanted]
 
     def source_by_id(self, source_id: int) -> dict[str, Any] | None:
