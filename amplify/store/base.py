@@ -37,10 +37,15 @@ class StoreError(Exception):
 _SQLITE_READONLY, _SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_NOTADB = 8, 11, 13, 14, 26
 
 
+def _code(error: BaseException | None) -> int:
+    """SQLite's primary result code of an error (0 for anything else)."""
+    return (getattr(error, "sqlite_errorcode", 0) or 0) & 0xFF
+
+
 def translate_error(path: str, error: sqlite3.Error) -> StoreError | None:
     """A StoreError that says in plain words what a failure of the file itself means (full disk, damage, a
     read-only file), or None for any other error."""
-    code = (getattr(error, "sqlite_errorcode", 0) or 0) & 0xFF
+    code = _code(error)
     if code == _SQLITE_FULL:
         return StoreError(
             f"{path}: the disk is full, so this change was not saved. Nothing was half-written: what was saved "
@@ -102,7 +107,7 @@ class StoreBase:
             try:
                 self.conn.execute("PRAGMA journal_mode = WAL")
             except sqlite3.OperationalError as error:  # a read-only file stays as it is; reading still works
-                if (getattr(error, "sqlite_errorcode", 0) or 0) & 0xFF != _SQLITE_READONLY:
+                if _code(error) != _SQLITE_READONLY:
                     raise
 
     def _open(self, uri: str | None = None) -> sqlite3.Connection:
@@ -121,8 +126,7 @@ class StoreBase:
         return conn
 
     def _readable_as_immutable(self, error: sqlite3.OperationalError) -> bool:
-        code = (getattr(error, "sqlite_errorcode", 0) or 0) & 0xFF
-        if code not in (_SQLITE_CANTOPEN, _SQLITE_READONLY) or self.path == ":memory:":
+        if _code(error) not in (_SQLITE_CANTOPEN, _SQLITE_READONLY) or self.path == ":memory:":
             return False
         path = Path(self.path)
         wal = path.with_name(path.name + "-wal")
@@ -186,6 +190,14 @@ class StoreBase:
                         else:
                             self.conn.execute(step)
                     self.conn.execute(f"PRAGMA user_version = {number + 1}")
+            except StoreError as error:
+                if _code(error.__cause__) != _SQLITE_READONLY:
+                    raise
+                raise StoreError(
+                    f"{self.path} was made by an earlier amplify and needs upgrading before this one can read it, "
+                    "but it is read-only here. Open it once where it can be written (any amplify command will "
+                    "upgrade it), then it can be read from anywhere."
+                ) from error
             except sqlite3.OperationalError as error:
                 if "already exists" not in str(error) and "duplicate column" not in str(error):
                     raise

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from pages import APP, use_files
 from streamlit.testing.v1 import AppTest
 from support import FIXED_NOW
+from test_share_log import database_before_the_chain
 
 import amplify
 from amplify.cli import cli
@@ -256,3 +257,14 @@ def test_a_write_to_a_read_only_database_says_it_is_read_only(tmp_path):
                         "--feeds", str(folder / "none.yml"))
     assert result.returncode == 1
     assert "read-only" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.skipif(os.geteuid() == 0 and not _can_mount(), reason="root needs unshare for a read-only disk")
+def test_an_old_database_on_a_read_only_disk_says_it_needs_one_writable_open(tmp_path):
+    folder = tmp_path / "backup"
+    folder.mkdir()
+    database_before_the_chain(folder / "amplify.db")
+    result = _read_only(folder, "export", "shares", "--db", str(folder / "amplify.db"))
+    assert result.returncode == 1
+    assert "needs upgrading" in result.stderr and "Open it once where it can be written" in result.stderr
+    assert "Traceback" not in result.stderr

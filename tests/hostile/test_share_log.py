@@ -191,11 +191,12 @@ def test_verify_sees_a_share_whose_hash_was_recomputed_too(logged):
     assert result.exit_code == 1 and "Share 3 does not match" in result.output
 
 
-def test_the_upgrade_hashes_shares_recorded_before_the_chain(tmp_path):
-    path = tmp_path / "old.db"
+def database_before_the_chain(path) -> None:
+    """A database as amplify wrote it before the hash chain (schema 2), with two shares; WAL, closed."""
     conn = other_program(path)
+    conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("BEGIN")
-    for migration in MIGRATIONS[:2]:  # the schema before the chain
+    for migration in MIGRATIONS[:2]:
         for statement in split_sql(migration):
             conn.execute(statement)
     conn.execute("PRAGMA user_version = 2")
@@ -208,6 +209,11 @@ def test_the_upgrade_hashes_shares_recorded_before_the_chain(tmp_path):
                      " VALUES (1, 1, 1, 'mastodon', ?, ?, '{}')", (f"share {number}", f"2026-11-0{number}"))
     conn.execute("COMMIT")
     conn.close()
+
+
+def test_the_upgrade_hashes_shares_recorded_before_the_chain(tmp_path):
+    path = tmp_path / "old.db"
+    database_before_the_chain(path)
     with Store(path) as store:
         hashes = store.rows("SELECT prev_hash, row_hash FROM shares ORDER BY id")
         assert hashes[0]["prev_hash"] is None and hashes[1]["prev_hash"] == hashes[0]["row_hash"]
