@@ -216,8 +216,11 @@ def verify_command(db: str | None) -> None:
     if broken is not None:
         click.echo(f"Share {broken.share_id} does not match the share log's hash chain: {broken.reason}. "
                    "The shares before it match.")
+    elif count:
+        click.echo(f"All is well: the {count} share{'' if count == 1 else 's'} in your log "
+                   f"match{'es its hash' if count == 1 else ' their hashes'}.")
     else:
-        click.echo(f"All is well: the {count} share{'' if count == 1 else 's'} in your log match their hashes.")
+        click.echo("All is well: your share log is empty, so nothing can have been rewritten.")
     if refusal is not None:
         click.echo(refusal)
     if broken is not None or refusal is not None:
