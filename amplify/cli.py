@@ -70,6 +70,10 @@ def _serve_app(db_file: Path, feeds_file: Path, host: str, port: int) -> None:
     """Serve the app until it stops (`amplify run` and `amplify demo`), then exit with its status."""
     from amplify import launch
 
+    try:  # before any address is printed: an address that will not answer would only mislead
+        launch.check_can_listen(host, port)
+    except launch.CannotListen as error:
+        raise click.ClickException(str(error)) from error
     if host != launch.LOOPBACK:
         click.echo(f"Listening on {host}: other computers on your network can open the app.", err=True)
     shown_host = "localhost" if host == launch.LOOPBACK else host
@@ -162,12 +166,17 @@ def export_shares_command(fmt: str, output: str | None, db: str | None) -> None:
 @cli.command("forget")
 @click.argument("source")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--redact-shares", is_flag=True,
+              help="Also show the words of your shares of their work as redacted, everywhere amplify shows or "
+                   "exports them (the share log itself is append-only).")
 @_db_option
 @_feeds_option()
-def forget_command(source: str, yes: bool, db: str | None, feeds: str | None) -> None:
+def forget_command(source: str, yes: bool, redact_shares: bool, db: str | None, feeds: str | None) -> None:
     """Forget who SOURCE is: drop their identity labels, handles and notes, and rename them.
 
-    Your record of what you shared stays as it is; from now on the audit counts those shares as "not stated".
+    SOURCE matches the way feeds.yml matches names: any case or spacing. Your record of what you shared stays as
+    it is (a handle inside the words of a share stays, unless you add --redact-shares); from now on the audit
+    counts those shares as "not stated".
     """
     from amplify import config
     from amplify.sources import FollowListError, SourceEditError, forget_source
@@ -179,10 +188,44 @@ def forget_command(source: str, yes: bool, db: str | None, feeds: str | None) ->
         )
     try:
         with Store(config.db_path(db)) as store:
-            new_name = forget_source(config.feeds_path(feeds), store, source)
+            new_name = forget_source(config.feeds_path(feeds), store, source, redact_shares=redact_shares)
     except (FollowListError, SourceEditError, StoreError) as error:
         raise click.ClickException(str(error)) from error
-    click.echo(f"Forgotten: {source!r} is now {new_name!r}. Your shares of their work stay in your record.")
+    if redact_shares:
+        click.echo(f"Forgotten: {source!r} is now {new_name!r}. Your shares of their work stay in your record, "
+                   "their words shown as redacted.")
+    else:
+        click.echo(f"Forgotten: {source!r} is now {new_name!r}. Your shares of their work stay in your record; "
+                   "a handle inside their words stays too (--redact-shares hides those words).")
+
+
+@cli.command("verify")
+@_db_option
+def verify_command(db: str | None) -> None:
+    """Check that your share log was not rewritten: every share matches its hash chain, and the triggers that
+    keep the log append-only are all there. Exits with status 1 when something does not match."""
+    from amplify import config
+    from amplify.store import Store, StoreError
+
+    try:
+        with Store(config.db_path(db)) as store:
+            broken = store.verify_share_log()
+            count = store.scalar("SELECT count(*) FROM shares")
+            refusal = store.write_refusal
+    except StoreError as error:
+        raise click.ClickException(str(error)) from error
+    if broken is not None:
+        click.echo(f"Share {broken.share_id} does not match the share log's hash chain: {broken.reason}. "
+                   "The shares before it match.")
+    elif count:
+        click.echo(f"All is well: the {count} share{'' if count == 1 else 's'} in your log "
+                   f"match{'es its hash' if count == 1 else ' their hashes'}.")
+    else:
+        click.echo("All is well: your share log is empty, so nothing can have been rewritten.")
+    if refusal is not None:
+        click.echo(refusal)
+    if broken is not None or refusal is not None:
+        raise SystemExit(1)
 
 
 # -- the follow list: sources, add, import-opml, export-opml
