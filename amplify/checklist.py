@@ -19,6 +19,7 @@ import regex
 
 from amplify import compose
 from amplify.clock import from_iso, to_iso
+from amplify.display import without_direction_controls
 from amplify.fetch import DEFAULT_LIMITS, FetchLimits, LinkProbe, probe_link
 from amplify.sources import is_http_url
 from amplify.store import Store
@@ -240,7 +241,7 @@ def host_of(url: str | None) -> str | None:
     if not url:
         return None
     try:
-        host = urlsplit(url).hostname
+        host = urlsplit(without_direction_controls(url)).hostname
     except ValueError:
         return None
     return host.rstrip(".").lower() if host else None

@@ -19,6 +19,7 @@ from typing import Any
 import streamlit as st
 
 from amplify import checklist, compose
+from amplify.display import isolated
 from amplify.sources import Settings, is_http_url
 from amplify.store import Store
 from amplify.store.drafts import DraftError
@@ -194,17 +195,17 @@ def _sync(key: str, value: object, version_key: str | None = None, version: obje
 
 def draft_header(draft: Mapping[str, Any], now: datetime) -> None:
     """The creator first: who they are, what they made, where it lives."""
-    st.subheader(escape_markdown(draft["source_name"]))
+    st.subheader(escape_markdown(isolated(draft["source_name"])))
     st.markdown(f"**{markdown_link(draft['item_title'], draft['item_url'])}**")
     details = [draft["source_kind"]]
     if draft["item_author"]:
-        details.append(f"by {draft['item_author']}")
+        details.append(f"by {isolated(draft['item_author'])}")
     if draft["item_published_at"]:
         details.append(f"published {relative_time(draft['item_published_at'], now)}")
     st.caption(escape_markdown(" · ".join(details)))
     if draft["source_credit"] == "ask":
         st.warning(
-            f"{escape_markdown(draft['source_name'])} asked to be asked first. Check with them before you "
+            f"{escape_markdown(isolated(draft['source_name']))} asked to be asked first. Check with them before you "
             "tag them or share this, and note their answer in the checklist."
         )
 
@@ -286,15 +287,16 @@ def post_editor(draft: Mapping[str, Any], network: str, post: Mapping[str, Any])
     draft_id = draft["id"]
     credit = compose.credit_for(creator_of(draft), network)
     if credit.needs_consent:
-        st.caption(f"Credit: {escape_markdown(credit.name)}, once they have said yes to being tagged.")
+        st.caption(f"Credit: {escape_markdown(isolated(credit.name))}, once they have said yes to being tagged.")
     elif credit.mention and "`" not in credit.mention:
         # A code span: Markdown would otherwise turn `@user@host` into an e-mail link.
         st.caption(f"Credit: their handle here, `{credit.mention}`")
     elif credit.preference == "name":
-        st.caption(f"Credit: {escape_markdown(credit.name)} by name, as they asked.")
+        st.caption(f"Credit: {escape_markdown(isolated(credit.name))} by name, as they asked.")
     else:
         label = compose.NETWORKS[network].label
-        st.caption(f"Credit: {escape_markdown(credit.name)} by name; they have no {label} handle on file.")
+        st.caption(f"Credit: {escape_markdown(isolated(credit.name))} by name; they have no {label} handle on "
+                   "file.")
     _sync(_template_key(draft_id, network), post["template"] or DEFAULT_TEMPLATE)
     st.selectbox(
         "Template", list(compose.TEMPLATES), key=_template_key(draft_id, network),
@@ -391,7 +393,7 @@ def _share(draft_id: int, network: str, source_name: str) -> None:
         st.session_state[f"_refused_{draft_id}_{network}"] = escape_markdown(str(problem))
     else:
         st.session_state[TOAST_KEY] = (
-            f"Marked shared on {label}. Thank you for amplifying {escape_markdown(source_name)}."
+            f"Marked shared on {label}. Thank you for amplifying {escape_markdown(isolated(source_name))}."
         )
 
 
