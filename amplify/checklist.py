@@ -519,7 +519,9 @@ def load_share_context(store: Store, draft_id: int, network: str) -> ShareContex
         "handles": subject["source_handles"],
         "credit": subject["source_credit"],
     }
-    probe_row = store.link_probe(subject["item_url"]) if subject["item_url"] else None
+    # The address as shown, posted and probed: without direction controls (amplify/display.py).
+    item_url = without_direction_controls(subject["item_url"]) or None
+    probe_row = store.link_probe(item_url) if item_url else None
     attestation_rows = store.attestations(draft_id, network)
     version = int(subject["text_version"])
     return ShareContext(
@@ -528,7 +530,7 @@ def load_share_context(store: Store, draft_id: int, network: str) -> ShareContex
         text_version=version,
         source_name=subject["source_name"],
         credit=compose.credit_for(source, network),
-        item_url=subject["item_url"],
+        item_url=item_url,
         published_at=from_iso(subject["item_published_at"]) if subject["item_published_at"] else None,
         image_url=subject["item_image_url"],
         alt_text=subject["alt_text"],

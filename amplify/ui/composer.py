@@ -19,7 +19,7 @@ from typing import Any
 import streamlit as st
 
 from amplify import checklist, compose
-from amplify.display import isolated
+from amplify.display import isolated, without_direction_controls
 from amplify.sources import Settings, is_http_url
 from amplify.store import Store
 from amplify.store.drafts import DraftError
@@ -105,9 +105,14 @@ def _chosen_hashtags(draft: Mapping[str, Any]) -> list[str]:
     return list(st.session_state.get(_hashtags_key(draft["id"]), suggested_hashtags(draft)))
 
 
+def _item_url(draft: Mapping[str, Any]) -> str:
+    """The item's address as it is shown, posted, probed and checked: without direction controls."""
+    return without_direction_controls(draft["item_url"])
+
+
 def first_text(draft: Mapping[str, Any], network: str, template: str) -> str:
     """The text a template makes for one network from the user's current quote and hashtag choices."""
-    url = draft["item_url"] if draft["item_url"] and is_http_url(draft["item_url"]) else ""
+    url = _item_url(draft) if is_http_url(_item_url(draft)) else ""
     return compose.draft_text(
         title=draft["item_title"], url=url, creator=compose.credit_for(creator_of(draft), network),
         quote=_chosen_quote(draft) or None, hashtags=_chosen_hashtags(draft), network=network,
@@ -437,12 +442,12 @@ def checklist_panel(store: Store, draft: Mapping[str, Any], network: str, text_v
             # What is not right yet carries its reason in plain sight, not behind a hover.
             st.markdown(_result_line(result))
             st.caption(result.check.why)
-    if draft["item_url"]:
-        probed = store.link_probe(draft["item_url"]) is not None
+    if _item_url(draft):
+        probed = store.link_probe(_item_url(draft)) is not None
         st.button(
             "Check the link again" if probed else "Check the link", key=f"probe_{draft_id}_{network}",
             help="Opens their link now to see that it works and where it ends up.",
-            on_click=_probe, args=(draft["item_url"],),
+            on_click=_probe, args=(_item_url(draft),),
         )
     st.markdown("**You confirm**")
     for result in status.results:
@@ -467,7 +472,7 @@ def share_controls(draft: Mapping[str, Any], network: str, post: Mapping[str, An
         else:
             st.markdown("**Not ready to share yet:**\n" + reasons_markdown(status.failures))
     try:
-        compose_link = compose.compose_url(network, post["text"], url=draft["item_url"], instance=instance)
+        compose_link = compose.compose_url(network, post["text"], url=_item_url(draft), instance=instance)
     except compose.ComposeError as problem:
         compose_link = None
         st.caption(escape_markdown(str(problem)))
