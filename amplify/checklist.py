@@ -19,6 +19,7 @@ import regex
 
 from amplify import compose
 from amplify.clock import from_iso, to_iso
+from amplify.display import without_direction_controls
 from amplify.fetch import DEFAULT_LIMITS, FetchLimits, LinkProbe, probe_link
 from amplify.sources import is_http_url
 from amplify.store import Store
@@ -240,7 +241,7 @@ def host_of(url: str | None) -> str | None:
     if not url:
         return None
     try:
-        host = urlsplit(url).hostname
+        host = urlsplit(without_direction_controls(url)).hostname
     except ValueError:
         return None
     return host.rstrip(".").lower() if host else None
@@ -518,7 +519,9 @@ def load_share_context(store: Store, draft_id: int, network: str) -> ShareContex
         "handles": subject["source_handles"],
         "credit": subject["source_credit"],
     }
-    probe_row = store.link_probe(subject["item_url"]) if subject["item_url"] else None
+    # The address as shown, posted and probed: without direction controls (amplify/display.py).
+    item_url = without_direction_controls(subject["item_url"]) or None
+    probe_row = store.link_probe(item_url) if item_url else None
     attestation_rows = store.attestations(draft_id, network)
     version = int(subject["text_version"])
     return ShareContext(
@@ -527,7 +530,7 @@ def load_share_context(store: Store, draft_id: int, network: str) -> ShareContex
         text_version=version,
         source_name=subject["source_name"],
         credit=compose.credit_for(source, network),
-        item_url=subject["item_url"],
+        item_url=item_url,
         published_at=from_iso(subject["item_published_at"]) if subject["item_published_at"] else None,
         image_url=subject["item_image_url"],
         alt_text=subject["alt_text"],

@@ -11,6 +11,7 @@ from amplify import __version__
 if TYPE_CHECKING:
     from amplify.audit import Goals
     from amplify.fetch import FetchLimits
+    from amplify.refresh import RefreshReport
     from amplify.sources import FollowList, Problem
 
 
@@ -403,19 +404,21 @@ def demo_command(directory: str | None, port: int, host: str) -> None:
 @_feeds_option()
 @_db_option
 @click.option("--json", "as_json", is_flag=True,
-              help='Print one JSON object: {"feeds", "fetched", "not_modified", "failed", "new_items", "seconds", '
-                   '"errors": [{"source", "feed", "error"}]}.')
+              help='Print one JSON object: {"feeds", "stopped", "fetched", "not_modified", "failed", "new_items", '
+                   '"seconds", "errors": [{"source", "feed", "error"}]}.')
 @click.option("--force", is_flag=True, help="Also fetch feeds that are waiting after errors.")
 def refresh_command(feeds: str | None, db: str | None, as_json: bool, force: bool) -> None:
     """Fetch what the sources you follow published since last time.
 
     Feeds that fail are listed with the reason and tried again later (sooner with --force); the rest are
-    stored either way. Run it from cron to have a fresh Today page every morning.
+    stored either way. Run it from cron to have a fresh Today page every morning. Ctrl-C or SIGTERM stops it
+    cleanly: what is fetched so far is stored, and the rest waits for the next refresh.
     """
+    import signal
     import sys
 
     from amplify import config
-    from amplify.fetch import shown_url
+    from amplify.lifetime import stop_on_signals
     from amplify.refresh import refresh
     from amplify.sources import FollowListError, read_follow_list_text, sync_follow_list
     from amplify.store import Store, StoreError
@@ -424,19 +427,33 @@ def refresh_command(feeds: str | None, db: str | None, as_json: bool, force: boo
     bar = _RefreshBar(enabled=not as_json and sys.stderr.isatty())
     try:
         text = read_follow_list_text(feeds_file)
-        with Store(config.db_path(db)) as store:
+        with stop_on_signals() as stop, Store(config.db_path(db)) as store:
             _report_skipped(sync_follow_list(store, text, file_name=feeds_file.name))
-            report = refresh(store, force=force, progress=bar.advance)
+            report = refresh(store, force=force, progress=bar.advance, stop=stop)
     except (FollowListError, StoreError) as error:
         raise click.ClickException(str(error)) from error
     finally:
         bar.close()
     if as_json:
         click.echo(report.to_json())
-        return
-    click.echo(f"{report.new_items} new {'post' if report.new_items == 1 else 'posts'} from {report.feeds} "
-               f"{'feed' if report.feeds == 1 else 'feeds'} ({report.fetched} changed, {report.not_modified} "
-               f"unchanged, {report.failed} failed) in {report.seconds:.1f} s")
+    else:
+        _echo_refresh_summary(report, signal.Signals(stop.signal).name if stop.signal else "a stop request")
+    if stop.signal is not None:
+        raise SystemExit(128 + stop.signal)  # as a shell reports a command a signal ended
+
+
+def _echo_refresh_summary(report: "RefreshReport", stopped_by: str) -> None:
+    from amplify.fetch import shown_url
+
+    posts = f"{report.new_items} new {'post' if report.new_items == 1 else 'posts'}"
+    counts = f"({report.fetched} changed, {report.not_modified} unchanged, {report.failed} failed)"
+    if report.stopped:
+        reached = report.fetched + report.not_modified + report.failed
+        click.echo(f"Stopped by {stopped_by}: {posts} stored from {reached} of {report.feeds} feeds {counts} in "
+                   f"{report.seconds:.1f} s. The other {report.feeds - reached} wait for the next refresh.")
+    else:
+        click.echo(f"{posts} from {report.feeds} {'feed' if report.feeds == 1 else 'feeds'} {counts} in "
+                   f"{report.seconds:.1f} s")
     for problem in report.errors:
         click.echo(f"  {problem.source}: {shown_url(problem.feed)}: {problem.error}", err=True)
 

@@ -38,6 +38,7 @@ _BLOCK_TAG = re.compile(
     re.IGNORECASE,
 )
 _WHITESPACE = re.compile(r"\s+")
+_TAG_OPENING = re.compile(r"<[A-Za-z/!?]")  # what an HTML parser reads as the start of a tag or comment
 _FIRST_IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 _ATTRIBUTE = re.compile(r'\b(src|alt)="([^"]*)"', re.IGNORECASE)
 _TEXT_CLEANER = nh3.Cleaner(tags=set(), attributes={}, clean_content_tags={"script", "style"})
@@ -92,12 +93,18 @@ def safe_http_url(url: str | None, base: str | None = None) -> str | None:
 
 def html_to_text(markup: str) -> str:
     """Plain text from HTML: tags removed (script/style with their content), entities decoded, whitespace
-    collapsed to single spaces."""
-    if not markup:
-        return ""
-    if "<" in markup:
-        markup = _TEXT_CLEANER.clean(_BLOCK_TAG.sub(" <", markup))
-    return _WHITESPACE.sub(" ", html.unescape(markup)).strip()
+    collapsed to single spaces. Markup escaped twice (`&amp;lt;script&amp;gt;`) decodes to a tag: that is stripped
+    too, and a `<` still opening one after that is dropped, so what comes out never holds a tag."""
+    text = markup
+    for _ in range(2):
+        if not text:
+            return ""
+        if "<" in text:
+            text = _TEXT_CLEANER.clean(_BLOCK_TAG.sub(" <", text))
+        text = _WHITESPACE.sub(" ", html.unescape(text)).strip()
+        if not _TAG_OPENING.search(text):
+            return text
+    return text.replace("<", "")
 
 
 def sanitize_html(markup: str, base: str | None = None) -> str:

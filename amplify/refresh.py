@@ -9,7 +9,9 @@ The pipeline keeps decisions apart from I/O, after lemon24/reader's updater:
 - parsing runs in a process pool fed with bytes, one worker per core (inline on one core), so feedparser's CPU
   cost is spread over the machine; the calling thread writes the results, each feed complete in its transaction.
 A broken or hostile feed only ever costs itself: every failure becomes that feed's error message and backoff.
-A refresh where nothing changed starts no process and never loads the parser.
+A refresh where nothing changed starts no process and never loads the parser. A refresh asked to stop (`stop`: the
+command sets it on SIGINT or SIGTERM) writes the feeds already complete and returns at once; its parse workers end
+with it, and with its process however that ends (amplify/lifetime.py).
 """
 
 import hashlib
@@ -18,7 +20,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import BrokenExecutor, Executor, Future, ThreadPoolExecutor
+from concurrent.futures import BrokenExecutor, Executor, Future
 from contextlib import suppress
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
@@ -60,9 +62,11 @@ class FeedProblem:
 
 @dataclass
 class RefreshReport:
-    """What one refresh did. `feeds` counts the feeds that were due (a feed backing off is not)."""
+    """What one refresh did. `feeds` counts the feeds that were due (a feed backing off is not). A `stopped` run
+    was asked to end early: its counts are what it stored by then, and the feeds it did not reach wait for the next."""
 
     feeds: int = 0
+    stopped: bool = False
     fetched: int = 0
     not_modified: int = 0
     failed: int = 0
@@ -161,12 +165,12 @@ def decide_update(plan: FeedPlan, *, now: datetime, response: FeedResponse | Non
 
 def refresh(store: "Store", follow_list: "FollowList | None" = None, *, force: bool = False,
             progress: Progress | None = None, limits: FetchLimits = DEFAULT_LIMITS,
-            max_items: int | None = None) -> RefreshReport:
+            max_items: int | None = None, stop: threading.Event | None = None) -> RefreshReport:
     """Fetch every due feed and store what is new: the follow list's feeds, synced into the store first, or
     without one, the feeds the store already follows (`sources.sync_follow_list` brought it in step).
     `progress(done, total, feed_url)` is called after each feed; `max_items` caps the entries read per feed
     (the parser's default when None). Failed feeds are in the report's `errors`;
-    nothing here raises for a bad feed."""
+    nothing here raises for a bad feed. Setting `stop` ends the run early, with what is complete stored."""
     started = time.monotonic()
     if follow_list is not None:
         store.sync_sources(follow_list)
@@ -177,7 +181,7 @@ def refresh(store: "Store", follow_list: "FollowList | None" = None, *, force: b
     plans = plan_refresh(store.followed_feeds(), now=store.clock(), force=force)
     report = RefreshReport(feeds=len(plans))
     if plans:
-        _Run(store, plans, report, progress, limits, max_items).go()
+        _Run(store, plans, report, progress, limits, max_items, stop or threading.Event()).go()
     report.seconds = time.monotonic() - started
     store.record_refresh(report.to_dict())
     return report
@@ -191,7 +195,7 @@ class _Run:
     `wait()` per feed, and a warm refresh is mostly that per-feed cost."""
 
     def __init__(self, store: "Store", plans: list[FeedPlan], report: RefreshReport, progress: Progress | None,
-                 limits: FetchLimits, max_items: int | None) -> None:
+                 limits: FetchLimits, max_items: int | None, stop: threading.Event) -> None:
         self.store = store
         self.plans = plans
         self.report = report
@@ -206,7 +210,10 @@ class _Run:
         # Fetched bodies not yet written: fetching goes on while the parse pool starts, yet a slow parser cannot
         # make bodies pile up in memory.
         self.room = threading.Semaphore(PARSE_BACKLOG)
-        self.stopping = threading.Event()
+        self.stop = stop  # asked from outside: end early
+        self.stopping = threading.Event()  # told to the fetch threads: take no more feeds
+        self.fetching = 0  # fetch threads still running
+        self.fetching_lock = threading.Lock()
         self.batch: list[tuple[FeedPlan, FeedUpdate]] = []
         self.flushed_at = time.monotonic()
 
@@ -220,32 +227,39 @@ class _Run:
         threads = min(FETCH_THREADS, len(self.plans), PER_HOST_CONNECTIONS * len(hosts))
         for _ in range(threads):
             todo.put(None)
-        with open_client(self.limits, connections=threads) as client, \
-                ThreadPoolExecutor(threads, thread_name_prefix="amplify-fetch") as fetchers:
-            workers: list[Future[None]] = []
-            try:
-                workers += [fetchers.submit(self._fetch_all, client, todo) for _ in range(threads)]
-                if any(plan.body_hash is None for plan in self.plans):
-                    self._start_parser()  # a feed never read before will need it: start it while fetching
-                while self.done + len(self.batch) < len(self.plans):
-                    with suppress(Empty):  # after a while with nothing new, what is done still gets written
-                        self._take(self.results.get(timeout=BATCH_SECONDS))
-                    while not self.results.empty():
-                        self._take(self.results.get())
-                    # Let results gather for a moment instead of waking for each one: every wake-up takes Python's
-                    # lock from the fetch threads.
-                    time.sleep(GATHER_SECONDS)
-                    if len(self.batch) >= BATCH_FEEDS or time.monotonic() - self.flushed_at > BATCH_SECONDS:
-                        self._flush()
-                self._flush()
-            finally:
-                self.stopping.set()
-                for _ in range(threads):
-                    self.room.release()  # a thread waiting for room must see `stopping`
-                if self.parser is not None:
-                    self.parser.shutdown(cancel_futures=True)
-            for worker in workers:
-                worker.result()  # a bug in the fetch loop itself is not silently lost
+        # Daemon threads: a run that stops early does not wait for the fetches in flight (each may take up to the
+        # total timeout), nor does the process. Whatever they bring back is dropped; the last one out closes the
+        # client.
+        self.fetching = threads
+        client = open_client(self.limits, connections=threads)
+        fetchers = [threading.Thread(target=self._fetch_all, args=(client, todo), name=f"amplify-fetch-{number}",
+                                     daemon=True) for number in range(threads)]
+        try:
+            for fetcher in fetchers:
+                fetcher.start()
+            if any(plan.body_hash is None for plan in self.plans) and not self.stop.is_set():
+                self._start_parser()  # a feed never read before will need it: start it while fetching
+            while self.done + len(self.batch) < len(self.plans) and not self.stop.is_set():
+                with suppress(Empty):  # after a while with nothing new, what is done still gets written
+                    self._take(self.results.get(timeout=BATCH_SECONDS))
+                while not self.results.empty() and not self.stop.is_set():
+                    self._take(self.results.get())
+                # Let results gather for a moment instead of waking for each one: every wake-up takes Python's
+                # lock from the fetch threads.
+                time.sleep(GATHER_SECONDS)
+                if len(self.batch) >= BATCH_FEEDS or time.monotonic() - self.flushed_at > BATCH_SECONDS:
+                    self._flush()
+            self._flush()
+            self.report.stopped = self.done < len(self.plans)
+        finally:
+            self.stopping.set()
+            for _ in range(threads):
+                self.room.release()  # a thread waiting for room must see `stopping`
+            if self.parser is not None:
+                self.parser.shutdown(cancel_futures=True)
+        if not self.report.stopped:
+            for fetcher in fetchers:
+                fetcher.join()  # each has taken its end-of-work mark: the client is closed when this returns
 
     # -- on the fetch threads
 
@@ -259,7 +273,12 @@ class _Run:
                 self.results.put(self._fetch(client, plan))
         except BaseException as error:  # a bug here must stop the run, never leave the writer waiting
             self.results.put(("crashed", None, error))
-            raise
+        finally:
+            with self.fetching_lock:
+                self.fetching -= 1
+                last = self.fetching == 0
+            if last:
+                client.close()
 
     def _fetch(self, client: Any, plan: FeedPlan) -> tuple[Any, ...]:
         """("done", plan, update) when there is nothing to parse, else ("parse", plan, response, digest)."""
@@ -318,6 +337,8 @@ class _Run:
         try:
             parsed = future.result()
         except Exception as error:  # a parser crash on hostile input must cost only this feed
+            if isinstance(error, BrokenExecutor) and self.stop.is_set():
+                return  # the workers ended with the run (a signal to the process group): not this feed's doing
             update = decide_update(plan, now=now, response=response,
                                    error=f"could not be read ({type(error).__name__}: {error})"[:300])
         else:
@@ -363,10 +384,12 @@ class _Run:
                 from concurrent.futures import ProcessPoolExecutor
                 from multiprocessing import get_context
 
+                from amplify.lifetime import end_with_this_process
+
                 # forkserver: forking a process that runs threads (ours, Streamlit's) is unsafe.
                 context = get_context("forkserver")
                 context.set_forkserver_preload(["amplify.parse"])
-                self.parser = ProcessPoolExecutor(workers, mp_context=context)
+                self.parser = ProcessPoolExecutor(workers, mp_context=context, **end_with_this_process())
             else:
                 self.parser = _InlineExecutor()
         return self.parser

@@ -23,6 +23,7 @@ from amplify.audit import (
     goal_progress,
     run_audit,
 )
+from amplify.display import isolated
 from amplify.store import Store
 
 REPORT_FORMATS = ("md", "html")
@@ -264,7 +265,9 @@ def escape_markdown(text: str) -> str:
 
 
 def _markdown_row(cells: tuple[str, ...]) -> str:
-    return "| " + " | ".join(escape_markdown(cell) for cell in cells) + " |"
+    # Each cell in its own isolate: read as plain text, a row is one line, and a name's direction controls must
+    # not reorder the cells after it.
+    return "| " + " | ".join(escape_markdown(isolated(cell)) for cell in cells) + " |"
 
 
 def render_markdown(report: Report) -> str:

@@ -312,7 +312,9 @@ def test_cli_refresh_json_prints_one_object_and_exits_0_with_failures(server, tm
                                       "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert list(report) == ["feeds", "fetched", "not_modified", "failed", "new_items", "seconds", "errors"]
+    assert list(report) == ["feeds", "stopped", "fetched", "not_modified", "failed", "new_items", "seconds",
+                            "errors"]
+    assert report["stopped"] is False
     assert (report["feeds"], report["fetched"], report["failed"], report["new_items"]) == (2, 1, 1, 1)
     assert report["errors"] == [{"source": "Gone", "feed": server.url("/gone.xml"),
                                  "error": report["errors"][0]["error"]}]

@@ -2,7 +2,9 @@
 
 Feed content is untrusted. Everything a feed wrote goes through `escape_markdown` before Streamlit's markdown
 sees it, so a title can never become a link, emphasis, an image, HTML or a Streamlit directive; links are made
-only here, only to absolute http(s) URLs (`markdown_link`), and images only from http(s) URLs.
+only here, only to absolute http(s) URLs (`markdown_link`), and images only from http(s) URLs. Each title, name
+and summary is shown in its own direction isolate (`amplify.display.isolated`), so its direction controls
+reorder nothing beside it, and URLs lose theirs before they are checked or shown.
 """
 
 import re
@@ -15,6 +17,7 @@ from urllib.parse import quote
 import streamlit as st
 
 from amplify.clock import relative_time
+from amplify.display import display_title, isolated, without_direction_controls
 from amplify.sources import is_http_url
 from amplify.store.review import ReviewItem
 from amplify.ui.context import FollowListState
@@ -53,22 +56,24 @@ def excerpt(text: str | None, limit: int = EXCERPT_CHARACTERS) -> str:
 
 
 def safe_url(url: str | None) -> str | None:
-    """`url` if it is an absolute http(s) URL, percent-encoded for use as a markdown link destination."""
+    """`url` if it is an absolute http(s) URL, without direction controls and percent-encoded for use as a
+    markdown link destination."""
+    url = without_direction_controls(url)
     if not url or not is_http_url(url):
         return None
     return quote(url, safe=_URL_SAFE)
 
 
 def markdown_link(text: str | None, url: str | None) -> str:
-    """Escaped `text`, linked to `url` only when that is a safe http(s) URL."""
-    label = escape_markdown(text) or "(untitled)"
+    """Escaped `text` (a title: isolated, a long one cut), linked to `url` only when that is a safe http(s) URL."""
+    label = escape_markdown(display_title(one_line(text))) or "(untitled)"
     destination = safe_url(url)
     return f"[{label}]({destination})" if destination else label
 
 
 def plain_text(text: str | None, *, small: bool = False) -> None:
-    """Untrusted text shown as the words it is, never as markup."""
-    (st.caption if small else st.markdown)(escape_markdown(text))
+    """Untrusted text shown as the words it is, never as markup, in its own direction isolate."""
+    (st.caption if small else st.markdown)(escape_markdown(isolated(one_line(text))))
 
 
 @dataclass(frozen=True)
@@ -89,9 +94,9 @@ def item_card(item: ReviewItem, *, now: datetime, actions: Sequence[CardAction] 
         text_column, image_column = st.columns([4, 1]) if safe_url(item.image_url) else (st.container(), None)
         with text_column:
             st.markdown(f"**{markdown_link(item.title, item.url)}**")
-            meta = [item.source_name, relative_time(item.published_at or item.sort_at, now)]
+            meta = [isolated(one_line(item.source_name)), relative_time(item.published_at or item.sort_at, now)]
             if item.author and one_line(item.author) != one_line(item.source_name):
-                meta.append(f"by {one_line(item.author)}")
+                meta.append(f"by {isolated(one_line(item.author))}")
             st.caption(escape_markdown(" · ".join(meta)))
             if item.summary:
                 plain_text(excerpt(item.summary))

@@ -19,6 +19,7 @@ from typing import Any
 import streamlit as st
 
 from amplify import checklist, compose
+from amplify.display import isolated, without_direction_controls
 from amplify.sources import Settings, is_http_url
 from amplify.store import Store, StoreError
 from amplify.store.drafts import DraftError
@@ -104,9 +105,14 @@ def _chosen_hashtags(draft: Mapping[str, Any]) -> list[str]:
     return list(st.session_state.get(_hashtags_key(draft["id"]), suggested_hashtags(draft)))
 
 
+def _item_url(draft: Mapping[str, Any]) -> str:
+    """The item's address as it is shown, posted, probed and checked: without direction controls."""
+    return without_direction_controls(draft["item_url"])
+
+
 def first_text(draft: Mapping[str, Any], network: str, template: str) -> str:
     """The text a template makes for one network from the user's current quote and hashtag choices."""
-    url = draft["item_url"] if draft["item_url"] and is_http_url(draft["item_url"]) else ""
+    url = _item_url(draft) if is_http_url(_item_url(draft)) else ""
     return compose.draft_text(
         title=draft["item_title"], url=url, creator=compose.credit_for(creator_of(draft), network),
         quote=_chosen_quote(draft) or None, hashtags=_chosen_hashtags(draft), network=network,
@@ -194,17 +200,17 @@ def _sync(key: str, value: object, version_key: str | None = None, version: obje
 
 def draft_header(draft: Mapping[str, Any], now: datetime) -> None:
     """The creator first: who they are, what they made, where it lives."""
-    st.subheader(escape_markdown(draft["source_name"]))
+    st.subheader(escape_markdown(isolated(draft["source_name"])))
     st.markdown(f"**{markdown_link(draft['item_title'], draft['item_url'])}**")
     details = [draft["source_kind"]]
     if draft["item_author"]:
-        details.append(f"by {draft['item_author']}")
+        details.append(f"by {isolated(draft['item_author'])}")
     if draft["item_published_at"]:
         details.append(f"published {relative_time(draft['item_published_at'], now)}")
     st.caption(escape_markdown(" · ".join(details)))
     if draft["source_credit"] == "ask":
         st.warning(
-            f"{escape_markdown(draft['source_name'])} asked to be asked first. Check with them before you "
+            f"{escape_markdown(isolated(draft['source_name']))} asked to be asked first. Check with them before you "
             "tag them or share this, and note their answer in the checklist."
         )
 
@@ -286,15 +292,16 @@ def post_editor(draft: Mapping[str, Any], network: str, post: Mapping[str, Any])
     draft_id = draft["id"]
     credit = compose.credit_for(creator_of(draft), network)
     if credit.needs_consent:
-        st.caption(f"Credit: {escape_markdown(credit.name)}, once they have said yes to being tagged.")
+        st.caption(f"Credit: {escape_markdown(isolated(credit.name))}, once they have said yes to being tagged.")
     elif credit.mention and "`" not in credit.mention:
         # A code span: Markdown would otherwise turn `@user@host` into an e-mail link.
         st.caption(f"Credit: their handle here, `{credit.mention}`")
     elif credit.preference == "name":
-        st.caption(f"Credit: {escape_markdown(credit.name)} by name, as they asked.")
+        st.caption(f"Credit: {escape_markdown(isolated(credit.name))} by name, as they asked.")
     else:
         label = compose.NETWORKS[network].label
-        st.caption(f"Credit: {escape_markdown(credit.name)} by name; they have no {label} handle on file.")
+        st.caption(f"Credit: {escape_markdown(isolated(credit.name))} by name; they have no {label} handle on "
+                   "file.")
     _sync(_template_key(draft_id, network), post["template"] or DEFAULT_TEMPLATE)
     st.selectbox(
         "Template", list(compose.TEMPLATES), key=_template_key(draft_id, network),
@@ -392,7 +399,7 @@ def _share(draft_id: int, network: str, source_name: str) -> None:
         st.session_state[f"_refused_{draft_id}_{network}"] = escape_markdown(str(problem))
     else:
         st.session_state[TOAST_KEY] = (
-            f"Marked shared on {label}. Thank you for amplifying {escape_markdown(source_name)}."
+            f"Marked shared on {label}. Thank you for amplifying {escape_markdown(isolated(source_name))}."
         )
 
 
@@ -436,12 +443,12 @@ def checklist_panel(store: Store, draft: Mapping[str, Any], network: str, text_v
             # What is not right yet carries its reason in plain sight, not behind a hover.
             st.markdown(_result_line(result))
             st.caption(result.check.why)
-    if draft["item_url"]:
-        probed = store.link_probe(draft["item_url"]) is not None
+    if _item_url(draft):
+        probed = store.link_probe(_item_url(draft)) is not None
         st.button(
             "Check the link again" if probed else "Check the link", key=f"probe_{draft_id}_{network}",
             help="Opens their link now to see that it works and where it ends up.",
-            on_click=_probe, args=(draft["item_url"],),
+            on_click=_probe, args=(_item_url(draft),),
         )
     st.markdown("**You confirm**")
     for result in status.results:
@@ -466,7 +473,7 @@ def share_controls(draft: Mapping[str, Any], network: str, post: Mapping[str, An
         else:
             st.markdown("**Not ready to share yet:**\n" + reasons_markdown(status.failures))
     try:
-        compose_link = compose.compose_url(network, post["text"], url=draft["item_url"], instance=instance)
+        compose_link = compose.compose_url(network, post["text"], url=_item_url(draft), instance=instance)
     except compose.ComposeError as problem:
         compose_link = None
         st.caption(escape_markdown(str(problem)))

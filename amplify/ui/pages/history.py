@@ -12,6 +12,7 @@ import streamlit as st
 
 from amplify import compose
 from amplify.clock import from_iso, to_iso
+from amplify.display import isolated, without_direction_controls
 from amplify.store import Store
 from amplify.ui import composer, context
 from amplify.ui.components import escape_markdown, markdown_link, relative_time
@@ -62,7 +63,7 @@ def checklist_snapshot(snapshot: dict[str, Any]) -> None:
     if probe:
         status = f"status {probe['status']}"
         outcome = status if probe["ok"] else (probe["error"] or status)
-        ending = probe["final_url"] or probe["url"]
+        ending = without_direction_controls(probe["final_url"] or probe["url"])
         checked = _minute(probe["checked_at"])
         st.caption(escape_markdown(f"Link checked {checked}: {outcome}, ending at {ending}"))
     st.caption(escape_markdown(
@@ -77,7 +78,7 @@ def _minute(moment: str | None) -> str:
 def share_card(share: dict[str, Any], now: datetime) -> None:
     share_id = share["id"]
     with st.container(border=True, key=f"share_{share_id}"):
-        creator = escape_markdown(share["source_name"])
+        creator = escape_markdown(isolated(share["source_name"]))
         st.markdown(f"**{creator}**: {markdown_link(share['item_title'], share['item_url'])}")
         when = relative_time(share["shared_at"], now)
         st.caption(escape_markdown(f"Shared on {_network_label(share['network'])} {when}"))

@@ -14,6 +14,7 @@ from typing import Any
 import streamlit as st
 
 from amplify.discover import DiscoveryError, discover_feed
+from amplify.display import isolated
 from amplify.sources import (
     CREDIT_PREFERENCES,
     KINDS,
@@ -97,7 +98,7 @@ def _add_form(store: Store, *, empty: bool) -> bool:
         except (DiscoveryError, SourceEditError, FollowListError, StoreError) as error:
             st.error(components.escape_markdown(str(error)))
             return False
-    st.success(f"Now following {components.escape_markdown(added.name)}. Press Refresh on Today to fetch "
+    st.success(f"Now following {components.escape_markdown(isolated(added.name))}. Press Refresh on Today to fetch "
                "their posts.")
     return True
 

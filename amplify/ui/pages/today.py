@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 import streamlit as st
 
+from amplify.display import isolated, without_direction_controls
 from amplify.refresh import refresh
 from amplify.sources import FollowList
 from amplify.store import Store, StoreError
@@ -184,7 +185,8 @@ def _refresh(store: Store, follow_list: FollowList) -> None:
             status.update(label=f"{new}; {_count(len(report.errors), 'feed', 'feeds')} could not be read",
                           state="error", expanded=True)
             for problem in report.errors:
-                components.plain_text(f"{problem.source} ({problem.feed}): {problem.error}", small=True)
+                components.plain_text(f"{isolated(problem.source)} ({without_direction_controls(problem.feed)}): "
+                                      f"{problem.error}", small=True)
         else:
             status.update(label=f"{new} from {_count(report.feeds, 'feed', 'feeds')}", state="complete",
                           expanded=False)
