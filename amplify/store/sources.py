@@ -311,3 +311,16 @@ class SourceQueries(StoreBase):
             if cursor.rowcount == 0:
                 raise StoreError(f"no source with id {source_id}: nothing was forgotten")
             self.log_event("source_forgotten", source_id=source_id)
+
+    def source_activity(self) -> dict[str, dict[str, Any]]:
+        """Per followed source name: `last_post_at` (its newest item's sort time) and `fetched` (any feed of it was
+        fetched at least once), for the follow list at a glance."""
+        rows = self.rows(
+            """
+            SELECT s.name,
+                (SELECT MAX(sort_at) FROM items WHERE source_id = s.id) AS last_post_at,
+                EXISTS (SELECT 1 FROM feeds WHERE source_id = s.id AND last_fetched_at IS NOT NULL) AS fetched
+            FROM sources AS s WHERE s.followed = 1
+            """
+        )
+        return {row["name"]: {"last_post_at": row["last_post_at"], "fetched": bool(row["fetched"])} for row in rows}
