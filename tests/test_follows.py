@@ -1,6 +1,8 @@
 """Importing a follow list: Mastodon through the `mastodon-mock` server and a loopback server of our own (hidden
 lists, `Link` paging, rate limits, resuming), and adding the chosen accounts to feeds.yml."""
 
+from pathlib import Path
+
 import pytest
 from follow_fixtures import FOLLOW_LIST, follow_list_file, mastodon_account, serve_mastodon
 from mastodon_mock.config import SeedAccount, SeedConfig, SeedFollow
@@ -23,7 +25,10 @@ from amplify.follows import (
     plain_bio,
     wait_seconds,
 )
+from amplify.refresh import refresh
 from amplify.sources import load_follow_list
+
+FIXTURES = Path(__file__).parent / "fixtures"
 
 
 @pytest.fixture(autouse=True)
@@ -285,3 +290,33 @@ def test_a_hostile_display_name_stays_text(tmp_path):
     outcome = add_candidates(path, [candidate("@x@evil.example", name)], find_site_feeds=False)
     assert len(outcome.added) == 1
     assert load_follow_list(path).sources[-1].name == name
+
+
+def test_imported_feeds_refresh_through_the_normal_path(server, store, tmp_path):
+    """A real Mastodon account feed and a Bluesky profile feed written to bsky.app's format, followed by import."""
+    did = "did:plc:w4xbfzo7kqfes5zb7r6qv3rw"
+    server.route("/@nuclearpasta.rss", (FIXTURES / "feeds" / "mastodon-account.rss").read_bytes(),
+                 headers={"Content-Type": "application/rss+xml; charset=utf-8"})
+    server.route(f"/profile/{did}/rss", (FIXTURES / "networks" / "bluesky-profile.rss").read_bytes(),
+                 headers={"Content-Type": "application/xml; charset=UTF-8"})
+    chosen = [
+        Candidate(network=MASTODON, handle="@nuclearpasta@mastodon.art", name="Nuclear Pasta",
+                  feed_url=server.url("/@nuclearpasta.rss"), profile_url="https://mastodon.art/@nuclearpasta"),
+        Candidate(network=BLUESKY, handle="adasbakery.example", name="Ada's Bakery Bluesky",
+                  feed_url=server.url(f"/profile/{did}/rss"), profile_url="https://bsky.app/profile/adasbakery.example"),
+    ]
+    path = tmp_path / "feeds.yml"
+    path.write_text("sources: []\n")  # only sources on this machine: a refresh asks every host listed
+    add_candidates(path, chosen, find_site_feeds=False)
+    report = refresh(store, load_follow_list(path))
+    assert (report.feeds, report.failed, report.new_items) == (2, 0, 23)
+    counts = {row["name"]: row["n"] for row in store.rows(
+        "SELECT s.name, COUNT(i.id) AS n FROM sources s JOIN items i ON i.source_id = s.id GROUP BY s.name")}
+    assert counts == {"Nuclear Pasta": 20, "Ada's Bakery Bluesky": 3}
+    sky = store.rows("SELECT i.* FROM items i JOIN sources s ON s.id = i.source_id "
+                     "WHERE s.name = 'Ada''s Bakery Bluesky' ORDER BY i.sort_at DESC")
+    assert [item["sort_at"] for item in sky] == [
+        "2026-11-19T16:04:00+00:00", "2026-11-17T09:30:00+00:00", "2026-11-14T07:12:00+00:00"]
+    assert sky[0]["title_is_derived"] == 1 and sky[0]["title"].startswith("Rye & caraway is back")
+    assert sky[0]["url"] == "https://bsky.app/profile/adasbakery.example/post/3lbx2k7quaj2s"
+    assert store.scalar("SELECT COUNT(*) FROM items WHERE title_is_derived = 1") == 23
