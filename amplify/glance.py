@@ -6,7 +6,7 @@ never guessed), how many posted in the last 30 days, and who has been quiet for 
 """
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -83,3 +83,48 @@ def summary_lines(shape: Glance) -> list[str]:
 
 def _plural(count: int, word: str) -> str:
     return word if count == 1 else f"{word}s"
+
+
+@dataclass(frozen=True)
+class Group:
+    """One count of the glance, usable as a filter: `kind` is kind, label, not_stated, recent, quiet or
+    not_fetched; `value` the kind or label it names."""
+
+    kind: str
+    value: str
+    count: int
+
+    @property
+    def label(self) -> str:
+        words = {
+            "not_stated": f"{NOT_STATED}",
+            "recent": f"posted in the last {RECENT_DAYS} days",
+            "quiet": f"quiet for {QUIET_DAYS} days",
+            "not_fetched": "not fetched yet",
+        }
+        return f"{words.get(self.kind, self.value)}: {self.count:,}"
+
+
+def groups(shape: Glance) -> list[Group]:
+    """Every count of the glance, in the order shown: kinds, labels (and not stated), then activity."""
+    found = [Group("kind", kind, count) for kind, count in shape.by_kind if count]
+    found += [Group("label", label, count) for label, count in shape.by_label]
+    found.append(Group("not_stated", NOT_STATED, shape.not_stated))
+    found.append(Group("recent", "recent", len(shape.posted_recently)))
+    found.append(Group("quiet", "quiet", len(shape.quiet)))
+    if shape.not_fetched:
+        found.append(Group("not_fetched", "not_fetched", len(shape.not_fetched)))
+    return found
+
+
+def matches(group: Group, shape: Glance) -> Callable[[Source], bool]:
+    """A test for the sources a group counts."""
+    if group.kind == "kind":
+        return lambda source: source.kind == group.value
+    if group.kind == "label":
+        return lambda source: group.value in source.identity_labels
+    if group.kind == "not_stated":
+        return lambda source: not source.identity_labels
+    names = {"recent": shape.posted_recently, "quiet": shape.quiet, "not_fetched": shape.not_fetched}[group.kind]
+    wanted = set(names)
+    return lambda source: source.name in wanted
