@@ -48,7 +48,7 @@ def names(app: AppTest) -> list[str]:
 
 def test_import_choose_two_and_nothing_before_confirming(follow_list, instance):
     app = fetch(open_page("sources"), "@me@social.example", instance.url(""))
-    assert "follows 4 accounts; you follow 1 of them already" in "\n".join(m.value for m in app.markdown)
+    assert "follows 4 accounts. You follow 1 of them already." in "\n".join(m.value for m in app.markdown)
     assert any("what a source says of itself" in caption.value for caption in app.caption)
     boxes = {box.key: box for box in app.checkbox}
     assert set(boxes) == {"pick_0", "pick_1", "pick_2", "pick_3"}

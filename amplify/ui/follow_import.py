@@ -149,8 +149,9 @@ def _chooser(store: Store, job: Job, import_id: int, follow_list: FollowList) ->
     candidates = [Candidate.from_row(job.network, row) for row in store.follow_import_accounts(import_id)]
     followed = already_followed(candidates, follow_list)
     chosen: set[str] = st.session_state.setdefault(CHOSEN_KEY, set())
+    already = f" You follow {len(followed):,} of them already." if followed else ""
     st.markdown(f"**{components.escape_markdown(job.account)}** follows {len(candidates):,} "
-                f"{'account' if len(candidates) == 1 else 'accounts'}; you follow {len(followed):,} of them already.")
+                f"{'account' if len(candidates) == 1 else 'accounts'}.{already}")
     st.caption(LABELS_NOTE)
     search = st.text_input("Search by name, handle or bio", key="import_search").strip().casefold()
     found = [(number, candidate) for number, candidate in enumerate(candidates)
