@@ -69,6 +69,8 @@ MAX_WAIT_SECONDS = 300.0
 MAX_RETRIES = 3
 RETRY_SECONDS = 5.0  # a 429 that does not say how long to wait
 SITE_WORKERS = 8
+# No follow list is longer (Mastodon stops at 7,500 by default): a server that pages on past this is not believed.
+MAX_ACCOUNTS = 50_000
 
 _MASTODON_ADDRESS = re.compile(r"^@?([A-Za-z0-9_]+(?:[.-][A-Za-z0-9_]+)*)@([A-Za-z0-9.-]+)$")
 _LINK = re.compile(r"<([^>]*)>([^<]*)")
@@ -195,10 +197,9 @@ def import_follows(store: Store, network: str, account: str, *, server: str | No
             start = _mastodon_start if network == MASTODON else _bluesky_start
             import_id = start(store, pager, key, base)
         _fetch_pages(store, pager, import_id, network, key, bool(token), progress)
-    row = store.follow_import_by_id(import_id)
     candidates = tuple(Candidate.from_row(network, account_row)
                        for account_row in store.follow_import_accounts(import_id))
-    return ImportResult(import_id, network, key, base, candidates, resumed and bool(row))
+    return ImportResult(import_id, network, key, base, candidates, resumed)
 
 
 def _fetch_pages(store: Store, pager: "_Pager", import_id: int, network: str, key: str, with_token: bool,
@@ -223,8 +224,13 @@ def _fetch_pages(store: Store, pager: "_Pager", import_id: int, network: str, ke
         if network == MASTODON and not accounts and not row["fetched"] and expected:
             store.note_follow_import(import_id, "hidden")
             raise HiddenFollowList(_hidden_message(key, with_token))
+        before = int(row["fetched"])
+        # The end: no next page, an empty page, or a page pointing at itself.
+        last = next_page is None or not accounts or next_page == page or before + len(accounts) >= MAX_ACCOUNTS
         fetched = store.save_follow_page(import_id, [candidate.row() for candidate in accounts],
-                                         next_page if accounts else None)
+                                         None if last else next_page)
+        if fetched == before and not last:
+            fetched = store.save_follow_page(import_id, [], None)  # a page of no one new: the list came round
         if progress:
             progress(fetched, expected)
         row = store.follow_import_by_id(import_id) or {}

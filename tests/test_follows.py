@@ -320,3 +320,13 @@ def test_imported_feeds_refresh_through_the_normal_path(server, store, tmp_path)
     assert sky[0]["title_is_derived"] == 1 and sky[0]["title"].startswith("Rye & caraway is back")
     assert sky[0]["url"] == "https://bsky.app/profile/adasbakery.example/post/3lbx2k7quaj2s"
     assert store.scalar("SELECT COUNT(*) FROM items WHERE title_is_derived = 1") == 23
+
+
+def test_a_next_link_that_comes_round_again_ends_the_list(server, store):
+    serve_mastodon(server, "ada", [mastodon_account(server, f"p{n}") for n in range(4)], page_size=2)
+    first = "/api/v1/accounts/1/following?limit=80"
+    second = next(path for path in server.routes if "max_id" in path)
+    server.routes[second].headers["Link"] = f'<{server.url(first)}>; rel="next"'  # back to the start
+    result = import_follows(store, MASTODON, "@ada@social.example", server=server.url(""))
+    assert [candidate.handle for candidate in result.candidates] == [f"@p{n}@social.example" for n in range(4)]
+    assert len(server.hits(first)) == 2 and store.follow_import_by_id(result.import_id)["state"] == "fetched"
