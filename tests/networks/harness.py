@@ -14,6 +14,9 @@ authentication, 127.0.0.1 only, fsync off; run as the `postgres` user when the t
 network's own files go to a TMPDIR of its own. Without Node modules or PostgreSQL the tests that use the network are
 skipped with a note saying what is missing; with AMPLIFY_REQUIRE_NETWORKS=1 (as in CI) they fail instead.
 
+`@atproto/dev-env` is pinned at 0.3.215: the 0.5 and 0.6 lines need Node 22 (their HTTP client uses zstd, which
+Node 20, Debian's and this machine's, lacks), and fail to start on Node 20.
+
 The dev-env servers listen on every interface, not only loopback: they are for a test machine, and the tests
 talk to them on 127.0.0.1 only.
 """
