@@ -122,3 +122,20 @@ def test_the_glance_counts_and_filters_the_table(follow_list, store):
     checked(app)
     assert names(app) == ["Ada's Bakery", "Rosa Poems"]
     assert any("2 of your 3 sources" in header.value for header in app.subheader)
+
+
+def test_a_stopped_import_goes_on_from_the_page(follow_list, server):
+    serve_mastodon(server, "me", [mastodon_account(server, name) for name in ("cy", "dee", "eli")], page_size=2)
+    second = next(path for path in server.routes if "max_id" in path)
+    kept = server.routes[second]
+    server.route(second, b'{"error": "Too many requests"}', status=429, headers={"Retry-After": "3600"})
+    app = fetch(open_page("sources"), "@me@social.example", server.url(""))
+    assert "asks amplify to wait until" in app.warning[0].value.replace("\\", "")
+    assert len(app.checkbox) == 0
+    server.routes[second] = kept
+    app.button(key="import_resume").click()
+    checked(app)
+    follow_import.wait(app.session_state[follow_import.JOB_KEY], 60)
+    checked(checked(app))
+    assert [box.key for box in app.checkbox] == ["pick_0", "pick_1", "pick_2"]
+    assert len(server.hits("/api/v1/accounts/1/following?limit=80")) == 1  # the first page was not asked again
