@@ -97,7 +97,7 @@ class Group:
     @property
     def label(self) -> str:
         words = {
-            "not_stated": f"{NOT_STATED}",
+            "not_stated": "no label stated",
             "recent": f"posted in the last {RECENT_DAYS} days",
             "quiet": f"quiet for {QUIET_DAYS} days",
             "not_fetched": "not fetched yet",

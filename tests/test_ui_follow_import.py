@@ -115,7 +115,7 @@ def test_the_glance_counts_and_filters_the_table(follow_list, store):
     checked(app)
     glance = app.button_group(key="glance")
     labels = [getattr(option, "content", option) for option in glance.options]
-    assert labels == ["creator: 2", "organization: 1", "Black-owned: 1", "not stated: 2",
+    assert labels == ["creator: 2", "organization: 1", "Black-owned: 1", "no label stated: 2",
                       "posted in the last 30 days: 1", "quiet for 90 days: 2"]
     assert names(app) == ["Ada's Bakery", "Rosa Poems", "Quilt Circle"]
     glance.set_value(Group("not_stated", "not stated", 2))

@@ -39,6 +39,8 @@ def test_import_two_accounts_then_refresh(start_app, server, page, ui):
     ui.button("import_confirm").click()
     expect(page.get_by_text("Now following 2 more sources")).to_be_visible()
     expect(page.get_by_text("Your 2 sources")).to_be_visible()
+    page.get_by_text("Your 2 sources").scroll_into_view_if_needed()
+    ui.screenshot("sources")
     assert [source.name for source in load_follow_list(app.feeds_path).sources] == ["Cy", "Eli"]
     expect(ui.exceptions()).to_have_count(0)
 
