@@ -66,12 +66,19 @@ def last_days(days: int, now: datetime) -> Window:
     return Window(f"last {days} days", now - timedelta(days=days), now + _THROUGH_NOW)
 
 
+# The months a report can cover: the month after the last must still be a date (Python's end at year 9999).
+FIRST_YEAR, LAST_YEAR = 1900, 9998
+
+
 def calendar_month(month: str) -> Window:
     """`YYYY-MM` as a window from the first of that month (UTC) to the first of the next."""
     match = re.fullmatch(r"(\d{4})-(\d{2})", month.strip())
     if not match or not 1 <= int(match[2]) <= 12:
         raise AuditError(f"{month!r} is not a month: write it as YYYY-MM, for example 2026-11")
     year, number = int(match[1]), int(match[2])
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise AuditError(f"{month!r} is outside the months amplify reports on: January {FIRST_YEAR} to December "
+                         f"{LAST_YEAR}")
     start = datetime(year, number, 1, tzinfo=UTC)
     end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=UTC)
     return Window(start.strftime("%B %Y"), start, end)

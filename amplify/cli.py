@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from amplify.audit import Goals
+    from amplify.fetch import FetchLimits
     from amplify.follows import Candidate
     from amplify.sources import FollowList, Problem
 
@@ -72,6 +73,10 @@ def _serve_app(db_file: Path, feeds_file: Path, host: str, port: int) -> None:
     """Serve the app until it stops (`amplify run` and `amplify demo`), then exit with its status."""
     from amplify import launch
 
+    try:  # before any address is printed: an address that will not answer would only mislead
+        launch.check_can_listen(host, port)
+    except launch.CannotListen as error:
+        raise click.ClickException(str(error)) from error
     if host != launch.LOOPBACK:
         click.echo(f"Listening on {host}: other computers on your network can open the app.", err=True)
     shown_host = "localhost" if host == launch.LOOPBACK else host
@@ -164,12 +169,17 @@ def export_shares_command(fmt: str, output: str | None, db: str | None) -> None:
 @cli.command("forget")
 @click.argument("source")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--redact-shares", is_flag=True,
+              help="Also show the words of your shares of their work as redacted, everywhere amplify shows or "
+                   "exports them (the share log itself is append-only).")
 @_db_option
 @_feeds_option()
-def forget_command(source: str, yes: bool, db: str | None, feeds: str | None) -> None:
+def forget_command(source: str, yes: bool, redact_shares: bool, db: str | None, feeds: str | None) -> None:
     """Forget who SOURCE is: drop their identity labels, handles and notes, and rename them.
 
-    Your record of what you shared stays as it is; from now on the audit counts those shares as "not stated".
+    SOURCE matches the way feeds.yml matches names: any case or spacing. Your record of what you shared stays as
+    it is (a handle inside the words of a share stays, unless you add --redact-shares); from now on the audit
+    counts those shares as "not stated".
     """
     from amplify import config
     from amplify.sources import FollowListError, SourceEditError, forget_source
@@ -181,10 +191,44 @@ def forget_command(source: str, yes: bool, db: str | None, feeds: str | None) ->
         )
     try:
         with Store(config.db_path(db)) as store:
-            new_name = forget_source(config.feeds_path(feeds), store, source)
+            new_name = forget_source(config.feeds_path(feeds), store, source, redact_shares=redact_shares)
     except (FollowListError, SourceEditError, StoreError) as error:
         raise click.ClickException(str(error)) from error
-    click.echo(f"Forgotten: {source!r} is now {new_name!r}. Your shares of their work stay in your record.")
+    if redact_shares:
+        click.echo(f"Forgotten: {source!r} is now {new_name!r}. Your shares of their work stay in your record, "
+                   "their words shown as redacted.")
+    else:
+        click.echo(f"Forgotten: {source!r} is now {new_name!r}. Your shares of their work stay in your record; "
+                   "a handle inside their words stays too (--redact-shares hides those words).")
+
+
+@cli.command("verify")
+@_db_option
+def verify_command(db: str | None) -> None:
+    """Check that your share log was not rewritten: every share matches its hash chain, and the triggers that
+    keep the log append-only are all there. Exits with status 1 when something does not match."""
+    from amplify import config
+    from amplify.store import Store, StoreError
+
+    try:
+        with Store(config.db_path(db)) as store:
+            broken = store.verify_share_log()
+            count = store.scalar("SELECT count(*) FROM shares")
+            refusal = store.write_refusal
+    except StoreError as error:
+        raise click.ClickException(str(error)) from error
+    if broken is not None:
+        click.echo(f"Share {broken.share_id} does not match the share log's hash chain: {broken.reason}. "
+                   "The shares before it match.")
+    elif count:
+        click.echo(f"All is well: the {count} share{'' if count == 1 else 's'} in your log "
+                   f"match{'es its hash' if count == 1 else ' their hashes'}.")
+    else:
+        click.echo("All is well: your share log is empty, so nothing can have been rewritten.")
+    if refusal is not None:
+        click.echo(refusal)
+    if broken is not None or refusal is not None:
+        raise SystemExit(1)
 
 
 # -- the follow list: sources, add, import-opml, export-opml
@@ -311,7 +355,8 @@ def import_follows_command(network: str, account: str, take_all: bool, picks: tu
 
     try:
         with Store(config.db_path(db)) as store:
-            result = import_follows(store, network, account, server=server, restart=restart, progress=progress)
+            result = import_follows(store, network, account, server=server, restart=restart, progress=progress,
+                                    limits=_fetch_limits(feeds_file))
         follow_list = load_follow_list(feeds_file) if feeds_file.exists() else FollowList((), Settings())
     except (FollowImportError, StoreError, FollowListError) as error:
         raise click.ClickException(str(error)) from error
@@ -344,7 +389,7 @@ def import_follows_command(network: str, account: str, take_all: bool, picks: tu
         click.echo("Nothing added.")
         return
     try:
-        outcome = add_candidates(feeds_file, chosen, find_site_feeds=not no_sites)
+        outcome = add_candidates(feeds_file, chosen, find_site_feeds=not no_sites, limits=_fetch_limits(feeds_file))
     except FollowListError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Added {len(outcome.added)} {'source' if len(outcome.added) == 1 else 'sources'} to {feeds_file}.")
@@ -422,17 +467,31 @@ def add_command(url: str, name: str | None, kind: str, tags: tuple[str, ...], cr
     from amplify.discover import DiscoveryError, discover_feed
     from amplify.sources import FollowListError, Source, SourceEditError, add_source
 
+    feeds_file = config.feeds_path(feeds)
     try:
-        found = discover_feed(url)
+        found = discover_feed(url, limits=_fetch_limits(feeds_file))
         site = urlsplit(found.homepage or found.feed_url).hostname
         source = Source(name=name or found.title or site or found.feed_url, feeds=(found.feed_url,),
                         url=found.homepage, kind=kind, tags=tags, credit=credit)
-        added = add_source(config.feeds_path(feeds), source)
+        added = add_source(feeds_file, source)
     except (DiscoveryError, FollowListError, SourceEditError) as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Added {added.name}: {added.feeds[0]}")
     if not name:
-        click.echo(f'Not their name? Change it in {config.feeds_path(feeds)}, or add again with --name "..."')
+        click.echo(f'Not their name? Change it in {feeds_file}, or add again with --name "..."')
+
+
+def _fetch_limits(feeds_file: Path) -> "FetchLimits":
+    """How to fetch: the usual limits, allowing private addresses when feeds.yml says so (a missing or unusable
+    file allows nothing more)."""
+    from amplify.fetch import FetchLimits
+    from amplify.sources import FollowListError, load_follow_list
+
+    try:
+        allowed = feeds_file.exists() and load_follow_list(feeds_file).settings.allow_private_addresses
+    except FollowListError:
+        allowed = False
+    return FetchLimits(allow_private_addresses=allowed)
 
 
 @cli.command("import-opml")
@@ -513,6 +572,7 @@ def refresh_command(feeds: str | None, db: str | None, as_json: bool, force: boo
     import sys
 
     from amplify import config
+    from amplify.fetch import shown_url
     from amplify.refresh import refresh
     from amplify.sources import FollowListError, read_follow_list_text, sync_follow_list
     from amplify.store import Store, StoreError
@@ -535,7 +595,7 @@ def refresh_command(feeds: str | None, db: str | None, as_json: bool, force: boo
                f"{'feed' if report.feeds == 1 else 'feeds'} ({report.fetched} changed, {report.not_modified} "
                f"unchanged, {report.failed} failed) in {report.seconds:.1f} s")
     for problem in report.errors:
-        click.echo(f"  {problem.source}: {problem.feed}: {problem.error}", err=True)
+        click.echo(f"  {problem.source}: {shown_url(problem.feed)}: {problem.error}", err=True)
 
 
 class _RefreshBar:

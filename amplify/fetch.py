@@ -1,10 +1,19 @@
 """HTTP for amplify: the only module that speaks it.
 
 Every request here obeys the same `FetchLimits`: http and https only (checked again on every redirect hop,
-which we follow ourselves), at most `max_redirects` hops, a connect timeout, a deadline for the whole fetch that
+which we follow ourselves), at most `max_redirects` hops, ports 1-65535, URLs of at most 2,048 characters,
+public internet addresses only (below), a connect timeout, a deadline for the whole fetch that
 is checked between small reads (so a server that drips one byte at a time cannot outlive it), and a cap on the
 *decompressed* body (we decompress ourselves with a bounded output size, so a gzip bomb costs at most the cap in
 memory).
+
+No request goes to this computer or the user's own network unless they allow it: every connection is made by
+`PublicAddresses`, which resolves the host once, checks each address it got (loopback, private, link-local,
+unique-local, multicast, unspecified and reserved addresses are refused, IPv4 inside IPv6 too) and connects to that
+very address, so however the host is spelled (`2130706433`, `0x7f.1`, a name that resolves to 127.0.0.1) the
+check sees what is actually connected to, on every redirect hop. The one opt-in, for feeds on the user's own
+network, the demo and the tests: `FetchLimits.allow_private_addresses` (feeds.yml `settings:
+allow_private_addresses: true`) or `AMPLIFY_ALLOW_PRIVATE=1`.
 
 Four entry points:
 - `fetch_page(url)`: one page, for feed discovery.
@@ -15,12 +24,15 @@ Four entry points:
   importing follow lists.
 """
 
+import ipaddress
 import json
+import os
+import socket
 import ssl
 import threading
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
@@ -38,6 +50,12 @@ WEB_SCHEMES = frozenset({"http", "https"})
 VALIDATORS = frozenset({"etag", "last-modified"})
 # A redirect or error body is read (so the keep-alive connection can be reused) only up to this size.
 DRAIN_LIMIT_BYTES = 64 * 1024
+# Longer URLs are refused: browsers and servers commonly stop there, and no feed needs more.
+MAX_URL_LENGTH = 2048
+# Set to 1 to allow connections to this computer and the user's own network (the demo and the tests do).
+ALLOW_PRIVATE_ENV = "AMPLIFY_ALLOW_PRIVATE"
+# Messages show at most this much of a URL.
+SHOWN_URL_LENGTH = 200
 
 
 @dataclass(frozen=True)
@@ -49,6 +67,8 @@ class FetchLimits:
     max_bytes: int = 8 * 1024 * 1024
     max_redirects: int = 5
     user_agent: str = USER_AGENT
+    # Connect to this computer and the user's own network too (see the module's docstring); off by default.
+    allow_private_addresses: bool = False
 
 
 DEFAULT_LIMITS = FetchLimits()
@@ -58,13 +78,17 @@ class FetchError(Exception):
     """A URL could not be fetched. `reason` is one plain line without the URL; `str()` adds the URL."""
 
     def __init__(self, url: str, reason: str) -> None:
-        super().__init__(f"{url}: {reason}")
+        super().__init__(f"{shown_url(url)}: {reason}")
         self.url = url
         self.reason = reason
 
 
 class NotWebURL(FetchError):
     """The URL (or a redirect target) is not http(s)."""
+
+
+class AddressRefused(FetchError):
+    """The host is (or resolves to) an address on this computer or the user's own network, which is not allowed."""
 
 
 class TooManyRedirects(FetchError):
@@ -128,6 +152,108 @@ class FeedResponse:
     moved_to: str | None
 
 
+# -- public addresses only ------------------------------------------------------------------------------------
+
+_THIS_COMPUTER = "is this computer"
+_OWN_NETWORK = "is on your own network"
+# Private ranges (RFC 1918), shared address space (RFC 6598: carrier-grade NAT, VPNs such as Tailscale) and
+# unique-local IPv6; link-local addresses are checked apart.
+_OWN_NETWORKS = tuple(ipaddress.ip_network(block) for block in (
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7"))
+# IPv6 addresses that carry an IPv4 address in their last 32 bits: NAT64's well-known prefix and the old
+# IPv4-compatible form (::a.b.c.d).
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+
+
+def address_refusal(address: str) -> str | None:
+    """None when `address` (an IP address, as `getaddrinfo` gives it) is on the public internet; else what it is,
+    as words that follow the address ("is this computer", "is on your own network", ...). An IPv4 address inside
+    an IPv6 one (`::ffff:127.0.0.1`, 6to4, NAT64) is judged as that IPv4 address."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return "is not an address amplify can check"
+    return _refusal(ip)
+
+
+def _refusal(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+    if isinstance(ip, ipaddress.IPv6Address):
+        inner = ip.ipv4_mapped or ip.sixtofour
+        if inner is None and (ip in _NAT64 or (ip in _IPV4_COMPATIBLE and int(ip) > 1)):
+            inner = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if inner is not None:
+            return _refusal(inner)
+        if ip.is_site_local:  # fec0::/10, deprecated but still routed inside some networks
+            return _OWN_NETWORK
+    if ip.is_loopback or ip.is_unspecified:  # a connection to 0.0.0.0 reaches this computer
+        return _THIS_COMPUTER
+    if ip.is_link_local or any(ip in network for network in _OWN_NETWORKS):
+        return _OWN_NETWORK
+    if ip.is_multicast:
+        return "is a multicast address"
+    if not ip.is_global:
+        return "is a reserved address"
+    return None
+
+
+def private_addresses_allowed(limits: FetchLimits) -> bool:
+    """The opt-in: `limits.allow_private_addresses` (feeds.yml's setting) or AMPLIFY_ALLOW_PRIVATE=1."""
+    return limits.allow_private_addresses or os.environ.get(ALLOW_PRIVATE_ENV, "").strip().lower() in (
+        "1", "true", "yes")
+
+
+class RefusedAddress(Exception):
+    """Raised by `PublicAddresses` when a host has no public address; `Client.send` turns it into AddressRefused."""
+
+    def __init__(self, host: str, address: str, what: str) -> None:
+        host = host[:100]
+        where = address if host == address else f"{host} ({address})"
+        self.reason = (f"refused: {where} {what}, not the public internet; set allow_private_addresses: true "
+                       "in feeds.yml to allow it")
+        super().__init__(self.reason)
+
+
+class PublicAddresses(httpcore.NetworkBackend):
+    """httpcore's network backend (how its pool opens connections) for public internet addresses only.
+
+    The host is resolved once, by the same `getaddrinfo` call the stock backend makes, each address is checked
+    with `address_refusal` and the connection is made to that very address: a DNS answer that changes between
+    the check and the connection (DNS rebinding) cannot slip through, and the check costs no lookup of its own.
+    Refused addresses are skipped; when none is left, RefusedAddress says why. TLS still verifies and sends the
+    host name: httpcore hands `start_tls` the request's host, not the address connected to. Any client that
+    sends through `Client` gets this check."""
+
+    def __init__(self) -> None:
+        self.backend = httpcore.SyncBackend()
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                    socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
+        try:
+            found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except OSError as error:  # as the stock backend reports a name that does not resolve
+            raise httpcore.ConnectError(error) from error
+        refused: RefusedAddress | None = None
+        failed: Exception | None = None
+        for *_, address in found:
+            ip = str(address[0])
+            what = address_refusal(ip)
+            if what is not None:
+                refused = refused or RefusedAddress(host, ip, what)
+                continue
+            try:
+                return self.backend.connect_tcp(ip, port, timeout, local_address, socket_options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as error:
+                failed = error  # try the next address, as socket.create_connection does
+        if failed is not None:
+            raise failed
+        assert refused is not None  # getaddrinfo gives at least one address or raises
+        raise refused
+
+    def sleep(self, seconds: float) -> None:
+        self.backend.sleep(seconds)
+
+
 class Client:
     """Keep-alive connections shared by many fetches; thread-safe. Close it (or use `with`) when done.
 
@@ -140,6 +266,8 @@ class Client:
     """
 
     def __init__(self, limits: FetchLimits, connections: int) -> None:
+        # The stock backend (no check) only when the user allowed private addresses.
+        self.backend = None if private_addresses_allowed(limits) else PublicAddresses()
         self.headers = [(b"User-Agent", limits.user_agent.encode()), (b"Accept-Encoding", b"gzip, deflate"),
                         (b"Accept", b"*/*")]
         self.connections = connections
@@ -152,6 +280,7 @@ class Client:
     def _pool(self, ssl_context: ssl.SSLContext | None) -> httpcore.ConnectionPool:
         return httpcore.ConnectionPool(
             ssl_context=ssl_context,
+            network_backend=self.backend,
             max_connections=self.connections,
             max_keepalive_connections=self.connections,
             # As httpx: a connection idle longer than this is not reused (servers drop idle ones after a few seconds).
@@ -166,7 +295,14 @@ class Client:
             return self.secure
 
     def send(self, url: str, headers: dict[str, str], timeout: dict[str, float]) -> "Answer":
+        """GET `url`. Raises FetchError for a URL that is too long, a port outside 1-65535 and (unless allowed) an
+        address that is not on the public internet; httpcore's exceptions for network trouble."""
+        if len(url) > MAX_URL_LENGTH:
+            raise NotWebURL(url, f"is longer than {MAX_URL_LENGTH:,} characters, which amplify does not fetch")
         parsed = httpx.URL(url)
+        if parsed.port is not None and not 0 < parsed.port < 65536:
+            # Unchecked, the port would wrap around (83617 connects to 18081).
+            raise NotWebURL(url, f"the port {parsed.port} is not valid (ports go from 1 to 65535)")
         request = httpcore.Request(
             b"GET",
             httpcore.URL(scheme=parsed.raw_scheme, host=parsed.raw_host, port=parsed.port, target=parsed.raw_path),
@@ -175,7 +311,10 @@ class Client:
             extensions={"timeout": timeout},
         )
         pool = self._secure_pool() if parsed.raw_scheme == b"https" else self.plain
-        return Answer(pool.handle_request(request))
+        try:
+            return Answer(pool.handle_request(request))
+        except RefusedAddress as refused:
+            raise AddressRefused(url, refused.reason) from None
 
     def close(self) -> None:
         self.plain.close()
@@ -463,15 +602,32 @@ def _remaining(url: str, limits: FetchLimits, deadline: float) -> float:
 
 
 def _require_web_url(url: str, requested: str, *, first: bool) -> None:
+    """Refuse a URL amplify does not fetch: not http(s), longer than MAX_URL_LENGTH, or with a port outside
+    1-65535. A redirect's target is refused as the redirect it is."""
+    if len(url) > MAX_URL_LENGTH:
+        if first:
+            raise NotWebURL(requested, f"is longer than {MAX_URL_LENGTH:,} characters, which amplify does not fetch")
+        raise NotWebURL(requested, f"redirects to an address longer than {MAX_URL_LENGTH:,} characters, which "
+                                   "amplify does not follow")
     try:
         parts = urlsplit(url)
-        if parts.scheme.lower() in WEB_SCHEMES and parts.hostname:
-            return
+        web = parts.scheme.lower() in WEB_SCHEMES and bool(parts.hostname)
     except ValueError:  # "http://[::1": not an address at all
-        pass
+        web = False
+    if not web:
+        if first:
+            raise NotWebURL(requested, "is not an http(s) address")
+        raise NotWebURL(requested, f"redirects to a non-web address ({url[:80]}), which amplify does not follow")
+    try:
+        port = parts.port
+    except ValueError:  # above 65535, or not a number
+        port = -1
+    if port is None or 0 < port < 65536:
+        return
+    given = parts.netloc.rpartition(":")[2][:20]
     if first:
-        raise NotWebURL(requested, "is not an http(s) address")
-    raise NotWebURL(requested, f"redirects to a non-web address ({url[:80]}), which amplify does not follow")
+        raise NotWebURL(requested, f"the port {given} is not valid (ports go from 1 to 65535)")
+    raise NotWebURL(requested, f"redirects to an address with an invalid port ({given}; ports go from 1 to 65535)")
 
 
 def _status_reason(status: int) -> str:
@@ -487,6 +643,11 @@ def _status_reason(status: int) -> str:
     if status >= 500:
         return f"the server had a problem ({label}); it may work later"
     return f"the server answered {label}"
+
+
+def shown_url(url: str) -> str:
+    """A URL for a message: a very long one is cut, so the message stays readable."""
+    return url if len(url) <= SHOWN_URL_LENGTH else f"{url[:SHOWN_URL_LENGTH]}… ({len(url):,} characters)"
 
 
 def _first_line(error: Exception) -> str:

@@ -5,8 +5,10 @@ the parent) lives exactly as long as the app does. The follow list and database 
 `AMPLIFY_FEEDS` and `AMPLIFY_DB`, the same variables `amplify refresh` reads.
 """
 
+import errno
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +22,30 @@ CTRL_C_GRACE_SECONDS = 5
 
 class AppNotFound(Exception):
     """`app.py` is not where an installed checkout keeps it."""
+
+
+class CannotListen(Exception):
+    """The address and port cannot be served on (another program has the port, or no such address)."""
+
+
+def check_can_listen(host: str, port: int) -> None:
+    """Raise CannotListen, saying why, unless the app could listen on `host`:`port` now. Binds and lets go
+    (with SO_REUSEADDR, as the server does, so a port still closing from the last run does not count)."""
+    try:
+        family, kind, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except (socket.gaierror, UnicodeError) as error:
+        raise CannotListen(f"cannot listen on {host}: no such address ({error})") from error
+    with socket.socket(family, kind) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise CannotListen(
+                    f"port {port} on {host} is in use by another program (is amplify already running?); "
+                    "choose another with --port"
+                ) from error
+            raise CannotListen(f"cannot listen on {host} port {port} ({error.strerror or error})") from error
 
 
 def app_path() -> Path:

@@ -15,11 +15,17 @@ from xml.etree import ElementTree
 from xml.parsers import expat
 
 from amplify.clock import utcnow
+from amplify.names import name_key
 from amplify.sources import Source, is_http_url, one_line
 
 # A declaration in plain bytes, however it is cased (expat would only call `<!doctype` a syntax error).
 _DECLARATIONS = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _REFUSED = "this OPML file declares a DTD or entities, which amplify does not read; remove them"
+
+
+# Elements inside one another, counting <opml> and <body>: far beyond any real follow list's folders, far below
+# Python's recursion limit (the folders are walked recursively).
+MAX_DEPTH = 100
 
 
 class OPMLError(Exception):
@@ -46,13 +52,13 @@ def read_opml(data: bytes) -> list[Source]:
             part for value in (outline.get("category") or "").split(",") for part in value.split("/")
         ]
         tags = tuple(dict.fromkeys(tag for tag in (*folders, *map(one_line, categories)) if tag))
-        known = by_name.get(name.casefold())
+        known = by_name.get(name_key(name))
         if known is not None:
-            by_name[name.casefold()] = Source(
+            by_name[name_key(name)] = Source(
                 name=known.name, feeds=(*known.feeds, feed), url=known.url, tags=known.tags
             )
             continue
-        by_name[name.casefold()] = Source(
+        by_name[name_key(name)] = Source(
             name=name, feeds=(feed,), url=homepage if is_http_url(homepage) else None, tags=tags
         )
     return list(by_name.values())
@@ -70,9 +76,24 @@ def _check_xml(data: bytes) -> None:
 
     if _DECLARATIONS.search(data):
         refuse()
+    depth = 0
+
+    def opened(*_: Any) -> None:
+        nonlocal depth
+        depth += 1
+        if depth > MAX_DEPTH:
+            raise OPMLError(f"its folders are nested more than {MAX_DEPTH} deep, which no feed reader writes; "
+                            "is this an OPML file?")
+
+    def closed(*_: Any) -> None:
+        nonlocal depth
+        depth -= 1
+
     scanner = expat.ParserCreate()
     scanner.StartDoctypeDeclHandler = refuse
     scanner.EntityDeclHandler = refuse
+    scanner.StartElementHandler = opened
+    scanner.EndElementHandler = closed
     try:
         scanner.Parse(data, True)
     except expat.ExpatError as error:

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import BrokenExecutor, Executor, Future, ThreadPoolExecutor
 from contextlib import suppress
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from queue import Empty, SimpleQueue
 from typing import TYPE_CHECKING, Any
@@ -170,6 +170,10 @@ def refresh(store: "Store", follow_list: "FollowList | None" = None, *, force: b
     started = time.monotonic()
     if follow_list is not None:
         store.sync_sources(follow_list)
+    # feeds.yml's opt-in to this computer and the user's own network (as of the last sync, without a list).
+    if (follow_list.settings.allow_private_addresses if follow_list is not None
+            else store.synced_allows_private_addresses()):
+        limits = replace(limits, allow_private_addresses=True)
     plans = plan_refresh(store.followed_feeds(), now=store.clock(), force=force)
     report = RefreshReport(feeds=len(plans))
     if plans:

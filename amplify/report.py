@@ -10,6 +10,7 @@ import html
 import io
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -37,6 +38,7 @@ EXPORT_COLUMNS = (
     "post_url",
     "text",
     "retracted",
+    "redacted",
 )
 
 
@@ -368,9 +370,29 @@ def export_shares(store: Store, fmt: str) -> str:
         records = [{column: row[column] for column in EXPORT_COLUMNS} for row in rows]
         return json.dumps(records, indent=2, ensure_ascii=False) + "\n"
     if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS, extrasaction="ignore", lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        return buffer.getvalue()
+        return csv_text(EXPORT_COLUMNS, ([row[column] for column in EXPORT_COLUMNS] for row in rows))
     raise ReportError(f"unknown export format {fmt!r}: use csv or json")
+
+
+# A spreadsheet reads a cell that starts with one of these as a formula (or, for tab and carriage return, as the
+# start of one once it trims them): a feed's title could run one on the user's computer.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A value as it is safe to put in a CSV cell: text that a spreadsheet would read as a formula gets a `'`
+    before it (OWASP's advice on CSV injection). Numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def csv_text(headers: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
+    """CSV, header first, every cell through `csv_cell`: the one way amplify writes CSV."""
+    buffer = io.StringIO()
+    # RFC 4180's CRLF: with a bare "\n" ending rows, the csv module leaves a carriage return inside a cell unquoted,
+    # and readers would start a new row there.
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([csv_cell(header) for header in headers])
+    writer.writerows([csv_cell(cell) for cell in row] for row in rows)
+    return buffer.getvalue()

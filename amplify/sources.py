@@ -25,6 +25,7 @@ from ruamel.yaml.error import CommentMark, MarkedYAMLError, YAMLError
 from ruamel.yaml.tokens import CommentToken
 
 from amplify import __version__
+from amplify.names import name_key
 
 if TYPE_CHECKING:
     import yaml
@@ -48,7 +49,7 @@ SOURCE_FIELDS = (
     "domains",
     "notes",
 )
-SETTING_FIELDS = ("networks", "mastodon_instance", "goals")
+SETTING_FIELDS = ("networks", "mastodon_instance", "goals", "allow_private_addresses")
 EDITABLE_FIELDS = (
     "url",
     "kind",
@@ -99,6 +100,8 @@ class Settings:
     networks: tuple[str, ...] = ("mastodon", "bluesky")
     mastodon_instance: str = "mastodon.social"
     goals: dict[str, object] = field(default_factory=dict)
+    # Fetch from this computer and your own network too (amplify.fetch refuses them otherwise).
+    allow_private_addresses: bool = False
 
 
 @dataclass(frozen=True)
@@ -124,8 +127,8 @@ class FollowList:
     digest: str | None = None
 
     def source(self, name: str) -> Source | None:
-        wanted = name.casefold()
-        return next((source for source in self.sources if source.name.casefold() == wanted), None)
+        wanted = name_key(name)
+        return next((source for source in self.sources if name_key(source.name) == wanted), None)
 
 
 # -- errors
@@ -206,7 +209,7 @@ def follow_list_from_document(document: Mapping[str, Any], *, file_name: str = "
         problems += entry_problems
         if source is None or entry_problems:
             continue
-        seen_names[source.name.casefold()] = line
+        seen_names[name_key(source.name)] = line
         seen_feeds.update((feed, source.name) for feed in source.feeds)
         sources.append(source)
     return FollowList(tuple(sources), settings, tuple(problems))
@@ -220,8 +223,8 @@ def _clashes(
     file_name: str,
 ) -> list[Problem]:
     found: list[Problem] = []
-    if source.name.casefold() in seen_names:
-        earlier = seen_names[source.name.casefold()]
+    if name_key(source.name) in seen_names:
+        earlier = seen_names[name_key(source.name)]
         where = f" (first on line {earlier})" if earlier else ""
         found.append(
             Problem(
@@ -623,7 +626,13 @@ def _read_settings(document: Mapping[str, Any], file_name: str, problems: list[P
             goals = plain(raw["goals"])
         else:
             problem("goals", "`goals` must be a mapping, like {shares_per_week: 3}")
-    return Settings(networks=networks, mastodon_instance=instance, goals=goals)
+    allow_private = raw.get("allow_private_addresses", False)
+    if not isinstance(allow_private, bool):
+        problem("allow_private_addresses", "`allow_private_addresses` must be true or false, not "
+                f"{one_line(repr(allow_private), 80)}; private addresses stay refused")
+        allow_private = False
+    return Settings(networks=networks, mastodon_instance=instance, goals=goals,
+                    allow_private_addresses=allow_private)
 
 
 # -- small readers
@@ -759,9 +768,7 @@ def add_sources(
     """
     target = Path(path)
     document = _read_document(target) if target.exists() else CommentedMap(sources=CommentedSeq())
-    names = {
-        (_text(item.get("name")) or "").casefold() for item in _entries(document) if isinstance(item, Mapping)
-    }
+    names = _names_in(document)
     owners = {
         feed: known.name
         for known in follow_list_from_document(document, file_name=target.name).sources
@@ -779,7 +786,7 @@ def add_sources(
         if document.get("sources") is None:
             document["sources"] = CommentedSeq()
         document["sources"].append(source_entry(checked))  # as it loads: handles in their stored shape
-        names.add(checked.name.casefold())
+        names.add(name_key(checked.name))
         owners.update((feed, checked.name) for feed in checked.feeds)
         added.append(replace(checked, line=None))
     if added:
@@ -792,7 +799,7 @@ def _refuse_duplicate(source: Source, names: set[str], owners: Mapping[str, str]
     for feed in source.feeds:
         if feed in owners:
             raise DuplicateSource(f"{feed} is already followed as {owners[feed]!r}")
-    if source.name.casefold() in names:
+    if name_key(source.name) in names:
         raise DuplicateSource(f"{file_name} already has a source named {source.name!r}; choose another name")
 
 
@@ -856,38 +863,43 @@ def set_setting(path: str | os.PathLike[str], key: str, value: Any) -> Settings:
     return checked
 
 
-def forget_source(path: str | os.PathLike[str], store: "Store", name: str) -> str:
+def forget_source(
+    path: str | os.PathLike[str], store: "Store", name: str, *, redact_shares: bool = False
+) -> str:
     """Forget who a source is: drop its identity labels, handles and notes, and rename it
     "forgotten source N", in feeds.yml and in the database. The share log is untouched (it holds source ids,
-    never identity).
+    never identity); with `redact_shares`, a redaction is appended for each of the source's shares, and every
+    display and export shows their words as redacted.
 
-    Works for a source that is only in the database (unfollowed earlier) too. Returns the new name.
+    `name` matches the way feeds.yml matches names (any case or spacing, see `amplify.names`), in the file and
+    in the database alike, and every database row by that name is forgotten. Works for a source that is only in
+    the database (unfollowed earlier) too. Returns the new name.
     """
+    if store.write_refusal is not None:  # before feeds.yml changes: both forget, or neither does
+        raise SourceEditError(store.write_refusal)
     target = Path(path)
     # Without a follow list there is nothing to edit in it: the source may still be in the database.
     document = _read_document(target) if target.exists() else CommentedMap()
     in_file = _find_entry(document, name, target.name, required=False)
-    row = store.source_by_name(name)
-    if in_file is None and row is None:
+    rows = store.source_ids_named(name)
+    if in_file is None and not rows:
         raise UnknownSource(f"no source named {name!r} in {target.name} or in the database")
-    taken = {
-        (_text(item.get("name")) or "").casefold() for item in _entries(document) if isinstance(item, Mapping)
-    }
-    number = store.forgotten_source_count() + 1
-    while (
-        _FORGOTTEN_NAME.format(number).casefold() in taken
-        or store.source_by_name(_FORGOTTEN_NAME.format(number)) is not None
-    ):
+    taken = _names_in(document)
+    new_names: list[str] = []
+    number = store.forgotten_source_count()
+    while len(new_names) < max(len(rows), 1):
         number += 1
-    new_name = _FORGOTTEN_NAME.format(number)
+        candidate = _FORGOTTEN_NAME.format(number)
+        if name_key(candidate) not in taken and not store.source_ids_named(candidate):
+            new_names.append(candidate)
     if in_file is not None:
         for key in ("identity", "handles", "notes"):
             _set_or_drop(in_file, key, None)
-        in_file["name"] = new_name
+        in_file["name"] = new_names[0]
         _write_document(target, document)
-    if row is not None:
-        store.forget_source(int(row["id"]), new_name)
-    return new_name
+    for source_id, new_name in zip(rows, new_names, strict=False):
+        store.forget_source(source_id, new_name, redact_shares=redact_shares)
+    return new_names[0]
 
 
 def source_entry(source: Source) -> CommentedMap:
@@ -1014,12 +1026,17 @@ def _entries(document: CommentedMap) -> list[Any]:
     return list(document.get("sources") or [])
 
 
+def _names_in(document: CommentedMap) -> set[str]:
+    """The names the file's entries use, as `name_key`s."""
+    return {name_key(_text(item.get("name")) or "") for item in _entries(document) if isinstance(item, Mapping)}
+
+
 def _find_entry(
     document: CommentedMap, name: str, file_name: str, *, required: bool = True
 ) -> CommentedMap | None:
-    wanted = name.strip().casefold()
+    wanted = name_key(name)
     for entry in _entries(document):
-        if isinstance(entry, CommentedMap) and (_text(entry.get("name")) or "").casefold() == wanted:
+        if isinstance(entry, CommentedMap) and name_key(_text(entry.get("name")) or "") == wanted:
             return entry
     if required:
         raise UnknownSource(f"no source named {name!r} in {file_name}")

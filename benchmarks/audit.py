@@ -82,8 +82,9 @@ def build(path: Path, n_shares: int, n_sources: int, now: datetime) -> None:
             items.append((number, source_id, f"e{number}", f"https://example.org/{number}", f"Post {number}", at,
                           at, at, "shared"))
             drafts.append((number, number, "shared", at, at))
-            shares.append((number, number, number, source_id, rng.choice(("mastodon", "bluesky")), "Read this", at,
-                           snapshot(rng, at)))
+            shares.append({"draft_id": number, "item_id": number, "source_id": source_id,
+                           "network": rng.choice(("mastodon", "bluesky")), "text": "Read this", "post_url": None,
+                           "shared_at": at, "checklist": snapshot(rng, at)})
         # Unshared posts in the last month from the quiet end of the list: the neglected voices.
         for extra, source_id in enumerate(range(n_sources // 2, n_sources), start=n_shares + 1):
             at = to_iso(now - timedelta(days=rng.randint(0, 29)))
@@ -94,9 +95,8 @@ def build(path: Path, n_shares: int, n_sources: int, now: datetime) -> None:
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", items)
         store.conn.executemany(
             "INSERT INTO drafts (id, item_id, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?)", drafts)
-        store.conn.executemany(
-            "INSERT INTO shares (id, draft_id, item_id, source_id, network, text, shared_at, checklist)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", shares)
+        for share in shares:  # one at a time: each row is chained to the one before it
+            store._append_share(**share)
         for share_id in rng.sample(range(1, n_shares + 1), n_shares // 200):
             store.log_event("share_retracted", share_id=share_id)
         for _ in range(n_shares // 100):

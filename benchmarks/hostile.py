@@ -124,7 +124,7 @@ class Farm(BaseHTTPRequestHandler):
 
 
 def follow_list(base: str, good: int, each: int) -> str:
-    lines = ["sources:"]
+    lines = ["settings:", "  allow_private_addresses: true   # the farm is on this computer", "sources:"]
     for i in range(good):
         lines += [f"  - name: Good {i}", f"    feed: {base}/good/{i}.xml"]
     hostile_host = base.replace("127.0.0.1", "localhost")  # its own host, as a hostile site would be

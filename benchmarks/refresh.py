@@ -170,6 +170,8 @@ def main() -> None:
     arguments = parser.parse_args()
 
     command = amplify_command()
+    # The farm is on this computer, which amplify refuses to fetch from unless allowed.
+    os.environ["AMPLIFY_ALLOW_PRIVATE"] = "1"
     # Both tools run from compiled bytecode, as on a user's machine from the second run on: pip compiled reader's
     # when it installed it; amplify's editable install is compiled here, since a machine that sets
     # PYTHONDONTWRITEBYTECODE (this one does) would otherwise compile it again at every run.

@@ -68,13 +68,12 @@ def add_share(
             "INSERT INTO drafts (item_id, state, created_at, updated_at) VALUES (?, 'shared', ?, ?)",
             (item_id, shared_at, shared_at),
         ).lastrowid
-        cursor = store.execute(
-            "INSERT INTO shares (draft_id, item_id, source_id, network, text, post_url, shared_at, checklist)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (draft, item_id, source_id, network, "Read this by the creator", post_url, shared_at,
-             json.dumps({"checks": checks if checks is not None else PASSING_CHECKS, "attestations": []})),
+        share_id = store._append_share(
+            draft_id=draft, item_id=item_id, source_id=source_id, network=network, text="Read this by the creator",
+            post_url=post_url, shared_at=shared_at,
+            checklist=json.dumps({"checks": checks if checks is not None else PASSING_CHECKS, "attestations": []}),
         )
-    return int(cursor.lastrowid or 0)
+    return share_id
 
 
 def retract(store: Store, share_id: int) -> None:

@@ -4,11 +4,15 @@
     server.route("/slow", handler=lambda h: ...)     # full control: write the response yourself
     server.url("/feed.xml")                          # http://127.0.0.1:PORT/feed.xml
 
+`LoopbackServer(host="::1")` listens on another loopback address (any of 127.0.0.0/8, or ::1), optionally on a given
+port; `server.connections` counts every connection it accepted, a request on it or not.
+
 A route answers 304 by itself when it has an ETag or Last-Modified and the request's validators match, so tests of
 conditional GET exercise a server that behaves like the real ones.
 """
 
 import gzip as gzip_module
+import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,8 +36,23 @@ class Seen:
     client_port: int = 0  # the same port on two requests means one kept-alive connection
 
 
+class _CountingServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
+        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        self.connections = 0
+        super().__init__(address, handler)
+
+    def get_request(self) -> tuple[socket.socket, object]:
+        accepted = super().get_request()
+        self.connections += 1
+        return accepted
+
+
 class LoopbackServer:
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.host = host
         self.routes: dict[str, Route] = {}
         self.requests: list[Seen] = []
         server = self
@@ -58,8 +77,7 @@ class LoopbackServer:
                     return
                 server._answer(self, route)
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
+        self._httpd = _CountingServer((host, port), Handler)
         self.port = self._httpd.server_address[1]
         # A short poll interval: shutdown() waits for the next poll, and tests start and stop many servers.
         self._thread = threading.Thread(
@@ -74,8 +92,13 @@ class LoopbackServer:
         self._httpd.shutdown()
         self._httpd.server_close()
 
+    @property
+    def connections(self) -> int:
+        return self._httpd.connections
+
     def url(self, path: str = "/") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}{path}"
 
     def route(self, path: str, body: bytes | str = b"", *, status: int = 200, headers: dict[str, str] | None = None,
               handler: Callable[[BaseHTTPRequestHandler], None] | None = None, gzip: bool = False) -> None:

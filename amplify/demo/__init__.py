@@ -208,6 +208,7 @@ def follow_list_text(sites: DemoSites) -> str:
         "# Edit it on the Sources page, or by hand; your own follow list is not touched by the demo.",
         "settings:",
         "  networks: [mastodon, bluesky]",
+        "  allow_private_addresses: true   # the demo's sites are on this computer",
         "sources:",
     ]
     for source in DEMO_SOURCES:

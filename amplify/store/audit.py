@@ -26,6 +26,33 @@ def not_retracted(share_alias: str) -> str:
 
 _NOT_RETRACTED = not_retracted("s")
 
+# `amplify forget --redact-shares` appends one per share of the forgotten source; the row itself cannot change.
+REDACTION_EVENT = "share_redacted"
+REDACTED_TEXT = "[redacted: you asked amplify to forget this source]"
+
+
+def redacted_at(share_alias: str) -> str:
+    """SQL for when a share (`share_alias`) was redacted, NULL when it was not (events_share index)."""
+    return (
+        f"(SELECT MIN(rd.at) FROM events rd WHERE rd.share_id = {share_alias}.id"
+        f" AND rd.kind = '{REDACTION_EVENT}') AS redacted_at"
+    )
+
+
+def honour_redaction(share: dict[str, Any]) -> dict[str, Any]:
+    """A share row as displays and exports show it: a redacted share's words, and the check details recorded
+    with it (a credit check names the handle), replaced by REDACTED_TEXT."""
+    if not share.get("redacted_at"):
+        return share
+    shown = {**share, "text": REDACTED_TEXT}
+    if isinstance(share.get("checklist"), str):
+        snapshot = _json_object(share["checklist"])
+        for check in snapshot.get("checks") or []:
+            if isinstance(check, dict) and check.get("detail"):
+                check["detail"] = REDACTED_TEXT
+        shown["checklist"] = json.dumps(snapshot, sort_keys=True, ensure_ascii=False)
+    return shown
+
 
 @dataclass(frozen=True)
 class AuditSource:
@@ -167,18 +194,19 @@ class AuditQueries(StoreBase):
         ]
 
     def shares_for_export(self) -> list[dict[str, Any]]:
-        """Every share ever recorded, retracted ones included and marked, with its source and item."""
-        return self.rows(
+        """Every share ever recorded, retracted ones included and marked, with its source and item; a redacted
+        one's words replaced (`redacted_at` says when)."""
+        return [{**honour_redaction(row), "redacted": int(bool(row["redacted_at"]))} for row in self.rows(
             f"""
             SELECT s.id AS share_id, s.shared_at, s.network, src.name AS source, src.kind AS source_kind,
                    i.title AS item_title, i.url AS item_url, s.post_url, s.text,
-                   CASE WHEN {_NOT_RETRACTED} THEN 0 ELSE 1 END AS retracted
+                   CASE WHEN {_NOT_RETRACTED} THEN 0 ELSE 1 END AS retracted, {redacted_at("s")}
             FROM shares s
             JOIN sources src ON src.id = s.source_id
             JOIN items i ON i.id = s.item_id
             ORDER BY s.shared_at, s.id
             """
-        )
+        )]
 
 
 def _json_object(text: str | None) -> dict[str, Any]:

@@ -1,11 +1,51 @@
 """The database schema, as numbered migrations.
 
 Each migration is plain SQL, applied once, in order, inside one transaction; `PRAGMA user_version` records how far a
-database has come. Never edit a migration that has shipped: add the next one. docs/database.md documents every
-table and column.
+database has come. A migration that must compute something SQLite cannot (a SHA-256) is a list of SQL and Python
+steps. Never edit a migration that has shipped: add the next one. docs/database.md documents every table, column
+and trigger.
 """
 
-MIGRATIONS: list[str] = [
+import hashlib
+import json
+import sqlite3
+from collections.abc import Callable, Mapping
+from typing import Any
+
+# The columns of a share its `row_hash` covers, in this order, after the previous row's hash.
+SHARE_HASHED_COLUMNS = (
+    "id", "draft_id", "item_id", "source_id", "network", "text", "post_url", "shared_at", "checklist",
+)
+
+
+def share_hash(previous: str | None, row: Mapping[str, Any]) -> str:
+    """The `row_hash` of a share: SHA-256 of a JSON array of the previous row's hash ("" for the first row) and
+    the row's own columns, so changing any share, or removing one, breaks every hash after it."""
+    values = [previous or "", *(row[column] for column in SHARE_HASHED_COLUMNS)]
+    payload = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _chain_existing_shares(conn: sqlite3.Connection) -> None:
+    """Migration 3's Python step: hash the shares recorded before the chain existed, oldest first."""
+    previous: str | None = None
+    updates = []
+    for row in conn.execute(f"SELECT {', '.join(SHARE_HASHED_COLUMNS)} FROM shares ORDER BY id"):
+        current = share_hash(previous, dict(zip(SHARE_HASHED_COLUMNS, row, strict=True)))
+        updates.append((previous, current, row[0]))
+        previous = current
+    conn.executemany("UPDATE shares SET prev_hash = ?, row_hash = ? WHERE id = ?", updates)
+
+
+# REPLACE deletes the row it replaces without firing a DELETE trigger (unless recursive_triggers is on).
+_NO_REPLACE = """
+CREATE TRIGGER {table}_no_replace BEFORE INSERT ON {table} WHEN EXISTS (SELECT 1 FROM {table} WHERE id = new.id)
+BEGIN SELECT RAISE(ABORT, '{table} is append-only: a row with this id exists; append a new row instead'); END;
+"""
+
+Step = str | Callable[[sqlite3.Connection], None]
+
+MIGRATIONS: list[str | list[Step]] = [
     # 1: the whole first schema.
     """
     CREATE TABLE sources (
@@ -211,7 +251,31 @@ MIGRATIONS: list[str] = [
     CREATE TRIGGER feeds_unsynced_ad AFTER DELETE ON feeds
         BEGIN DELETE FROM meta WHERE key = 'follow_list_synced'; END;
     """,
-    # 3: importing a follow list from Mastodon or Bluesky, page by page, so a half-finished import can go on where it
+    # 3: the share log cannot be rewritten. REPLACE deletes the old row without firing a DELETE trigger (unless
+    # recursive_triggers is on), so an insert whose id exists is refused; and `shares` becomes a hash chain, its
+    # rows before this migration hashed in place (with the UPDATE trigger out of the way for that moment only).
+    [
+        """
+        ALTER TABLE shares ADD COLUMN prev_hash TEXT;
+        ALTER TABLE shares ADD COLUMN row_hash TEXT;
+        DROP TRIGGER shares_no_update;
+        """,
+        _chain_existing_shares,
+        """
+        CREATE TRIGGER shares_no_update BEFORE UPDATE ON shares BEGIN
+            SELECT RAISE(ABORT, 'shares is append-only: record a retraction event instead');
+        END;
+        """ + _NO_REPLACE.format(table="shares") + """
+        CREATE TRIGGER shares_chain BEFORE INSERT ON shares
+            WHEN new.row_hash IS NULL
+                OR new.id <= coalesce((SELECT max(id) FROM shares), 0)
+                OR new.prev_hash IS NOT (SELECT row_hash FROM shares ORDER BY id DESC LIMIT 1) BEGIN
+            SELECT RAISE(ABORT, 'shares is a hash chain: a share is appended after the last one, with its hashes');
+        END;
+        """ + _NO_REPLACE.format(table="events") + """
+        """,
+    ],
+    # 4: importing a follow list from Mastodon or Bluesky, page by page, so a half-finished import can go on where it
     # stopped. The accounts fetched wait here until the user chooses whom to follow; no token is ever stored.
     """
     CREATE TABLE follow_imports (
@@ -245,3 +309,48 @@ MIGRATIONS: list[str] = [
     ) WITHOUT ROWID;
     """,
 ]
+
+# The first schema whose shares carry `prev_hash` and `row_hash`.
+CHAINED_SCHEMA = 3
+
+# The triggers that keep the share log and the event log append-only, by the migration that made them. Every open
+# checks that those of the file's schema are all there; a file missing one is not written to.
+APPEND_ONLY_TRIGGERS: dict[int, tuple[str, ...]] = {
+    1: ("shares_no_update", "shares_no_delete", "events_no_update", "events_no_delete"),
+    3: ("shares_no_replace", "shares_chain", "events_no_replace"),
+}
+
+
+def append_only_triggers(version: int) -> dict[str, str]:
+    """The append-only triggers a file at schema `version` must have: name -> its CREATE TRIGGER statement with
+    runs of white space made one space (how the open compares it with the file's, so a trigger swapped for one
+    of the same name that lets changes through is caught too)."""
+    created: dict[str, str] = {}
+    for migration in MIGRATIONS:
+        for part in [migration] if isinstance(migration, str) else migration:
+            for statement in split_sql(part) if isinstance(part, str) else ():
+                words = statement.split()
+                if words[:2] == ["CREATE", "TRIGGER"]:
+                    created[words[2]] = " ".join(words).removesuffix(";")
+    wanted = [name for number, names in APPEND_ONLY_TRIGGERS.items() if number <= version for name in names]
+    return {name: created[name] for name in wanted}
+
+
+# Tables every amplify database has once migrated; a file without one of them is not (or no longer) amplify's.
+TABLES = ("sources", "feeds", "items", "drafts", "draft_posts", "attestations", "link_probes", "shares",
+          "share_flags", "events", "meta")
+
+
+def split_sql(script: str) -> list[str]:
+    """Split a migration into statements (`executescript` would commit the open transaction)."""
+    statements: list[str] = []
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements

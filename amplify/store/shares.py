@@ -12,9 +12,12 @@ it.
 """
 
 import json
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from amplify.store.base import StoreBase
+from amplify.store.audit import honour_redaction, redacted_at
+from amplify.store.base import StoreBase, StoreError
+from amplify.store.schema import CHAINED_SCHEMA, SHARE_HASHED_COLUMNS, share_hash
 
 if TYPE_CHECKING:  # only the record's shape: the store never speaks HTTP
     from amplify.fetch import LinkProbe
@@ -29,11 +32,11 @@ ATTESTATION_IDS = (
     "creator_agreed",
 )
 
-_SHARE_COLUMNS = """
+_SHARE_COLUMNS = f"""
     sh.id, sh.draft_id, sh.item_id, sh.source_id, sh.network, sh.text, sh.post_url, sh.shared_at,
     sh.checklist,
     i.title AS item_title, i.url AS item_url, s.name AS source_name, s.kind AS source_kind,
-    r.at AS retracted_at, json_extract(r.detail, '$.reason') AS retraction_reason
+    r.at AS retracted_at, json_extract(r.detail, '$.reason') AS retraction_reason, {redacted_at("sh")}
 """
 # The first retraction of each share (retracting twice is refused, so there is at most one).
 _RETRACTION_JOIN = """
@@ -44,6 +47,14 @@ _RETRACTION_JOIN = """
 _SHARE_JOIN = f"shares sh JOIN items i ON i.id = sh.item_id JOIN sources s ON s.id = sh.source_id {_RETRACTION_JOIN}"
 # A share (as `sh`) that has not been retracted.
 ACTIVE_SHARE = "NOT EXISTS (SELECT 1 FROM events e WHERE e.kind = 'share_retracted' AND e.share_id = sh.id)"
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    """The first share of the log that does not match its hash chain, and why."""
+
+    share_id: int
+    reason: str
 
 
 class ShareStoreError(ValueError):
@@ -216,22 +227,15 @@ class ShareQueries(StoreBase):
                     f"not recording a share the user has not confirmed ({', '.join(unconfirmed)})"
                 )
             now = self.now()
-            share_id = int(
-                self.execute(
-                    "INSERT INTO shares (draft_id, item_id, source_id, network, text, post_url, shared_at,"
-                    " checklist) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        draft_id,
-                        subject["item_id"],
-                        subject["source_id"],
-                        network,
-                        subject["text"],
-                        post_url,
-                        now,
-                        json.dumps(checklist, sort_keys=True, ensure_ascii=False),
-                    ),
-                ).lastrowid
-                or 0
+            share_id = self._append_share(
+                draft_id=draft_id,
+                item_id=subject["item_id"],
+                source_id=subject["source_id"],
+                network=network,
+                text=subject["text"],
+                post_url=post_url,
+                shared_at=now,
+                checklist=json.dumps(checklist, sort_keys=True, ensure_ascii=False),
             )
             self.execute(
                 "UPDATE items SET state = 'shared', state_changed_at = ? WHERE id = ? AND state != 'shared'",
@@ -253,6 +257,48 @@ class ShareQueries(StoreBase):
             )
         return share_id
 
+    def _append_share(self, **columns: Any) -> int:
+        """Append one row to the hash chain of `shares` (inside the caller's transaction); returns its id. Only
+        `record_share`, after the gate, calls it (and test fixtures that build a share log)."""
+        last = self.row("SELECT id, row_hash FROM shares ORDER BY id DESC LIMIT 1")
+        row = {"id": (last["id"] if last else 0) + 1, **columns}
+        previous = last["row_hash"] if last else None
+        self.execute(
+            f"INSERT INTO shares ({', '.join(SHARE_HASHED_COLUMNS)}, prev_hash, row_hash)"
+            f" VALUES ({', '.join('?' for _ in SHARE_HASHED_COLUMNS)}, ?, ?)",
+            (*(row[column] for column in SHARE_HASHED_COLUMNS), previous, share_hash(previous, row)),
+        )
+        return int(row["id"])
+
+    def verify_share_log(self) -> "ChainBreak | None":
+        """Walk the hash chain of `shares`, oldest first: the first share whose stored hashes do not match what
+        it holds and what came before it (a share changed, replaced, removed or slipped in), or None when every
+        row matches and every `share_recorded` event still has its row."""
+        if self.schema_version < CHAINED_SCHEMA:
+            raise StoreError(f"{self.path} has no hash chain yet: open it once with write access to add it")
+        previous: str | None = None
+        next_id: int | None = None
+        with self._plain_errors():
+            for row in self.conn.execute(
+                f"SELECT {', '.join(SHARE_HASHED_COLUMNS)}, prev_hash, row_hash FROM shares ORDER BY id"
+            ):
+                share_id = int(row["id"])
+                if row["prev_hash"] != previous:
+                    if next_id is not None and share_id != next_id:
+                        return ChainBreak(next_id, "it was removed: the share after it no longer follows on")
+                    return ChainBreak(share_id, "it does not follow on from the share before it, which was "
+                                                "changed, replaced or removed")
+                if row["row_hash"] != share_hash(previous, row):
+                    return ChainBreak(share_id, "what it holds does not match its hash: it was changed")
+                previous, next_id = row["row_hash"], share_id + 1
+        gone = self.scalar(
+            "SELECT min(share_id) FROM events WHERE kind = 'share_recorded' AND share_id IS NOT NULL"
+            " AND share_id NOT IN (SELECT id FROM shares)"
+        )
+        if gone is not None:
+            return ChainBreak(int(gone), "it was recorded (its share_recorded event says so) but its row is gone")
+        return None
+
     def every_network_shared(self, draft_id: int) -> bool:
         """Whether each of the draft's networks has a share that was not retracted."""
         return not self.scalar(
@@ -273,16 +319,17 @@ class ShareQueries(StoreBase):
         offset: int = 0,
     ) -> list[dict[str, Any]]:
         """Shares, newest first, with item title and URL, source name and kind, `checklist` (JSON text),
-        `retracted_at` and `retraction_reason` (NULL while active). `since` is inclusive, `until` exclusive
-        (UTC ISO text). `limit` and `offset` read one page of them; `share_counts` says how many there are."""
+        `retracted_at` and `retraction_reason` (NULL while active), and `redacted_at` (a redacted share's `text`
+        and check details read as redacted). `since` is inclusive, `until` exclusive (UTC ISO text). `limit` and
+        `offset` read one page of them; `share_counts` says how many there are."""
         where, params = _share_filter(
             since=since, until=until, source_id=source_id, network=network, include_retracted=include_retracted
         )
         page = "" if limit is None else f"LIMIT {int(limit)} OFFSET {int(offset)}"
-        return self.rows(
+        return [honour_redaction(row) for row in self.rows(
             f"SELECT {_SHARE_COLUMNS} FROM {_SHARE_JOIN} {where} ORDER BY sh.shared_at DESC, sh.id DESC {page}",
             params,
-        )
+        )]
 
     def share_counts(self, **filters: Any) -> tuple[int, int]:
         """How many shares `shares` would list with the same filters (`since`, `until`, `source_id`, `network`,

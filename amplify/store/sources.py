@@ -12,8 +12,10 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from amplify.names import name_key
 from amplify.store.audit import not_retracted
 from amplify.store.base import StoreBase, StoreError
+from amplify.store.ingest import LAST_REFRESH_META_KEY
 
 if TYPE_CHECKING:
     from amplify.sources import FollowList, Source
@@ -127,8 +129,9 @@ class SourceQueries(StoreBase):
                 self.execute("DELETE FROM meta WHERE key = ?", (SYNCED_META_KEY,))
             else:
                 problems = [asdict(problem) for problem in follow_list.problems]
-                self.set_meta(SYNCED_META_KEY, json.dumps({"digest": self._synced_key(follow_list.digest),
-                                                           "problems": problems}))
+                self.set_meta(SYNCED_META_KEY, json.dumps({
+                    "digest": self._synced_key(follow_list.digest), "problems": problems,
+                    "allow_private_addresses": follow_list.settings.allow_private_addresses}))
 
     def synced_problems(self, digest: str) -> list[dict[str, Any]] | None:
         """The problems (as dicts of `Problem` fields) of the feeds.yml text named `digest` when the tables
@@ -139,6 +142,12 @@ class SourceQueries(StoreBase):
         synced = json.loads(stored)
         return synced["problems"] if synced["digest"] == self._synced_key(digest) else None
 
+    def synced_allows_private_addresses(self) -> bool:
+        """feeds.yml's `allow_private_addresses`, as of the text synced last (False when none is), so a refresh of
+        an unchanged file knows it without reading the file."""
+        stored = self.get_meta(SYNCED_META_KEY)
+        return bool(stored and json.loads(stored).get("allow_private_addresses"))
+
     def _synced_key(self, digest: str) -> str:
         # A migration may change what a sync writes: the same text is synced again under a new schema.
         return f"{self.schema_version}:{digest}"
@@ -148,22 +157,26 @@ class SourceQueries(StoreBase):
         now = self.now()
         rows = self.rows(f"SELECT {', '.join(('id', 'name', 'followed', *SYNCED_COLUMNS))} FROM sources")
         by_name = {row["name"]: row for row in rows}
+        by_key: dict[str, dict[str, Any]] = {}
+        # A name spelled another way (case, accents, spaces) is the same source; a followed row first.
+        for row in sorted(rows, key=lambda row: (not row["followed"], row["id"])):
+            by_key.setdefault(name_key(row["name"]), row)
         by_id = {row["id"]: row for row in rows}
         feed_rows = {row["url"]: row for row in self.rows("SELECT id, url, source_id, followed FROM feeds")}
-        wanted_names = {source.name for source in follow_list.sources}
+        wanted_names = {name_key(source.name) for source in follow_list.sources}
 
         source_ids: dict[str, int] = {}
         for source in follow_list.sources:
             values = _source_values(source)
-            row = by_name.get(source.name)
-            if row is None:
+            row = by_name.get(source.name) or by_key.get(name_key(source.name))
+            if row is None or row["id"] in source_ids.values():
                 row = self._renamed_row(source, feed_rows, by_id, wanted_names, source_ids)
-                if row is not None:
-                    self.execute(
-                        "UPDATE sources SET name = ?, updated_at = ? WHERE id = ?",
-                        (source.name, now, row["id"]),
-                    )
-                    changes.renamed.append(row["id"])
+            if row is not None and row["name"] != source.name:  # respelled or renamed: its history stays
+                self.execute(
+                    "UPDATE sources SET name = ?, updated_at = ? WHERE id = ?",
+                    (source.name, now, row["id"]),
+                )
+                changes.renamed.append(row["id"])
             if row is None:
                 cursor = self.execute(
                     _INSERT_SOURCE_SQL,
@@ -205,7 +218,7 @@ class SourceQueries(StoreBase):
         for url in source.feeds:
             feed = feed_rows.get(url)
             owner = by_id.get(feed["source_id"]) if feed else None
-            if owner and owner["name"] not in wanted_names and owner["id"] not in claimed.values():
+            if owner and name_key(owner["name"]) not in wanted_names and owner["id"] not in claimed.values():
                 return owner
         return None
 
@@ -280,8 +293,20 @@ class SourceQueries(StoreBase):
         )
 
     def source_by_name(self, name: str) -> dict[str, Any] | None:
-        """One source (followed or not) by its exact name, with its followed feed URLs as `feeds`."""
-        return self._one_source("s.name = ?", name)
+        """One source (followed or not) by name, with its followed feed URLs as `feeds`. Names match as feeds.yml
+        matches them (`amplify.names.name_key`: any case, spacing or composition); the exact spelling first."""
+        found = self._one_source("s.name = ?", name)
+        if found is None:
+            named = self.source_ids_named(name)
+            found = self.source_by_id(named[0]) if named else None
+        return found
+
+    def source_ids_named(self, name: str) -> list[int]:
+        """Every source whose name is `name` spelled any way feeds.yml accepts as the same: the followed one
+        first (the one feeds.yml lists), then the others, oldest first."""
+        wanted = name_key(name)
+        rows = self.rows("SELECT id, name FROM sources ORDER BY followed DESC, id")
+        return [row["id"] for row in rows if name_key(row["name"]) == wanted]
 
     def source_by_id(self, source_id: int) -> dict[str, Any] | None:
         """One source (followed or not) by id, with its followed feed URLs as `feeds`."""
@@ -297,12 +322,16 @@ class SourceQueries(StoreBase):
     def forgotten_source_count(self) -> int:
         return int(self.scalar("SELECT COUNT(*) FROM sources WHERE forgotten = 1") or 0)
 
-    def forget_source(self, source_id: int, new_name: str) -> None:
-        """Drop what says who a source is (identity, handles, notes) and rename it; shares keep source_id.
+    def forget_source(self, source_id: int, new_name: str, *, redact_shares: bool = False) -> None:
+        """Drop what says who a source is (identity, handles, notes), rename it, and put the new name in the last
+        refresh's report where the old one was; shares keep source_id. With `redact_shares`, also append a
+        `share_redacted` event for each of its shares: every display and export then shows their words as
+        redacted (the rows themselves are append-only).
 
-        The event records the id only: the log is append-only, so it must never hold what was forgotten.
+        The events record ids only: the log is append-only, so it must never hold what was forgotten.
         """
         with self.transaction():
+            old_name = self.scalar("SELECT name FROM sources WHERE id = ?", (source_id,))
             cursor = self.execute(
                 "UPDATE sources SET name = ?, identity_labels = '[]', identity_source = NULL, "
                 "handles = '{}', notes = NULL, forgotten = 1, updated_at = ? WHERE id = ?",
@@ -311,6 +340,25 @@ class SourceQueries(StoreBase):
             if cursor.rowcount == 0:
                 raise StoreError(f"no source with id {source_id}: nothing was forgotten")
             self.log_event("source_forgotten", source_id=source_id)
+            self._rename_in_last_refresh(old_name, new_name)
+            if redact_shares:
+                for share in self.rows(
+                    "SELECT id, draft_id, item_id FROM shares AS sh WHERE source_id = ? AND NOT EXISTS ("
+                    "SELECT 1 FROM events WHERE kind = 'share_redacted' AND share_id = sh.id) ORDER BY id",
+                    (source_id,),
+                ):
+                    self.log_event("share_redacted", source_id=source_id, item_id=share["item_id"],
+                                   draft_id=share["draft_id"], share_id=share["id"])
+
+    def _rename_in_last_refresh(self, old_name: str, new_name: str) -> None:
+        stored = self.get_meta(LAST_REFRESH_META_KEY)
+        report = json.loads(stored) if stored else None
+        if not isinstance(report, dict) or not isinstance(report.get("errors"), list):
+            return
+        for error in report["errors"]:
+            if isinstance(error, dict) and name_key(str(error.get("source", ""))) == name_key(old_name):
+                error["source"] = new_name
+        self.set_meta(LAST_REFRESH_META_KEY, json.dumps(report, sort_keys=True))
 
     def source_activity(self) -> dict[str, dict[str, Any]]:
         """Per followed source name: `last_post_at` (its newest item's sort time) and `fetched` (any feed of it was

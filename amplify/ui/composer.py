@@ -20,7 +20,7 @@ import streamlit as st
 
 from amplify import checklist, compose
 from amplify.sources import Settings, is_http_url
-from amplify.store import Store
+from amplify.store import Store, StoreError
 from amplify.store.drafts import DraftError
 from amplify.store.shares import ShareStoreError
 from amplify.ui import context
@@ -52,8 +52,8 @@ def write(action: Callable[[Store], object]) -> None:
     try:
         with page_store() as store:
             action(store)
-    except (DraftError, ShareStoreError, compose.ComposeError, checklist.ShareError) as refusal:
-        st.session_state[NOTICE_KEY] = str(refusal)
+    except (DraftError, ShareStoreError, StoreError, compose.ComposeError, checklist.ShareError) as refusal:
+        st.session_state[NOTICE_KEY] = str(refusal)  # StoreError: a full disk, a read-only or tampered file
 
 
 def show_notice() -> None:
@@ -372,7 +372,8 @@ def _on_attestation_changed(draft_id: int, network: str, check_id: str, text_ver
 
 
 def _probe(url: str) -> None:
-    write(lambda store: checklist.refresh_link_probe(store, url, force=True))
+    limits = context.fetch_limits()
+    write(lambda store: checklist.refresh_link_probe(store, url, force=True, limits=limits))
 
 
 def _share(draft_id: int, network: str, source_name: str) -> None:

@@ -18,6 +18,7 @@ import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
 from amplify import config
+from amplify.fetch import FetchLimits
 from amplify.sources import FollowList, FollowListError, Settings, load_follow_list
 from amplify.store import Store
 
@@ -79,6 +80,11 @@ def follow_list() -> FollowListState:
     except OSError as error:
         return FollowListState(FollowList((), Settings()), error=f"{path}: cannot read it ({error.strerror})")
     return _load(str(path), status.st_mtime_ns, status.st_size, status.st_ino)
+
+
+def fetch_limits() -> FetchLimits:
+    """How the app fetches (finding a feed, probing a link): feeds.yml may allow private addresses."""
+    return FetchLimits(allow_private_addresses=follow_list().follow_list.settings.allow_private_addresses)
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from amplify.fetch import DEFAULT_LIMITS, FetchLimits
 from amplify.follows import (
     BLUESKY,
     MASTODON,
@@ -47,6 +48,7 @@ class Job:
     network: str
     account: str
     server: str
+    limits: FetchLimits = DEFAULT_LIMITS
 
 
 _threads: dict[Job, threading.Thread] = {}
@@ -69,7 +71,7 @@ def start(job: Job) -> None:
 def _fetch(job: Job) -> None:
     try:
         with Store(job.db) as store:
-            import_follows(store, job.network, job.account, server=job.server)
+            import_follows(store, job.network, job.account, server=job.server, limits=job.limits)
     except (FollowImportError, StoreError) as error:
         _errors[job] = str(error)
     except Exception as error:  # noqa: BLE001 - a thread's failure must reach the page, not vanish
@@ -108,7 +110,7 @@ def render(store: Store, follow_list: FollowList) -> None:
         except FollowImportError as error:
             st.error(components.escape_markdown(str(error)))
         else:
-            job = Job(store.path, network or MASTODON, key, base)
+            job = Job(store.path, network or MASTODON, key, base, context.fetch_limits())
             st.session_state[JOB_KEY] = job
             st.session_state[CHOSEN_KEY] = set()
             start(job)
@@ -206,7 +208,7 @@ def _follow(chosen: list[Candidate], store: Store) -> None:
     path = context.feeds_path()
     with st.spinner(f"Adding {len(chosen):,} and looking for feeds on their websites…"):
         try:
-            outcome = add_candidates(path, chosen)
+            outcome = add_candidates(path, chosen, limits=context.fetch_limits())
             store.sync_sources(load_follow_list(path))
         except (FollowListError, StoreError) as error:
             st.error(components.escape_markdown(str(error)))

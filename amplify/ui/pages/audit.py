@@ -40,7 +40,7 @@ from amplify.report import (
 )
 from amplify.report import render as render_report
 from amplify.sources import FollowListError, SourceEditError, forget_source, load_follow_list, set_setting
-from amplify.store import Store
+from amplify.store import Store, StoreError
 from amplify.ui import context
 from amplify.ui.pages import today
 
@@ -461,6 +461,10 @@ def _forget() -> None:
         name = st.selectbox("Source", names, index=None, key="audit_forget_source")
         if name is None:
             return
+        redact = st.checkbox("Also show the words of my shares of their work as redacted",
+                             key="audit_forget_redact",
+                             help="A handle or name inside a share you recorded stays in the log, which is "
+                                  "append-only; with this, History and the export show those words as redacted.")
         if not st.session_state.get("audit_forget_confirm"):
             st.button("Forget this source", key="audit_forget", on_click=_ask_to_confirm)
             return
@@ -469,8 +473,8 @@ def _forget() -> None:
         if yes.button("Yes, forget them", key="audit_forget_yes", type="primary"):
             st.session_state["audit_forget_confirm"] = False
             try:
-                new_name = forget_source(context.feeds_path(), context.store(), name)
-            except (FollowListError, SourceEditError) as error:
+                new_name = forget_source(context.feeds_path(), context.store(), name, redact_shares=redact)
+            except (FollowListError, SourceEditError, StoreError) as error:
                 st.error(str(error))
                 return
             st.toast(f"Forgotten. They are now {new_name}.")

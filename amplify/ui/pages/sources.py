@@ -104,7 +104,7 @@ def _site_form(store: Store) -> bool:
             return False
     with st.spinner("Looking for their feed…"):
         try:
-            found = discover_feed(url)
+            found = discover_feed(url, limits=context.fetch_limits())
             added = add_source(context.feeds_path(), Source(
                 name=(name or "").strip() or found.title or found.feed_url,
                 feeds=(found.feed_url,), url=found.homepage, kind=kind, tags=_split(tags),
