@@ -1,5 +1,8 @@
 """The Sources page's import from Mastodon (a loopback instance) and the follow list at a glance, through AppTest."""
 
+import threading
+import time
+
 import pytest
 from follow_fixtures import FOLLOW_LIST, mastodon_account, serve_mastodon
 from pages import follow_list_beside, open_page
@@ -139,3 +142,36 @@ def test_a_stopped_import_goes_on_from_the_page(follow_list, server):
     checked(checked(app))
     assert [box.key for box in app.checkbox] == ["pick_0", "pick_1", "pick_2"]
     assert len(server.hits("/api/v1/accounts/1/following?limit=80")) == 1  # the first page was not asked again
+
+
+def test_progress_shows_while_the_list_comes_in(follow_list, server, store):
+    serve_mastodon(server, "me", [mastodon_account(server, name) for name in ("cy", "dee", "eli")], page_size=2)
+    second = next(path for path in server.routes if "max_id" in path)
+    page, release = server.routes[second], threading.Event()
+
+    def held(handler):
+        release.wait(60)
+        handler.send_response(200)
+        for name, value in page.headers.items():
+            handler.send_header(name, value)
+        handler.send_header("Content-Length", str(len(page.body)))
+        handler.end_headers()
+        handler.wfile.write(page.body)
+
+    server.route(second, handler=held)
+    app = open_page("sources")
+    app.text_input(key="import_account").input("@me@social.example")
+    app.text_input(key="import_server").input(server.url(""))
+    app.button(key="import_fetch").click()
+    checked(app)
+    deadline = time.monotonic() + 60  # a bound on waiting for the first page, not a measurement
+    while (store.follow_import("mastodon", "@me@social.example", server.url("")) or {}).get("fetched") != 2:
+        assert time.monotonic() < deadline, "the first page never landed"
+        time.sleep(0.05)
+    checked(app)
+    assert "2 of 3 accounts so far" in app.get("progress")[0].proto.text
+    assert len(app.checkbox) == 0  # nothing to choose before the list is in
+    release.set()
+    follow_import.wait(app.session_state[follow_import.JOB_KEY], 60)
+    checked(checked(app))
+    assert [box.key for box in app.checkbox] == ["pick_0", "pick_1", "pick_2"]
