@@ -15,14 +15,17 @@ check sees what is actually connected to, on every redirect hop. The one opt-in,
 network, the demo and the tests: `FetchLimits.allow_private_addresses` (feeds.yml `settings:
 allow_private_addresses: true`) or `AMPLIFY_ALLOW_PRIVATE=1`.
 
-Three entry points:
+Four entry points:
 - `fetch_page(url)`: one page, for feed discovery.
 - `probe_link(url)`: does a link resolve? For the share checklist; never raises for network trouble.
 - `fetch_feed(client, url, etag=..., last_modified=...)`: a conditional GET for refresh, on a shared client
   from `open_client()`.
+- `fetch_json(client, url, headers=...)`: a JSON API answer with its headers (paging links, rate limits), for
+  importing follow lists.
 """
 
 import ipaddress
+import json
 import os
 import socket
 import ssl
@@ -31,7 +34,7 @@ import time
 import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -101,11 +104,13 @@ class BodyTooLarge(FetchError):
 
 
 class HTTPStatusError(FetchError):
-    """The server answered with an error status (4xx, 5xx)."""
+    """The server answered with an error status (4xx, 5xx). `headers` are the answer's (a 429's say when to
+    come back)."""
 
-    def __init__(self, url: str, status: int, reason: str) -> None:
+    def __init__(self, url: str, status: int, reason: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(url, reason)
         self.status = status
+        self.headers = headers or {}
 
 
 @dataclass(frozen=True)
@@ -422,7 +427,7 @@ def fetch_feed(client: Client, url: str, *, limits: FetchLimits = DEFAULT_LIMITS
         final_url = trail[-1]
         if status != 304 and not 200 <= status < 300:
             _drain(response, deadline)
-            raise HTTPStatusError(final_url, status, _status_reason(status))
+            raise HTTPStatusError(final_url, status, _status_reason(status), response.headers)
         if status == 304:
             # Read the (empty) body: an unread 304 loses its keep-alive connection.
             _drain(response, deadline)
@@ -430,6 +435,39 @@ def fetch_feed(client: Client, url: str, *, limits: FetchLimits = DEFAULT_LIMITS
         else:
             body = _read_body(response, final_url, limits, deadline)
     return FeedResponse(url, final_url, status, response.headers, body, len(trail) - 1, moved_to)
+
+
+@dataclass(frozen=True)
+class JSONResponse:
+    """A 2xx answer from a JSON API: the decoded body and the headers (lower-case names)."""
+
+    url: str
+    status: int
+    headers: dict[str, str]
+    data: Any
+
+
+def fetch_json(client: Client, url: str, *, headers: dict[str, str] | None = None,
+               limits: FetchLimits = DEFAULT_LIMITS) -> JSONResponse:
+    """GET a JSON API answer on `client`, within `limits`. With an `Authorization` header no redirect is
+    followed: a token goes only to the address it was given for. Raises FetchError (HTTPStatusError, with the
+    answer's headers, for 4xx/5xx; FetchError when the body is not JSON)."""
+    headers = dict(headers or {})
+    if "Authorization" in headers:
+        limits = replace(limits, max_redirects=0)
+    deadline = time.monotonic() + limits.total_timeout
+    trail: list[str] = []
+    with _follow(client, url, limits, headers, deadline, trail) as (response, _moved_to):
+        final_url = trail[-1]
+        if not 200 <= response.status < 300:
+            _drain(response, deadline)
+            raise HTTPStatusError(final_url, response.status, _status_reason(response.status), response.headers)
+        body = _read_body(response, final_url, limits, deadline)
+    try:
+        data = json.loads(body)
+    except ValueError as error:
+        raise FetchError(final_url, "did not answer with JSON; is this the right server?") from error
+    return JSONResponse(final_url, response.status, response.headers, data)
 
 
 # -- internals ---------------------------------------------------------------------------------------------

@@ -1,6 +1,9 @@
-"""Shared fixtures: a real loopback HTTP server, a fresh database file, a fixed clock."""
+"""Shared fixtures: a real loopback HTTP server, a fresh database file, a fixed clock, and (for the tests that ask for
+it) a real Bluesky network on this machine (tests/networks/harness.py)."""
 
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -34,3 +37,24 @@ def store(tmp_path):
     opened = Store(tmp_path / "amplify.db", clock=lambda: FIXED_NOW)
     yield opened
     opened.close()
+
+
+@pytest.fixture(scope="session")
+def bluesky():
+    """Bluesky's PLC, PDS and AppView from @atproto/dev-env, started once a session when a test asks for it."""
+    from networks.harness import NetworkUnavailable, missing, start_network, unavailable
+
+    reason = missing()
+    if reason:
+        unavailable(reason)
+    # Not under pytest's own temporary folder: PostgreSQL runs as its own user, who must be able to reach it.
+    folder = Path(tempfile.mkdtemp(prefix="amplify-bluesky-"))
+    folder.chmod(0o755)
+    try:
+        network, running = start_network(folder / "run")
+    except NetworkUnavailable as error:
+        shutil.rmtree(folder, ignore_errors=True)
+        unavailable(str(error))
+    yield network
+    running.stop()
+    shutil.rmtree(folder, ignore_errors=True)

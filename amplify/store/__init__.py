@@ -8,6 +8,7 @@ log. docs/database.md documents every table and column.
 from amplify.store.audit import AuditQueries
 from amplify.store.base import StoreBase, StoreError
 from amplify.store.drafts import DraftQueries
+from amplify.store.follows import FollowImportQueries
 from amplify.store.ingest import IngestQueries
 from amplify.store.review import ReviewQueries
 from amplify.store.shares import ShareQueries
@@ -16,5 +17,6 @@ from amplify.store.sources import SourceQueries
 __all__ = ["Store", "StoreError"]
 
 
-class Store(SourceQueries, IngestQueries, ReviewQueries, DraftQueries, ShareQueries, AuditQueries, StoreBase):
+class Store(SourceQueries, FollowImportQueries, IngestQueries, ReviewQueries, DraftQueries, ShareQueries,
+            AuditQueries, StoreBase):
     """An open amplify database. Use as a context manager, or call `close()`."""

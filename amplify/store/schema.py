@@ -275,6 +275,39 @@ MIGRATIONS: list[str | list[Step]] = [
         """ + _NO_REPLACE.format(table="events") + """
         """,
     ],
+    # 4: importing a follow list from Mastodon or Bluesky, page by page, so a half-finished import can go on where it
+    # stopped. The accounts fetched wait here until the user chooses whom to follow; no token is ever stored.
+    """
+    CREATE TABLE follow_imports (
+        id INTEGER PRIMARY KEY,
+        network TEXT NOT NULL CHECK (network IN ('mastodon', 'bluesky')),
+        account TEXT NOT NULL,
+        server TEXT NOT NULL,
+        account_id TEXT,
+        expected INTEGER,
+        next_page TEXT,
+        state TEXT NOT NULL DEFAULT 'fetching' CHECK (state IN ('fetching', 'fetched')),
+        fetched INTEGER NOT NULL DEFAULT 0,
+        note TEXT,
+        started_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (network, account, server)
+    );
+
+    CREATE TABLE follow_import_accounts (
+        import_id INTEGER NOT NULL REFERENCES follow_imports(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        handle TEXT NOT NULL,
+        name TEXT NOT NULL,
+        bio TEXT NOT NULL DEFAULT '',
+        avatar_url TEXT,
+        feed_url TEXT NOT NULL,
+        profile_url TEXT,
+        website TEXT,
+        website_verified INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (import_id, handle)
+    ) WITHOUT ROWID;
+    """,
 ]
 
 # The first schema whose shares carry `prev_hash` and `row_hash`.

@@ -359,3 +359,16 @@ class SourceQueries(StoreBase):
             if isinstance(error, dict) and name_key(str(error.get("source", ""))) == name_key(old_name):
                 error["source"] = new_name
         self.set_meta(LAST_REFRESH_META_KEY, json.dumps(report, sort_keys=True))
+
+    def source_activity(self) -> dict[str, dict[str, Any]]:
+        """Per followed source name: `last_post_at` (its newest item's sort time) and `fetched` (any feed of it was
+        fetched at least once), for the follow list at a glance."""
+        rows = self.rows(
+            """
+            SELECT s.name,
+                (SELECT MAX(sort_at) FROM items WHERE source_id = s.id) AS last_post_at,
+                EXISTS (SELECT 1 FROM feeds WHERE source_id = s.id AND last_fetched_at IS NOT NULL) AS fetched
+            FROM sources AS s WHERE s.followed = 1
+            """
+        )
+        return {row["name"]: {"last_post_at": row["last_post_at"], "fetched": bool(row["fetched"])} for row in rows}

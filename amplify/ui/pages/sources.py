@@ -3,7 +3,9 @@
 feeds.yml is the truth for whom the user follows: every change here is written back to it (keeping the user's
 comments and order) and then synced into the database. Unfollowing never deletes posts, drafts or shares.
 
-Widget keys: `add_url`, `add_name`, `add_kind`, `add_tags`, `add_submit`; `sources_table`; `edit_source`
+Widget keys: `add_url`, `add_name`, `add_kind`, `add_tags`, `add_submit`; the import from Mastodon or Bluesky
+(amplify/ui/follow_import.py); `glance` (the follow list at a glance, a filter into the table); `sources_table`;
+`edit_source`
 (which source to edit), then per source id `edit_kind_{id}`, `edit_credit_{id}`, `edit_tags_{id}`,
 `edit_handle_{network}_{id}`, `edit_labels_{id}`, `edit_statement_{id}`, `edit_save_{id}`, `unfollow_{id}`.
 """
@@ -15,10 +17,12 @@ import streamlit as st
 
 from amplify.discover import DiscoveryError, discover_feed
 from amplify.display import isolated
+from amplify.glance import Activity, Group, glance, groups, matches
 from amplify.sources import (
     CREDIT_PREFERENCES,
     KINDS,
     NETWORKS,
+    FollowList,
     FollowListError,
     Source,
     SourceEditError,
@@ -28,7 +32,7 @@ from amplify.sources import (
     update_source,
 )
 from amplify.store import Store, StoreError
-from amplify.ui import components, context
+from amplify.ui import components, context, follow_import
 
 NOTICE_KEY = "sources_notice"
 CREDIT_LABELS = {
@@ -52,12 +56,14 @@ def render() -> None:
     if state.follow_list.sources or not state.missing:
         # The file decides whom the user follows; keep the database's copy in step before showing health.
         store.sync_sources(state.follow_list)
-    if _add_form(store, empty=not state.follow_list.sources):
+    if _add_form(store, state.follow_list, empty=not state.follow_list.sources):
         state = context.follow_list()  # the file just changed
+    state = context.follow_list()  # an import may have written the file
     if not state.follow_list.sources:
         return
     health = {row["name"]: row for row in store.source_health()}
-    _table(state.follow_list.sources, health, store.clock())
+    shown = _glance(state.follow_list.sources, store)
+    _table(shown, health, store.clock(), total=len(state.follow_list.sources))
     _editor(state.follow_list.sources, health)
 
 
@@ -76,10 +82,20 @@ def _resync(store: Store) -> None:
 # -- adding ----------------------------------------------------------------------------------------------
 
 
-def _add_form(store: Store, *, empty: bool) -> bool:
-    """The "follow someone new" form; True when a source was added."""
-    with st.expander("Follow someone new", expanded=empty, icon=":material/add:"), \
-            st.form("add_source_form", clear_on_submit=False, border=False):
+def _add_form(store: Store, follow_list: FollowList, *, empty: bool) -> bool:
+    """"Follow someone new": by their site or feed, or from a Mastodon or Bluesky follow list; True when a source
+    was added by its site."""
+    with st.expander("Follow someone new", expanded=empty or follow_import.JOB_KEY in st.session_state,
+                     icon=":material/add:"):
+        by_site, by_network = st.tabs(["Their site or feed", "From Mastodon or Bluesky"])
+        with by_network:
+            follow_import.render(store, follow_list)
+        with by_site:
+            return _site_form(store)
+
+
+def _site_form(store: Store) -> bool:
+    with st.form("add_source_form", clear_on_submit=False, border=False):
         url = st.text_input("Their homepage or feed address", key="add_url",
                             placeholder="https://adasbakery.example")
         name = st.text_input("Name (optional: taken from their feed)", key="add_name")
@@ -110,11 +126,29 @@ def _split(text: str | None) -> tuple[str, ...]:
 # -- the table ---------------------------------------------------------------------------------------------
 
 
-def _table(sources: tuple[Source, ...], health: dict[str, dict[str, Any]], now: datetime) -> None:
+def _glance(sources: tuple[Source, ...], store: Store) -> tuple[Source, ...]:
+    """Your follow list at a glance, each count a filter into the table; returns the sources the table shows."""
+    activity = {name: Activity(**known) for name, known in store.source_activity().items()}
+    shape = glance(sources, activity, store.clock())
+    choices = groups(shape)
+    st.subheader("Your follow list at a glance")
+    st.caption("How many sources by kind and by what they say of themselves, how many posted lately and who has "
+               "been quiet. Choose one to see those sources below.")
+    chosen: Group | None = st.pills("Show in the table", choices, format_func=lambda group: group.label,
+                                    key="glance", label_visibility="collapsed")
+    if chosen is None:
+        return sources
+    wanted = matches(chosen, shape)
+    return tuple(source for source in sources if wanted(source))
+
+
+def _table(sources: tuple[Source, ...], health: dict[str, dict[str, Any]], now: datetime, *, total: int) -> None:
     rows = []
     for source in sources:
         row = health.get(source.name, {})
-        statement = components.safe_url(source.identity_source) if source.identity_labels else None
+        # Link cells, not markdown: the follow list admits only http(s) URLs here (sources.is_http_url), so they go
+        # in as written (checking 5,000 of them again each run cost a tenth of the page's time).
+        statement = source.identity_source if source.identity_labels else None
         # Health first (the columns a narrow window shows), then what the user wrote about them.
         rows.append({
             "Name": source.name,
@@ -130,10 +164,11 @@ def _table(sources: tuple[Source, ...], health: dict[str, dict[str, Any]], now: 
             "Kind": source.kind,
             "Tags": ", ".join(source.tags),
             "Status": row.get("last_status"),
-            "Homepage": components.safe_url(source.url),
+            "Homepage": source.url,
         })
     failing = sum(1 for row in rows if row["Problem"])
-    st.subheader(f"Your {len(rows)} {'source' if len(rows) == 1 else 'sources'}")
+    shown = f"{len(rows):,} of your {total:,}" if len(rows) != total else f"Your {total:,}"
+    st.subheader(f"{shown} {'source' if total == 1 else 'sources'}")
     if failing:
         st.caption(f"{failing} with a feed problem: see the Problem column. Sources with problems are tried "
                    "again later by themselves.")
