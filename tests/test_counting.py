@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from mastodon import Mastodon
 from mastodon_drafts import draft, drafts
 
+from amplify import counting
 from amplify.compose import (
     NETWORKS,
     ComposeError,
@@ -200,3 +201,29 @@ def test_bluesky_also_limits_the_bytes():
 def test_graphemes_split_only_where_unicode_or_a_conjunct_allows(text):
     assert "".join(graphemes(text)) == text
     assert len(regex.findall(r"\X", text)) <= len(graphemes(text)) <= len(text)
+
+
+# -- the link search against the pattern it stands for -------------------------------------------------------
+
+_LABEL = f"(?:{counting._HOST_CHARACTER.pattern}(?:[_-]|{counting._HOST_CHARACTER.pattern})*)?"
+PLAIN_PATTERN = regex.compile(
+    f"(?:{counting._BEFORE_LINK.pattern}|^)(?P<link>(?P<scheme>https?://)?"
+    f"(?P<host>(?:{_LABEL}{counting._HOST_CHARACTER.pattern}\\.)*"
+    f"(?:{_LABEL.replace('[_-]', '-')}{counting._HOST_CHARACTER.pattern}\\.)"
+    f"(?:{counting._top_level_domain().pattern}))){counting._AFTER_HOST.pattern}",
+    regex.IGNORECASE,
+)
+LABELS = ["a", "b", "a_b", "a-b", "-a", "a-", "_a", "日本", "com", "co", "jp", "onion", "xn--p1ai", "comx", ""]
+AROUND = ["", " ", "/", "-", "_", ".", "@", "a", "\u200f", "(", "?", "http://", "HTTPS://", ":80", "/a=", "?q=1"]
+DOTTED = st.lists(
+    st.tuples(st.sampled_from(AROUND), st.lists(st.sampled_from(LABELS), min_size=1, max_size=5).map(".".join)),
+    max_size=4,
+).map(lambda parts: "".join(around + labels for around, labels in parts))
+
+
+@settings(max_examples=1000, deadline=None)
+@given(text=DOTTED)
+def test_the_link_search_finds_what_the_pattern_matches(text):
+    expected = [(match.start("link"), match.end()) for match in PLAIN_PATTERN.finditer(text)]
+    found = [(match.start, match.end) for match in counting._link_matches(text, counting._TWITTER_TEXT)]
+    assert found == expected
