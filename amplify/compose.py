@@ -244,7 +244,8 @@ def check_length(
     refused_here = sorted({character for character in text if character in rules.refused_characters})
     if refused_here:
         named = ", ".join(f"U+{ord(character):04X}" for character in refused_here)
-        return refused(f"{rules.label} refuses the invisible character {named}: take it out")
+        noun, them = ("characters", "them") if len(refused_here) > 1 else ("character", "it")
+        return refused(f"{rules.label} refuses the invisible {noun} {named}: take {them} out")
     return LengthCheck(used, limit, True, f"{used} of {limit} {rules.unit}{with_warning}")
 
 
