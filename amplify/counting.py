@@ -6,8 +6,10 @@ known top-level domain, then a path and a query. A summary cut mid-link (`https:
 (`https://ada.example`) is plain text to them and counts in full. The known top-level domains are twitter-text's own
 list (`data/tlds.yml`, with its licence beside it), the same list Mastodon's server and web composer use.
 
-Where Mastodon's server and its web composer disagree, the count here is the larger of the two, so a post that fits
-here is never refused there (and never shows as over the limit in Mastodon's own composer).
+Mastodon's server and its web composer find links and mentions a little differently; the count here takes the
+larger reading, so a post that fits here is not refused by the server. (The web composer then measures with the
+stringz library, which counts Arabic and Hebrew vowel marks and Indic vowel signs as characters of their own, so
+for such text its counter can show more than the server counts.)
 """
 
 import re
@@ -357,7 +359,7 @@ def count_mastodon(text: str, *, url_length: int = 23, content_warning: str = ""
 
     Mastodon's server and its web composer read links and mentions slightly differently (the server also links
     gemini:// and ends a path differently, the composer also links hosts the server rejects); the count is the
-    larger of the two, so a post that fits here fits both."""
+    larger of the two readings, each in grapheme clusters."""
     composer = len(graphemes(_composer_text(text, url_length)))
     server = len(graphemes(_server_text(text, url_length)))
     return max(composer, server) + len(graphemes(content_warning))
