@@ -124,9 +124,16 @@ class _Hosts:
         self.text, self.label, self.strict = text, label, strict_labels
         self.ends: dict[int, int | None] = {}
         self.tlds: dict[int, int | None] = {}
+        self.label_ends: dict[int, int] = {}
+        self.last_underscore: dict[int, int] = {}  # by label end: the last `_` in the label, for any later start
 
     def _label_end(self, start: int) -> int:
-        return self.label.match(self.text, start).end()
+        if start not in self.label_ends:  # every start inside one label shares its end: find it once
+            end = self.label.match(self.text, start).end()
+            self.label_ends.update(dict.fromkeys(range(start, end), end))
+            self.label_ends[start] = end
+            self.last_underscore[end] = self.text.rfind("_", start, end)
+        return self.label_ends[start]
 
     def _tld_end(self, start: int) -> int | None:
         if start not in self.tlds:
@@ -140,7 +147,7 @@ class _Hosts:
         if not self.strict:
             return True
         edges_ok = bool(_HOST_CHARACTER.match(self.text[start])) and bool(_HOST_CHARACTER.match(self.text[end - 1]))
-        return edges_ok and not (domain_name and "_" in self.text[start:end])
+        return edges_ok and not (domain_name and self.last_underscore[end] >= start)
 
     def end(self, start: int) -> int | None:
         """The end of the longest host starting at `start`, or None when none starts there."""
