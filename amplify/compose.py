@@ -1,5 +1,5 @@
-"""Composing posts: the networks and their counting rules, crediting the creator, templates, quotes, hashtags
-and each network's share (compose) URL.
+"""Composing posts: the networks and their limits, crediting the creator, templates, quotes, hashtags and each
+network's share (compose) URL. How each network counts a post lives in `amplify.counting`.
 
 Everything here is pure: text in, text or numbers out. The networks are data (`NETWORKS`), so a page, the
 checklist and the tests all read the same rules. The creator is the subject of every template: their name or
@@ -8,13 +8,15 @@ handle comes first, their own words come before anything else, and no template s
 
 import json
 import re
-import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote as url_quote
 
 import regex
+
+from amplify import counting
+from amplify.counting import graphemes
 
 if TYPE_CHECKING:  # a feeds.yml source or a `sources` row: read by field, so no import is needed at run time
     from amplify.sources import Source
@@ -40,13 +42,12 @@ class InvalidHashtag(ComposeError):
     pass
 
 
-# -- links and mentions --------------------------------------------------------------------------------------
+# -- links ---------------------------------------------------------------------------------------------------
 
-# A URL runs to the next space or quote; punctuation that ends a sentence is not part of it.
+# Any absolute http(s) URL the post carries (the item's link, say), whatever its host: what the networks count as a
+# link is narrower (amplify.counting). A URL runs to the next space or quote; sentence punctuation is not part of it.
 _URL = re.compile(r"""https?://[^\s<>"'“”‘’«»]+""", re.IGNORECASE)
 _URL_TRAILING = ".,;:!?…"
-# Mastodon's own client rule: `@user@host` counts only as `@user` (the host part is free).
-_FEDIVERSE_MENTION = re.compile(r"(^|[^/\w])@([a-z0-9_]+)@[a-z0-9.\-]+[a-z0-9]+", re.IGNORECASE)
 
 
 def _trim_url(candidate: str) -> str:
@@ -84,53 +85,49 @@ def _replace_urls(text: str, replacement: Callable[[str], str]) -> str:
 
 # -- counting rules ------------------------------------------------------------------------------------------
 
-_SHORT_LINK_LENGTH = 23  # Mastodon and X count every link as a t.co-sized link, whatever its real length.
+
+@dataclass(frozen=True)
+class Limits:
+    """How long a post may be on one network (or one Mastodon server), and what a link counts as there."""
+
+    characters: int
+    url_length: int | None = None  # every link the network recognises counts as this many; None: at full length
+    bytes: int | None = None  # a cap on the UTF-8 size too (Bluesky)
 
 
-def graphemes(text: str) -> list[str]:
-    """User-perceived characters (extended grapheme clusters): a ZWJ family, a flag or `e` + accent is one."""
-    return regex.findall(r"\X", text)
+MASTODON_DEFAULTS = Limits(characters=500, url_length=23)
 
 
-def _count_mastodon(text: str) -> int:
-    countable = _replace_urls(text, lambda _url: "x" * _SHORT_LINK_LENGTH)
-    countable = _FEDIVERSE_MENTION.sub(r"\1@\2", countable)
-    # Mastodon's server validates the length in grapheme clusters.
-    return len(graphemes(countable))
+def mastodon_limits(instance: Mapping[str, Any]) -> Limits:
+    """A Mastodon server's own limits, from its `GET /api/v2/instance` answer (`configuration.statuses`:
+    `max_characters`, `characters_reserved_per_url`). A number the server leaves out keeps Mastodon's default."""
+    configuration = instance.get("configuration") if isinstance(instance, Mapping) else None
+    statuses = configuration.get("statuses") if isinstance(configuration, Mapping) else None
+    statuses = statuses if isinstance(statuses, Mapping) else {}
+    numbers = {}
+    for field, default in (("max_characters", MASTODON_DEFAULTS.characters),
+                           ("characters_reserved_per_url", MASTODON_DEFAULTS.url_length)):
+        value = statuses.get(field, default)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ComposeError(f"the instance gave {field} as {value!r}; expected a whole number above 0")
+        numbers[field] = value
+    return Limits(characters=numbers["max_characters"], url_length=numbers["characters_reserved_per_url"])
 
 
-def _count_bluesky(text: str) -> int:
-    return len(graphemes(text))
+def _count_mastodon(text: str, limits: Limits) -> int:
+    return counting.count_mastodon(text, url_length=limits.url_length or MASTODON_DEFAULTS.url_length)
 
 
-# twitter-text v3: code points in these ranges weigh 1, every other code point 2 (so CJK counts double).
-_X_LIGHT_RANGES = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
-_EMOJI = regex.compile(
-    r"\p{Emoji_Presentation}|\p{Regional_Indicator}|\p{Extended_Pictographic}\uFE0F|\u20E3"
-)
+def _count_x(text: str, limits: Limits) -> int:
+    return counting.count_x(text, url_length=limits.url_length or 23)
 
 
-def _x_weight(character: str) -> int:
-    point = ord(character)
-    return 1 if any(low <= point <= high for low, high in _X_LIGHT_RANGES) else 2
+def _count_graphemes(text: str, _limits: Limits) -> int:
+    return counting.count_graphemes(text)
 
 
-def _count_x(text: str) -> int:
-    text = unicodedata.normalize("NFC", text)
-    total, last = 0, 0
-    for start, end in [*_url_spans(text), (len(text), len(text))]:
-        for cluster in graphemes(text[last:start]):
-            # An emoji sequence (ZWJ family, skin tone, flag, keycap) weighs 2 in all, like one CJK character.
-            total += 2 if _EMOJI.search(cluster) else sum(_x_weight(character) for character in cluster)
-        if end > start:
-            total += _SHORT_LINK_LENGTH
-        last = end
-    return total
-
-
-def _count_plain(text: str) -> int:
-    # "Plain" is code points after NFC: what the network stores, and never fewer than what a reader sees.
-    return len(unicodedata.normalize("NFC", text))
+def _count_plain(text: str, _limits: Limits) -> int:
+    return counting.count_code_points(text)
 
 
 def _mastodon_mention(handle: str) -> str | None:
@@ -149,40 +146,48 @@ class Network:
 
     id: str
     label: str
-    limit: int
+    limits: Limits
     counting: str  # the counting rule in plain words, shown under the live count
-    unit: str
-    count: Callable[[str], int]
+    count: Callable[[str, Limits], int]
     compose_base: str
+    unit: str = "characters"
     text_in_url: bool = True  # LinkedIn's share page takes only a URL
     max_links: int | None = None
     mention: Callable[[str], str | None] | None = None  # a handle as a mention the network links, or None
+    content_warning: bool = False  # a post may carry a content warning, which counts toward the limit
+    refused_characters: str = ""  # characters the network refuses anywhere in a post
+
+    @property
+    def limit(self) -> int:
+        return self.limits.characters
 
 
 NETWORKS: dict[str, Network] = {
     network.id: network
     for network in (
         Network(
-            "mastodon", "Mastodon", 500, "every link counts as 23; @user@host counts only the @user part",
-            "characters", _count_mastodon, "https://{instance}/share?text=", mention=_mastodon_mention,
+            "mastodon", "Mastodon", MASTODON_DEFAULTS,
+            "characters as you see them; a link to a known domain counts as 23, @user@host as @user",
+            _count_mastodon, "https://{instance}/share?text=", mention=_mastodon_mention, content_warning=True,
         ),
         Network(
-            "bluesky", "Bluesky", 300, "characters as you see them (an emoji is one); links at full length",
-            "characters", _count_bluesky, "https://bsky.app/intent/compose?text=", mention=_simple_mention,
+            "bluesky", "Bluesky", Limits(characters=300, bytes=3000),
+            "characters as you see them (an emoji is one); links at full length",
+            _count_graphemes, "https://bsky.app/intent/compose?text=", mention=_simple_mention,
         ),
         Network(
-            "x", "X", 280, "CJK characters and emoji count 2; every link counts as 23",
-            "characters", _count_x, "https://twitter.com/intent/tweet?text=", mention=_simple_mention,
+            "x", "X", Limits(characters=280, url_length=23),
+            "CJK characters and emoji count 2; a link to a known domain counts as 23, with or without https://",
+            _count_x, "https://twitter.com/intent/tweet?text=", mention=_simple_mention,
+            refused_characters=counting.X_REFUSED_CHARACTERS,
         ),
         Network(
-            "linkedin", "LinkedIn", 3000, "plain characters; the share page carries only the link",
-            "characters", _count_plain, "https://www.linkedin.com/sharing/share-offsite/?url=",
-            text_in_url=False,
+            "linkedin", "LinkedIn", Limits(characters=3000), "plain characters; the share page carries only the link",
+            _count_plain, "https://www.linkedin.com/sharing/share-offsite/?url=", text_in_url=False,
         ),
         Network(
-            "threads", "Threads", 500, "plain characters; at most 5 links",
-            "characters", _count_plain, "https://www.threads.net/intent/post?text=", max_links=5,
-            mention=_simple_mention,
+            "threads", "Threads", Limits(characters=500), "plain characters; at most 5 links",
+            _count_plain, "https://www.threads.net/intent/post?text=", max_links=5, mention=_simple_mention,
         ),
     )
 }
@@ -196,9 +201,15 @@ def network_rules(network_id: str) -> Network:
         raise UnknownNetwork(f"unknown network {network_id!r}: choose one of {known}") from None
 
 
-def count(text: str, network_id: str) -> int:
-    """The length of `text` under the network's own counting rule."""
-    return network_rules(network_id).count(text)
+def count(text: str, network_id: str, *, content_warning: str = "", limits: Limits | None = None) -> int:
+    """The length of `text` under the network's own counting rule.
+
+    `limits` are the network's own numbers where they are known (a Mastodon server's, from `mastodon_limits`);
+    `content_warning` counts toward the limit on Mastodon, the one network here that has one."""
+    rules = network_rules(network_id)
+    if content_warning and not rules.content_warning:
+        raise ComposeError(f"{rules.label} posts have no content warning")
+    return rules.count(text, limits or rules.limits) + len(graphemes(content_warning))
 
 
 @dataclass(frozen=True)
@@ -209,16 +220,33 @@ class LengthCheck:
     reason: str
 
 
-def check_length(text: str, network_id: str) -> LengthCheck:
+def check_length(
+    text: str, network_id: str, *, content_warning: str = "", limits: Limits | None = None
+) -> LengthCheck:
+    """Whether the post fits the network (or, with `limits`, one Mastodon server), and why not, in plain words."""
     rules = network_rules(network_id)
-    used = rules.count(text)
-    if used > rules.limit:
-        reason = f"{used} of {rules.limit} {rules.unit}: {used - rules.limit} over {rules.label}'s limit"
-        return LengthCheck(used, rules.limit, False, reason)
+    limits = limits or rules.limits
+    used = count(text, network_id, content_warning=content_warning, limits=limits)
+    limit = limits.characters
+    with_warning = " with the content warning" if content_warning else ""
+
+    def refused(reason: str) -> LengthCheck:
+        return LengthCheck(used, limit, False, reason)
+
+    if used > limit:
+        return refused(f"{used} of {limit} {rules.unit}{with_warning}: {used - limit} over {rules.label}'s limit")
+    size = len(text.encode("utf-8"))
+    if limits.bytes is not None and size > limits.bytes:
+        return refused(f"{size} of {limits.bytes} bytes: {rules.label} also limits the size, and emoji and many "
+                       "scripts take several bytes a character")
     if rules.max_links is not None and len(links_in(text)) > rules.max_links:
-        reason = f"{rules.label} allows at most {rules.max_links} links; this post has {len(links_in(text))}"
-        return LengthCheck(used, rules.limit, False, reason)
-    return LengthCheck(used, rules.limit, True, f"{used} of {rules.limit} {rules.unit}")
+        return refused(f"{rules.label} allows at most {rules.max_links} links; this post has {len(links_in(text))}")
+    refused_here = sorted({character for character in text if character in rules.refused_characters})
+    if refused_here:
+        named = ", ".join(f"U+{ord(character):04X}" for character in refused_here)
+        noun, them = ("characters", "them") if len(refused_here) > 1 else ("character", "it")
+        return refused(f"{rules.label} refuses the invisible {noun} {named}: take {them} out")
+    return LengthCheck(used, limit, True, f"{used} of {limit} {rules.unit}{with_warning}")
 
 
 # -- credit --------------------------------------------------------------------------------------------------

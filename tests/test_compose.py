@@ -28,6 +28,7 @@ from amplify.compose import (
     sentences,
     suggest_hashtags,
 )
+from amplify.counting import x_link_spans
 from amplify.sources import Source
 
 FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466"  # ZWJ sequence of 7 code points
@@ -35,14 +36,19 @@ FLAG = "\U0001f1ef\U0001f1f5"  # two regional indicators
 THUMB_DARK = "\U0001f44d\U0001f3fd"  # emoji + skin tone modifier
 HEART = "\u2764\ufe0f"  # text-default symbol + emoji presentation selector
 E_ACUTE_DECOMPOSED = "e\u0301"
-LONG_URL = "https://adasbakery.example/blog/" + "a" * 200
+LONG_URL = "https://adasbakery.com/blog/" + "a" * 200
 ADA = "@ada@bakers.social"
 
 COUNTS = [
     # (network, text, expected count)
     ("mastodon", "hello", 5),
     ("mastodon", LONG_URL, 23),
-    ("mastodon", "http://x.example/", 23),
+    ("mastodon", "http://x.co/", 23),
+    # The server links only hosts under a known top-level domain: a made-up or cut-off one counts in full.
+    ("mastodon", "https://ada.example/menu", 24),
+    ("mastodon", "Read http://tenearthshatteringbl", 5 + 27),
+    ("mastodon", "https://amzn.t", 14),
+    ("mastodon", "adasbakery.com", 14),  # no scheme: not a link to Mastodon
     ("mastodon", ADA, 4),
     ("mastodon", f"hi {ADA}!", 8),
     ("mastodon", "mail ada@bakers.social", 22),  # not a mention: no leading @
@@ -72,6 +78,8 @@ COUNTS = [
     ("x", "wait\u2026", 6),  # the ellipsis (8230) is not
     ("x", f"see {LONG_URL} now", 4 + 23 + 4),
     ("x", f"{LONG_URL}.", 24),  # sentence punctuation is not part of the link
+    ("x", "see adasbakery.com now", 4 + 23 + 4),  # X links a bare domain
+    ("x", "https://amzn.t", 14),
     ("linkedin", FAMILY, 7),
     ("linkedin", LONG_URL, len(LONG_URL)),
     ("linkedin", E_ACUTE_DECOMPOSED, 1),
@@ -86,7 +94,7 @@ def test_count_follows_each_networks_rule(network, text, expected):
 
 @pytest.mark.parametrize(
     ("network", "unit", "limit"),
-    [("mastodon", "a", 500), ("bluesky", FAMILY, 300), ("x", "a", 280), ("x", "日", 140), ("x", FLAG, 140),
+    [("mastodon", "a", 500), ("bluesky", "日", 300), ("x", "a", 280), ("x", "日", 140), ("x", FLAG, 140),
      ("linkedin", "a", 3000), ("threads", "a", 500)],
 )
 def test_exact_limit_fits_and_one_more_does_not(network, unit, limit):
@@ -359,7 +367,7 @@ def test_compose_url_round_trips_any_text(text, network):
 def test_counts_agree_with_their_definitions(text):
     assert count(text, "bluesky") == len(graphemes(text))
     assert count(text, "linkedin") == count(text, "threads") == len(unicodedata.normalize("NFC", text))
-    if not links_in(text):
+    if not x_link_spans(unicodedata.normalize("NFC", text)):
         # Every user-perceived character weighs 1 or 2 on X (an emoji sequence, 2 in all).
         clusters = len(graphemes(unicodedata.normalize("NFC", text)))
         assert clusters <= count(text, "x") <= 2 * len(unicodedata.normalize("NFC", text))
