@@ -69,6 +69,9 @@ class RefreshReport:
     new_items: int = 0
     seconds: float = 0.0
     errors: list[FeedProblem] = field(default_factory=list)
+    # Bodies read by each parse path ("fastfeedparser", "feedparser", "json"; see amplify/parse.py): a feed that
+    # moves to feedparser, the slow safety net, shows up here and in the refresh events.
+    parsers: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "seconds": round(self.seconds, 3)}
@@ -318,6 +321,7 @@ class _Run:
                                    error=f"could not be read ({type(error).__name__}: {error})"[:300])
         else:
             update = decide_update(plan, now=now, response=response, parsed=parsed, digest=digest)
+            self.report.parsers[parsed.parser] = self.report.parsers.get(parsed.parser, 0) + 1
         self._finish(plan, update)
 
     def _finish(self, plan: FeedPlan, update: FeedUpdate) -> None:

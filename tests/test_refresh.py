@@ -312,8 +312,10 @@ def test_cli_refresh_json_prints_one_object_and_exits_0_with_failures(server, tm
                                       "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert list(report) == ["feeds", "fetched", "not_modified", "failed", "new_items", "seconds", "errors"]
+    assert list(report) == ["feeds", "fetched", "not_modified", "failed", "new_items", "seconds", "errors",
+                            "parsers"]
     assert (report["feeds"], report["fetched"], report["failed"], report["new_items"]) == (2, 1, 1, 1)
+    assert report["parsers"] == {"fastfeedparser": 1}
     assert report["errors"] == [{"source": "Gone", "feed": server.url("/gone.xml"),
                                  "error": report["errors"][0]["error"]}]
     assert "404" in report["errors"][0]["error"]
@@ -372,7 +374,7 @@ def test_a_warm_refresh_loads_no_parser_yaml_or_process_pool(server, tmp_path):
     cold = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     warm = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
 
-    assert '"fetched": 1' in cold.stdout and "feedparser" in cold.stdout
+    assert '"fetched": 1' in cold.stdout and '"parsers": {"fastfeedparser": 1}' in cold.stdout
     assert '"not_modified": 1' in warm.stdout
     assert warm.stdout.strip().endswith("[]"), warm.stdout
 
