@@ -46,6 +46,7 @@ _BLOCK_TAG = re.compile(
     re.IGNORECASE,
 )
 _WHITESPACE = re.compile(r"\s+")
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f]")
 _EMAIL = r"[^\s()<>@]+@[^\s()<>@]+"
 _EMAIL_AND_NAME = re.compile(rf"{_EMAIL}\s*\(([^()]+)\)|([^()]+?)\s*\({_EMAIL}\)")
 _FIRST_IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
@@ -89,12 +90,13 @@ def safe_http_url(url: str | None, base: str | None = None) -> str | None:
     if not url:
         return None
     url = url.strip()
-    if any(ord(character) < 32 for character in url):
+    if _CONTROL_CHARACTER.search(url):
         return None
-    if base and not urlsplit(url).scheme:
-        url = urljoin(base, url)
     try:
         parts = urlsplit(url)
+        if base and not parts.scheme:
+            url = urljoin(base, url)
+            parts = urlsplit(url)
     except ValueError:
         return None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
