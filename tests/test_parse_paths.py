@@ -118,6 +118,9 @@ def test_a_sample_of_the_feedfarm_is_served_fast_and_stored_the_same():
     ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Café</title><item>'
      "<title>Crème</title><guid>1</guid></item></channel></rss>".encode("latin-1"),
      {"Content-Type": "application/rss+xml; charset=ISO-8859-1"}, "declares"),
+    # A feed title fastfeedparser did not read (here an empty CDATA section; a false alarm costs only time).
+    (b'<rss version="2.0"><channel><title><![CDATA[]]></title><item><title>One</title>'
+     b"<link>https://a.example/1</link></item></channel></rss>", None, "the feed has no title"),
     # More items in the markup than fastfeedparser returned (here: an item nested where it looks for none).
     (b'<rss version="2.0"><channel><title>A</title><item><title>One</title><guid>1</guid></item>'
      b"<x><item><title>Two</title><guid>2</guid></item></x></channel></rss>", None, "entries where the markup has"),
