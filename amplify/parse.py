@@ -20,7 +20,8 @@ import html
 import json
 import re
 import time
-from collections.abc import Mapping
+from bisect import bisect_right
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -29,6 +30,7 @@ from urllib.parse import urljoin, urlsplit
 import fastfeedparser
 import nh3
 
+from amplify import __version__
 from amplify.clock import to_iso
 
 DEFAULT_MAX_ITEMS = 200
@@ -70,6 +72,9 @@ class Entry:
     content_html: str
     image_url: str | None
     image_alt: str | None
+    # The fast path's digest of the markup the entry came from (and what it was read against): a refresh hands the
+    # digests it has stored back to the parser, which skips entries a feed sends again unchanged. None otherwise.
+    markup_digest: str | None = None
 
 
 @dataclass(frozen=True)
@@ -129,20 +134,22 @@ def sanitize_html(markup: str, base: str | None = None) -> str:
 
 
 def parse_feed(body: bytes, *, url: str, headers: Mapping[str, str] | None = None,
-               max_items: int = DEFAULT_MAX_ITEMS) -> ParsedFeed:
+               max_items: int = DEFAULT_MAX_ITEMS, known_digests: Collection[str] = frozenset()) -> ParsedFeed:
     """Parse RSS, Atom, RDF or JSON Feed bytes fetched from `url`. Never raises for bad input: a feed with nothing
-    usable comes back with no entries and a `problem`. At most `max_items` entries (the first in the feed)."""
+    usable comes back with no entries and a `problem`. At most `max_items` entries (the first in the feed).
+    Entries whose `markup_digest` is in `known_digests` (stored from an earlier read) are left out."""
     lowered = {name.lower(): value for name, value in (headers or {}).items()}
     if _looks_like_json(body, lowered.get("content-type", "")):
         return _parse_json_feed(body, url, max_items)
-    fast, doubt = parse_fast(body, url=url, headers=lowered, max_items=max_items)
+    fast, doubt = parse_fast(body, url=url, headers=lowered, max_items=max_items, known_digests=known_digests)
     if fast is not None and doubt is None:
         return fast
     return parse_with_feedparser(body, url=url, headers=lowered, max_items=max_items)
 
 
 def parse_fast(body: bytes, *, url: str, headers: Mapping[str, str] | None = None,
-               max_items: int = DEFAULT_MAX_ITEMS) -> tuple[ParsedFeed | None, str | None]:
+               max_items: int = DEFAULT_MAX_ITEMS,
+               known_digests: Collection[str] = frozenset()) -> tuple[ParsedFeed | None, str | None]:
     """The fast path alone: (what fastfeedparser gives, after the same hygiene, or None when it cannot read the
     document; why it cannot be trusted with this document, or None when it can). `parse_feed` hands the document
     to feedparser whenever there is a reason."""
@@ -172,9 +179,14 @@ def parse_fast(body: bytes, *, url: str, headers: Mapping[str, str] | None = Non
     doubt = None
     if feed_title is None and _SOURCES["title"].search(body, 0, spans[0][0]):
         doubt = "the feed has no title where its markup may"
+    digests = _digest_start(url, feed_base, body[:spans[0][0]])
     for index, (raw, (start, end)) in enumerate(zip(raw_entries[:max_items], spans, strict=False)):
         markup = body[start:end]
-        entry = _entry_from_fastfeedparser(raw, url, feed_base, markup)
+        digest = digests.copy()
+        digest.update(markup)
+        if (markup_digest := digest.hexdigest()) in known_digests:
+            continue  # sent again unchanged: what is stored for it is what cleaning it again would give
+        entry = _entry_from_fastfeedparser(raw, url, feed_base, markup, markup_digest)
         if doubt is None and (missing := _missing_fields(raw, entry, markup)):
             doubt = f"entry {index + 1} has no {', '.join(missing)} where its markup may"
         entries.append(entry)
@@ -218,7 +230,8 @@ def _entry_from_feedparser(parsed_entry: Any, feed_url: str, feed_base: str) -> 
                              raw.get("summary", ""), html_parts[0] if html_parts else None, image_url, image_alt)
 
 
-def _entry_from_fastfeedparser(raw: dict[str, Any], feed_url: str, feed_base: str, markup: bytes) -> Entry:
+def _entry_from_fastfeedparser(raw: dict[str, Any], feed_url: str, feed_base: str, markup: bytes,
+                               markup_digest: str) -> Entry:
     link = safe_http_url(_text(raw.get("link")), feed_url)
     base = link or feed_base
     html_parts = [_text(part.get("value")) for part in raw.get("content") or [] if part.get("type") != "text/plain"]
@@ -246,12 +259,12 @@ def _entry_from_fastfeedparser(raw: dict[str, Any], feed_url: str, feed_base: st
         updated = _rfc3339_to_iso(raw.get("updated"))
     return _entry_from_parts(identifier, link, base, _text(raw.get("title")), _text(raw.get("author")),
                              published, updated, _fast_summary(raw, markup),
-                             html_parts[0] if html_parts else None, image_url, image_alt)
+                             html_parts[0] if html_parts else None, image_url, image_alt, markup_digest)
 
 
 def _entry_from_parts(identifier: str | None, link: str | None, base: str, raw_title: str, raw_author: str,
                       published: str | None, updated: str | None, raw_summary: str, raw_content: str | None,
-                      image_url: str | None, image_alt: str | None) -> Entry:
+                      image_url: str | None, image_alt: str | None, markup_digest: str | None = None) -> Entry:
     """The hygiene both parse paths share: plain text, sanitized HTML, the first image, a stable key."""
     content = raw_summary if raw_content is None else raw_content
     summary_text = html_to_text(raw_summary) or html_to_text(content)
@@ -263,7 +276,8 @@ def _entry_from_parts(identifier: str | None, link: str | None, base: str, raw_t
         image_url, image_alt = _first_image(content_html)
     author = _person_name(html_to_text(raw_author)) or None
     key = _entry_key(identifier, link, title, published, summary_text)
-    return _finish(key, link, title, author, published, updated, summary_text, content_html, image_url, image_alt)
+    return _finish(key, link, title, author, published, updated, summary_text, content_html, image_url, image_alt,
+                   markup_digest)
 
 
 def _feedparser_image(raw: Any, base: str) -> tuple[str | None, str | None]:
@@ -318,7 +332,16 @@ _SOURCES = {
                         re.IGNORECASE),
     "image description": re.compile(rb"<[\w.-]+:(?:description|text)\b", re.IGNORECASE),
 }
+_DECLARATION = re.compile(rb"""(?:xmlns(?::[\w.-]+)?|xml:base)\s*=\s*(?:"[^"]*"|'[^']*')""")
 _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*\bencoding=["']([\w.:-]+)""")
+
+
+def _digest_start(url: str, feed_base: str, head: bytes) -> "hashlib._Hash":
+    """A digest begun with what an entry's markup is read against: the feed's addresses, the namespace prefixes and
+    base the document's head declares, and the versions of the code that reads and cleans it."""
+    names = (url, feed_base, __version__, fastfeedparser.__version__)
+    context = [name.encode("utf-8", "surrogatepass") for name in names] + _DECLARATION.findall(head)
+    return hashlib.blake2b(b"\0".join(context), digest_size=16)
 
 
 def _ends_whole(body: bytes) -> bool:
@@ -329,12 +352,17 @@ def _ends_whole(body: bytes) -> bool:
 
 
 def _entry_spans(body: bytes) -> list[tuple[int, int]]:
-    """Where each item or entry element starts and ends in the bytes (the last runs to the last closing tag)."""
+    """Where each item or entry element starts and ends in the bytes: from its start tag to the last closing tag
+    before the next one starts, so an entry's span is the same wherever it stands in the feed."""
     starts = [match.start() for match in _ITEM_START.finditer(body)]
     if not starts:
         return []
-    ends = [match.end() for match in _ITEM_END.finditer(body, starts[-1])]
-    return list(zip(starts, [*starts[1:], ends[-1] if ends else len(body)], strict=True))
+    ends = [match.end() for match in _ITEM_END.finditer(body, starts[0])]
+    spans = []
+    for start, following in zip(starts, [*starts[1:], len(body)], strict=True):
+        last = bisect_right(ends, following) - 1
+        spans.append((start, ends[last] if last >= 0 and ends[last] > start else following))
+    return spans
 
 
 def _missing_fields(raw: dict[str, Any], entry: Entry, markup: bytes) -> list[str]:
@@ -447,7 +475,7 @@ def _json_author(holder: dict[str, Any]) -> str | None:
 
 def _finish(key: str, link: str | None, title: str, author: str | None, published: str | None,
             updated: str | None, summary_text: str, content_html: str, image_url: str | None,
-            image_alt: str | None) -> Entry:
+            image_alt: str | None, markup_digest: str | None = None) -> Entry:
     derived = not title
     if derived:
         title = _derived_title(summary_text)
@@ -463,6 +491,7 @@ def _finish(key: str, link: str | None, title: str, author: str | None, publishe
         content_html=content_html,
         image_url=image_url,
         image_alt=image_alt,
+        markup_digest=markup_digest,
     )
 
 

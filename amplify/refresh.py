@@ -307,6 +307,9 @@ class _Run:
         arguments: dict[str, Any] = {"url": response.final_url, "headers": response.headers}
         if self.max_items is not None:
             arguments["max_items"] = self.max_items
+        if plan.body_hash is not None:
+            # Read before: entries the feed sends again unchanged are skipped, not parsed and cleaned again.
+            arguments["known_digests"] = self.store.entry_digests(plan.source_id)
         try:
             future = self._parser().submit(parse_feed, response.body, **arguments)
         except BrokenExecutor:

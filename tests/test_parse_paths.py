@@ -25,7 +25,8 @@ FARM_SAMPLE = 90
 
 
 def stored(parsed) -> list[dict]:
-    return [asdict(entry) for entry in parsed.entries]
+    """What is stored of each entry, less the fast path's markup digest (bookkeeping, not content)."""
+    return [{**asdict(entry), "markup_digest": None} for entry in parsed.entries]
 
 
 def assert_same_fields(fast, safe) -> None:
@@ -147,3 +148,28 @@ def test_rss_authors_written_as_email_and_name_keep_the_name_on_both_paths():
 def test_json_feeds_are_read_by_their_own_path():
     parsed = parse_feed((FIXTURES / "jsonfeed-1.1.json").read_bytes(), url=FEED_URL)
     assert parsed.parser == "json" and parsed.entries
+
+
+def test_entries_sent_again_unchanged_are_skipped_and_new_or_edited_ones_are_not():
+    farm = feedfarm().Farm(3, 20, 1, 0, "http://127.0.0.1:8080")
+    first = farm.bodies["/feed/1.xml"].raw
+    before = parse_feed(first, url=FEED_URL)
+    known = {entry.markup_digest for entry in before.entries}
+    assert len(known) == 20 and None not in known
+    assert parse_feed(first, url=FEED_URL, known_digests=known).entries == ()
+
+    farm.advance(2)
+    edited = farm.bodies["/feed/1.xml"].raw.replace(before.entries[5].title.encode(), b"A New Title", 1)
+    again = parse_feed(edited, url=FEED_URL, known_digests=known)
+    whole = parse_feed(edited, url=FEED_URL)
+    assert [entry.title for entry in again.entries] == [entry.title for entry in whole.entries[:2]] + ["A New Title"]
+    assert set(again.entries) <= set(whole.entries)
+    # Read against another address, the same markup may mean other links: nothing is skipped.
+    assert len(parse_feed(first, url="https://elsewhere.example/feed.xml", known_digests=known).entries) == 20
+
+
+def test_the_safety_net_and_json_feeds_keep_no_digest():
+    rdf = parse_feed((FIXTURES / "rss10-rdf-iso-8859-1.rdf").read_bytes(), url=FEED_URL)
+    json_feed = parse_feed((FIXTURES / "jsonfeed-1.1.json").read_bytes(), url=FEED_URL)
+    assert rdf.parser == SAFE_PARSER
+    assert {entry.markup_digest for entry in rdf.entries + json_feed.entries} == {None}

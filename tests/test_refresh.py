@@ -117,6 +117,20 @@ def test_changed_entries_update_text_but_keep_review_state(server, db):
     assert db.scalar("SELECT COUNT(*) FROM items_fts WHERE items_fts MATCH 'sourdough'") == 1
 
 
+def test_entries_a_feed_sends_again_unchanged_are_not_read_again(server, db):
+    server.route("/ada.xml", rss("Bread", "Cake"))
+    follow_list = follow(("Ada", server.url("/ada.xml")))
+    refresh(db, follow_list)
+    assert db.scalar("SELECT COUNT(*) FROM items WHERE markup_digest IS NOT NULL") == 2
+    db.execute("UPDATE items SET summary = 'as stored' WHERE entry_key = 'post-1'")  # what a reread would undo
+    server.route("/ada.xml", rss("Bread", "Cake", "Pie"))
+    report = refresh(db, follow_list)
+    assert (report.new_items, report.parsers) == (1, {"fastfeedparser": 1})
+    stored = {item["entry_key"]: item for item in items(db)}
+    assert stored["post-1"]["summary"] == "as stored"
+    assert stored["post-2"]["summary"] == "About Pie"
+
+
 def test_broken_and_hostile_feeds_cost_only_themselves(server, db, release_stalls):
     server.route("/good.xml", rss(*[f"Good {n}" for n in range(20)]))
     server.route("/html", "<!DOCTYPE html><html><body>A shop</body></html>", headers={"Content-Type": "text/html"})

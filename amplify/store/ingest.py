@@ -17,7 +17,9 @@ if TYPE_CHECKING:
 LAST_REFRESH_META_KEY = "last_refresh"
 
 _ITEM_FIELDS = ("url", "title", "title_is_derived", "author", "published_at", "updated_at", "summary",
-                "content_html", "image_url", "image_alt")
+                "content_html", "image_url", "image_alt", "markup_digest")
+# The newest entries of a source whose digests a refresh hands the parser: more than a feed lists at once.
+KNOWN_DIGESTS = 400
 
 # New entries are inserted; known ones get their text refreshed when the feed changed it, but never their review
 # `state` or `first_seen_at`, so an edit by the creator cannot pull an item back into or out of the queue.
@@ -107,6 +109,14 @@ class IngestQueries(StoreBase):
                     rows = [{name: getattr(update, name) for name in _UPDATE_FIELDS} for update in chosen]
                     self.execute(sql, {"now": now, "updates": json.dumps(rows)})
         return new_counts
+
+    def entry_digests(self, source_id: int) -> frozenset[str]:
+        """The markup digests of a source's newest entries: the parser skips an entry whose markup it has seen."""
+        rows = self.execute(
+            "SELECT markup_digest FROM items WHERE source_id = ? ORDER BY sort_at DESC, id DESC LIMIT ?",
+            (source_id, KNOWN_DIGESTS),
+        )
+        return frozenset(row[0] for row in rows if row[0] is not None)
 
     def _store_entries(self, update: FeedUpdate, now: str) -> int:
         entries = update.entries or ()

@@ -211,4 +211,8 @@ MIGRATIONS: list[str] = [
     CREATE TRIGGER feeds_unsynced_ad AFTER DELETE ON feeds
         BEGIN DELETE FROM meta WHERE key = 'follow_list_synced'; END;
     """,
+    # 3: a digest of the markup each entry came from, so an entry a feed sends again unchanged is not cleaned again.
+    """
+    ALTER TABLE items ADD COLUMN markup_digest TEXT;
+    """,
 ]
