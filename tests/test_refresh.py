@@ -129,6 +129,7 @@ def test_entries_a_feed_sends_again_unchanged_are_not_read_again(server, db):
     stored = {item["entry_key"]: item for item in items(db)}
     assert stored["post-1"]["summary"] == "as stored"
     assert stored["post-2"]["summary"] == "About Pie"
+    db.execute("INSERT INTO items_fts(items_fts) VALUES ('integrity-check')")  # raises if the index went astray
 
 
 def test_broken_and_hostile_feeds_cost_only_themselves(server, db, release_stalls):
