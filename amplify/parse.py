@@ -24,6 +24,7 @@ from bisect import bisect_right
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -332,14 +333,26 @@ _SOURCES = {
                         re.IGNORECASE),
     "image description": re.compile(rb"<[\w.-]+:(?:description|text)\b", re.IGNORECASE),
 }
+# The code an entry's stored text came from: this module's own source and the versions of the libraries it reads
+# and cleans with. Any change to how entries are cleaned changes every digest, so feeds' entries are cleaned
+# again as the feeds send them, without anyone having to remember a version number.
+def _cleaning_code() -> str:
+    try:
+        source = hashlib.blake2b(Path(__file__).read_bytes()).hexdigest()
+    except OSError:  # installed without its source (a zip, say): the versions alone
+        source = ""
+    return "\0".join((source, __version__, fastfeedparser.__version__, nh3.__version__))
+
+
+_CLEANING_CODE = _cleaning_code()
 _DECLARATION = re.compile(rb"""(?:xmlns(?::[\w.-]+)?|xml:base)\s*=\s*(?:"[^"]*"|'[^']*')""")
 _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*\bencoding=["']([\w.:-]+)""")
 
 
 def _digest_start(url: str, feed_base: str, head: bytes) -> "hashlib._Hash":
     """A digest begun with what an entry's markup is read against: the feed's addresses, the namespace prefixes and
-    base the document's head declares, and the versions of the code that reads and cleans it."""
-    names = (url, feed_base, __version__, fastfeedparser.__version__)
+    base the document's head declares, and the code that reads and cleans it."""
+    names = (url, feed_base, _CLEANING_CODE)
     context = [name.encode("utf-8", "surrogatepass") for name in names] + _DECLARATION.findall(head)
     return hashlib.blake2b(b"\0".join(context), digest_size=16)
 
