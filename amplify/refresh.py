@@ -8,9 +8,10 @@ The pipeline keeps decisions apart from I/O, after lemon24/reader's updater:
 - `decide_update` (pure) turns what came back into a `FeedUpdate`: an unchanged body (same hash) is never parsed.
 - parsing runs in a process pool fed with bytes, one worker per core (inline on one core), so the parser's CPU
   cost is spread over the machine; the calling thread writes the results, each feed complete in its transaction.
-  With fastfeedparser a feed costs about a millisecond to parse and clean, and the pool still pays: measured on
-  the 1000-feed farm, it costs about 0.5 s more CPU than parsing inline, and takes 1.2 s of CPU off the thread
-  that fetches and writes, which is what a refresh waits for (docs/benchmarks.md).
+  With fastfeedparser a feed costs about a millisecond to parse and clean, and the pool still pays in a cold
+  refresh: measured on the 1000-feed farm, it costs about 0.5 s more CPU than parsing inline, and takes 1.2 s of
+  CPU off the thread that writes, which is what a refresh waits for. It also keeps the native parsers, fed with
+  hostile bytes, out of the process that holds the database (docs/benchmarks.md weighs it for churn).
 A broken or hostile feed only ever costs itself: every failure becomes that feed's error message and backoff.
 A refresh where nothing changed starts no process and never loads the parser.
 """
