@@ -38,10 +38,15 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import httpcore
-import httpx
-
 from amplify import __version__
+from amplify.optional_imports import skipping
+
+# Both libraries load extras that amplify never uses whenever they are installed, at every start: httpcore imports
+# trio (for async code under trio; about 0.05 s), httpx its command-line tool with click, pygments and rich (about
+# 0.015 s). Each tries the import and does without on ImportError, so the extras are skipped for this import only.
+with skipping("trio", "httpx._main"):
+    import httpcore
+    import httpx
 
 USER_AGENT = f"amplify/{__version__} (personal feed reader for amplifying independent creators)"
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})

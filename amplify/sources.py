@@ -19,16 +19,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import CommentMark, MarkedYAMLError, YAMLError
-from ruamel.yaml.tokens import CommentToken
-
 from amplify import __version__
 from amplify.names import name_key
 
+# ruamel.yaml (about 0.02 s to import) is imported inside the functions that edit feeds.yml: refresh reads the file
+# through libyaml, or not at all when it has not changed, and must not pay for the round trip at every start.
 if TYPE_CHECKING:
     import yaml
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap
 
     from amplify.store import Store
 
@@ -262,12 +261,13 @@ def _read_text(path: Path) -> str:
         raise FollowListError(f"{path}: cannot read the follow list ({error.strerror or error})") from error
 
 
-def _read_document(path: Path) -> CommentedMap:
+def _read_document(path: Path) -> "CommentedMap":
     """The file as ruamel's round-trip document, for editing: comments and order come along."""
     return _parse_document(_read_text(path), str(path))
 
 
-def _parse_document(text: str, file_name: str) -> CommentedMap:
+def _parse_document(text: str, file_name: str) -> "CommentedMap":
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
     try:
         document = _yaml().load(text)
     except (MarkedYAMLError, YAMLError) as error:
@@ -736,7 +736,8 @@ def _item_line(sequence: Any, index: int) -> int | None:
         return None
 
 
-def _yaml() -> YAML:
+def _yaml() -> "YAML":
+    from ruamel.yaml import YAML
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.indent(mapping=2, sequence=4, offset=2)
@@ -766,6 +767,7 @@ def add_sources(
 
     Returns the sources added (as they will load) and the ones refused, each with its reason.
     """
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
     target = Path(path)
     document = _read_document(target) if target.exists() else CommentedMap(sources=CommentedSeq())
     names = _names_in(document)
@@ -806,6 +808,7 @@ def _refuse_duplicate(source: Source, names: set[str], owners: Mapping[str, str]
 def update_source(path: str | os.PathLike[str], name: str, /, **changes: Any) -> Source:
     """Change fields of the source called `name`: url, kind, handles, tags, identity_labels, identity_source,
     credit, domains, notes. A value of None or empty removes the field. Comments and order are kept."""
+    from ruamel.yaml.comments import CommentedMap
     unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
     if unknown:
         raise SourceEditError(f"cannot change `{unknown[0]}`; editable fields: {', '.join(EDITABLE_FIELDS)}")
@@ -846,6 +849,7 @@ def remove_source(path: str | os.PathLike[str], name: str) -> None:
 
 def set_setting(path: str | os.PathLike[str], key: str, value: Any) -> Settings:
     """Set one of `settings:` (networks, mastodon_instance, goals); None removes it so the default applies."""
+    from ruamel.yaml.comments import CommentedMap
     if key not in SETTING_FIELDS:
         raise SourceEditError(f"unknown setting `{key}` (settings are: {', '.join(SETTING_FIELDS)})")
     target = Path(path)
@@ -877,6 +881,7 @@ def forget_source(
     """
     if store.write_refusal is not None:  # before feeds.yml changes: both forget, or neither does
         raise SourceEditError(store.write_refusal)
+    from ruamel.yaml.comments import CommentedMap
     target = Path(path)
     # Without a follow list there is nothing to edit in it: the source may still be in the database.
     document = _read_document(target) if target.exists() else CommentedMap()
@@ -902,8 +907,9 @@ def forget_source(
     return new_names[0]
 
 
-def source_entry(source: Source) -> CommentedMap:
+def source_entry(source: Source) -> "CommentedMap":
     """The feeds.yml entry for `source`: only the fields that say something, in the documented order."""
+    from ruamel.yaml.comments import CommentedMap
     entry = CommentedMap()
     entry["name"] = source.name
     if len(source.feeds) == 1:
@@ -933,6 +939,7 @@ def source_entry(source: Source) -> CommentedMap:
 
 def _yaml_value(key: str, value: Any) -> Any:
     """Lists and mappings in flow style (`tags: [food, local]`), as the documented examples show them."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
     if isinstance(value, Mapping):
         flow: Any = CommentedMap(value)
     elif isinstance(value, list | tuple):
@@ -944,9 +951,10 @@ def _yaml_value(key: str, value: Any) -> Any:
     return flow
 
 
-def _set_or_drop(mapping: CommentedMap, key: str, value: Any, order: tuple[str, ...] = SOURCE_FIELDS) -> None:
+def _set_or_drop(mapping: "CommentedMap", key: str, value: Any, order: tuple[str, ...] = SOURCE_FIELDS) -> None:
     """Set `key`, or remove it when the value is empty. A new key goes where `order` puts it, so an edited
     entry reads like a hand-written one. Comment lines below the mapping stay below it."""
+    from ruamel.yaml.comments import CommentedMap
     empty = (
         value is None
         or value == ""
@@ -984,8 +992,9 @@ def _set_or_drop(mapping: CommentedMap, key: str, value: Any, order: tuple[str, 
 # comment heading the next entry would vanish or land above the new key.
 
 
-def _trailing_holder(node: Any) -> tuple[CommentedMap, Any] | None:
+def _trailing_holder(node: Any) -> "tuple[CommentedMap, Any] | None":
     """The mapping and key whose comment token holds the lines after `node`: its deepest last key."""
+    from ruamel.yaml.comments import CommentedMap
     holder = None
     while isinstance(node, CommentedMap) and node and not node.fa.flow_style():
         key = next(reversed(node))
@@ -996,6 +1005,7 @@ def _trailing_holder(node: Any) -> tuple[CommentedMap, Any] | None:
 
 def _take_trailing_comments(node: Any) -> str:
     """Detach and return the comment lines below `node` (its last line's own comment stays)."""
+    from ruamel.yaml.tokens import CommentToken
     holder = _trailing_holder(node)
     if holder is None:
         return ""
@@ -1011,6 +1021,8 @@ def _take_trailing_comments(node: Any) -> str:
 
 
 def _give_trailing_comments(node: Any, following: str) -> None:
+    from ruamel.yaml.error import CommentMark
+    from ruamel.yaml.tokens import CommentToken
     holder = _trailing_holder(node)
     if not following or holder is None:
         return
@@ -1022,18 +1034,19 @@ def _give_trailing_comments(node: Any, following: str) -> None:
         comments[2] = CommentToken("\n" + following, CommentMark(0), None)
 
 
-def _entries(document: CommentedMap) -> list[Any]:
+def _entries(document: "CommentedMap") -> list[Any]:
     return list(document.get("sources") or [])
 
 
-def _names_in(document: CommentedMap) -> set[str]:
+def _names_in(document: "CommentedMap") -> set[str]:
     """The names the file's entries use, as `name_key`s."""
     return {name_key(_text(item.get("name")) or "") for item in _entries(document) if isinstance(item, Mapping)}
 
 
 def _find_entry(
-    document: CommentedMap, name: str, file_name: str, *, required: bool = True
-) -> CommentedMap | None:
+    document: "CommentedMap", name: str, file_name: str, *, required: bool = True
+) -> "CommentedMap | None":
+    from ruamel.yaml.comments import CommentedMap
     wanted = name_key(name)
     for entry in _entries(document):
         if isinstance(entry, CommentedMap) and name_key(_text(entry.get("name")) or "") == wanted:
@@ -1043,14 +1056,14 @@ def _find_entry(
     return None
 
 
-def _check_entry(entry: CommentedMap, file_name: str) -> Source:
+def _check_entry(entry: "CommentedMap", file_name: str) -> Source:
     source, problems = _read_entry(entry, None, file_name)
     if source is None:
         raise SourceEditError("; ".join(problem.message for problem in problems))
     return source
 
 
-def _write_document(path: Path, document: CommentedMap) -> None:
+def _write_document(path: Path, document: "CommentedMap") -> None:
     """Write atomically: a reader (the app, a cron refresh) sees the old file or the new one, never half."""
     buffer = StringIO()
     _yaml().dump(document, buffer)

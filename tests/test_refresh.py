@@ -117,6 +117,21 @@ def test_changed_entries_update_text_but_keep_review_state(server, db):
     assert db.scalar("SELECT COUNT(*) FROM items_fts WHERE items_fts MATCH 'sourdough'") == 1
 
 
+def test_entries_a_feed_sends_again_unchanged_are_not_read_again(server, db):
+    server.route("/ada.xml", rss("Bread", "Cake"))
+    follow_list = follow(("Ada", server.url("/ada.xml")))
+    refresh(db, follow_list)
+    assert db.scalar("SELECT COUNT(*) FROM items WHERE markup_digest IS NOT NULL") == 2
+    db.execute("UPDATE items SET summary = 'as stored' WHERE entry_key = 'post-1'")  # what a reread would undo
+    server.route("/ada.xml", rss("Bread", "Cake", "Pie"))
+    report = refresh(db, follow_list)
+    assert (report.new_items, report.parsers) == (1, {"fastfeedparser": 1})
+    stored = {item["entry_key"]: item for item in items(db)}
+    assert stored["post-1"]["summary"] == "as stored"
+    assert stored["post-2"]["summary"] == "About Pie"
+    db.execute("INSERT INTO items_fts(items_fts) VALUES ('integrity-check')")  # raises if the index went astray
+
+
 def test_broken_and_hostile_feeds_cost_only_themselves(server, db, release_stalls):
     server.route("/good.xml", rss(*[f"Good {n}" for n in range(20)]))
     server.route("/html", "<!DOCTYPE html><html><body>A shop</body></html>", headers={"Content-Type": "text/html"})
@@ -313,9 +328,10 @@ def test_cli_refresh_json_prints_one_object_and_exits_0_with_failures(server, tm
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert list(report) == ["feeds", "stopped", "fetched", "not_modified", "failed", "new_items", "seconds",
-                            "errors"]
+                            "errors", "parsers"]
     assert report["stopped"] is False
     assert (report["feeds"], report["fetched"], report["failed"], report["new_items"]) == (2, 1, 1, 1)
+    assert report["parsers"] == {"fastfeedparser": 1}
     assert report["errors"] == [{"source": "Gone", "feed": server.url("/gone.xml"),
                                  "error": report["errors"][0]["error"]}]
     assert "404" in report["errors"][0]["error"]
@@ -354,6 +370,8 @@ def test_cli_refresh_reports_bad_entries_every_time_even_when_the_file_is_not_re
 
 
 def test_a_warm_refresh_loads_no_parser_yaml_or_process_pool(server, tmp_path):
+    """Nor the extras httpcore and httpx load when installed (trio; httpx's command-line tool with pygments), nor
+    ruamel, which only edits feeds.yml."""
     import subprocess
     import sys
 
@@ -367,14 +385,14 @@ def test_a_warm_refresh_loads_no_parser_yaml_or_process_pool(server, tmp_path):
         f"    cli(['refresh', '--feeds', {str(feeds_file)!r}, '--db', {str(tmp_path / 'a.db')!r}, '--json'])\n"
         "except SystemExit:\n"
         "    pass\n"
-        "print(sorted(name for name in ('feedparser', 'nh3', 'multiprocessing', 'yaml')"
-        " if name in sys.modules))\n"
+        "print(sorted(name for name in ('fastfeedparser', 'feedparser', 'nh3', 'multiprocessing', 'yaml',"
+        " 'ruamel.yaml', 'trio', 'httpx._main', 'pygments') if name in sys.modules))\n"
     )
 
     cold = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     warm = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
 
-    assert '"fetched": 1' in cold.stdout and "feedparser" in cold.stdout
+    assert '"fetched": 1' in cold.stdout and '"parsers": {"fastfeedparser": 1}' in cold.stdout
     assert '"not_modified": 1' in warm.stdout
     assert warm.stdout.strip().endswith("[]"), warm.stdout
 

@@ -308,6 +308,19 @@ MIGRATIONS: list[str | list[Step]] = [
         PRIMARY KEY (import_id, handle)
     ) WITHOUT ROWID;
     """,
+    # 5: a digest of the markup each entry came from, so an entry a feed sends again unchanged is not cleaned again;
+    # and the search index is rewritten only when an indexed field changed, not whenever the upsert sets one (a
+    # digest filled in, or an edit of the HTML alone).
+    """
+    ALTER TABLE items ADD COLUMN markup_digest TEXT;
+    DROP TRIGGER items_fts_au;
+    CREATE TRIGGER items_fts_au AFTER UPDATE OF title, summary, author ON items
+    WHEN old.title IS NOT new.title OR old.summary IS NOT new.summary OR old.author IS NOT new.author BEGIN
+        INSERT INTO items_fts(items_fts, rowid, title, summary, author)
+            VALUES ('delete', old.id, old.title, old.summary, old.author);
+        INSERT INTO items_fts(rowid, title, summary, author) VALUES (new.id, new.title, new.summary, new.author);
+    END;
+    """,
 ]
 
 # The first schema whose shares carry `prev_hash` and `row_hash`.
