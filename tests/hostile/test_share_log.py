@@ -222,3 +222,18 @@ def test_the_upgrade_hashes_shares_recorded_before_the_chain(tmp_path):
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
             store.execute("UPDATE shares SET text = 'x'")
 
+
+
+def test_verify_reports_a_share_with_bytes_where_text_belongs(logged):
+    """A row no amplify writes (a blob for its words), slipped in at the end: reported, not a traceback."""
+    conn = other_program(logged)
+    conn.execute(
+        "INSERT INTO shares (id, draft_id, item_id, source_id, network, text, shared_at, checklist, prev_hash,"
+        " row_hash)"
+        " SELECT 4, draft_id, item_id, source_id, network, X'00ff', shared_at, checklist,"
+        " (SELECT row_hash FROM shares WHERE id = 3), 'made up' FROM shares WHERE id = 3"
+    )
+    conn.close()
+    result = verify(logged)
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
+    assert "Share 4 does not match" in result.output and "changed" in result.output
