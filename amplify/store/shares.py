@@ -297,6 +297,14 @@ class ShareQueries(StoreBase):
         )
         if gone is not None:
             return ChainBreak(int(gone), "it was recorded (its share_recorded event says so) but its row is gone")
+        # Another program checks no foreign keys unless asked: a share's item, source or draft removed there hides
+        # the share from History and the export, which read it with them.
+        orphans = self.rows("PRAGMA foreign_key_check(shares)")
+        if orphans:
+            first = min(orphans, key=lambda orphan: orphan["rowid"])
+            what = {"items": "item", "sources": "source", "drafts": "draft"}.get(first["parent"], first["parent"])
+            return ChainBreak(int(first["rowid"]), f"its {what} was removed outside amplify, so History and the "
+                                                   "export no longer show it")
         return None
 
     def every_network_shared(self, draft_id: int) -> bool:

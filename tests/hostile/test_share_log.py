@@ -224,6 +224,21 @@ def test_the_upgrade_hashes_shares_recorded_before_the_chain(tmp_path):
 
 
 
+@pytest.mark.parametrize("table", ["items", "sources", "drafts"])
+def test_verify_sees_a_share_hidden_by_removing_what_it_belongs_to(logged, table):
+    """Another program enforces no foreign keys by default: removing a share's item, source or draft hides the
+    share from History and the export (they join them), so verify must report it."""
+    column = {"items": "item_id", "sources": "source_id", "drafts": "draft_id"}[table]
+    conn = other_program(logged)
+    conn.execute(f"DELETE FROM {table} WHERE id = (SELECT {column} FROM shares WHERE id = 2)")
+    conn.close()
+    result = verify(logged)
+    assert result.exit_code == 1, result.output
+    first = 1 if table == "sources" else 2  # the three shares have one source
+    assert f"Share {first} " in result.output and f"its {table[:-1]} was removed" in result.output
+    assert "All is well" not in result.output
+
+
 def test_verify_reports_a_share_with_bytes_where_text_belongs(logged):
     """A row no amplify writes (a blob for its words), slipped in at the end: reported, not a traceback."""
     conn = other_program(logged)
