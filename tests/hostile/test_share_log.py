@@ -252,3 +252,25 @@ def test_verify_reports_a_share_with_bytes_where_text_belongs(logged):
     result = verify(logged)
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
     assert "Share 4 does not match" in result.output and "changed" in result.output
+
+
+@pytest.mark.parametrize(
+    ("statements", "said"),
+    [
+        (["DROP TRIGGER shares_chain",
+          "INSERT INTO shares (id, draft_id, item_id, source_id, network, text, shared_at, checklist, prev_hash,"
+          " row_hash) SELECT 4, draft_id, item_id, source_id, network, CAST(X'ff' AS TEXT), shared_at, checklist,"
+          " (SELECT row_hash FROM shares WHERE id = 3), 'made up' FROM shares WHERE id = 3"],
+         "Share 4 does not match"),
+        (["ALTER TABLE shares RENAME COLUMN text TO words"], "the shares table was changed outside amplify"),
+    ],
+    ids=["text-that-is-not-utf8", "renamed-column"],
+)
+def test_verify_reports_a_tampered_table_without_a_traceback(logged, statements, said):
+    conn = other_program(logged)
+    for statement in statements:
+        conn.execute(statement)
+    conn.close()
+    result = verify(logged)
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
+    assert said in result.output and "All is well" not in result.output
