@@ -260,6 +260,23 @@ def test_a_write_to_a_read_only_database_says_it_is_read_only(tmp_path):
 
 
 @pytest.mark.skipif(os.geteuid() == 0 and not _can_mount(), reason="root needs unshare for a read-only disk")
+def test_forget_on_a_read_only_database_leaves_feeds_yml_as_it_was(tmp_path):
+    """Both forget, or neither: the follow list is not edited when the database cannot be."""
+    folder = tmp_path / "backup"
+    folder.mkdir()
+    _shared(folder / "amplify.db")
+    feeds = tmp_path / "feeds.yml"
+    feeds.write_text("sources:\n  - name: Ada Bakes\n    feed: https://ada.example/feed.xml\n"
+                     "    handles: {mastodon: '@ada@bakes.social'}\n", encoding="utf-8")
+    before = feeds.read_text(encoding="utf-8")
+    result = _read_only(folder, "forget", "Ada Bakes", "--yes", "--db", str(folder / "amplify.db"),
+                        "--feeds", str(feeds))
+    assert result.returncode == 1, result.stdout
+    assert "read-only" in result.stderr and "Traceback" not in result.stderr
+    assert feeds.read_text(encoding="utf-8") == before
+
+
+@pytest.mark.skipif(os.geteuid() == 0 and not _can_mount(), reason="root needs unshare for a read-only disk")
 def test_an_old_database_on_a_read_only_disk_says_it_needs_one_writable_open(tmp_path):
     folder = tmp_path / "backup"
     folder.mkdir()
