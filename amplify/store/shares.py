@@ -278,7 +278,8 @@ class ShareQueries(StoreBase):
     def verify_share_log(self) -> "ChainBreak | None":
         """Walk the hash chain of `shares`, oldest first: the first share whose stored hashes do not match what
         it holds and what came before it (a share changed, replaced, removed or slipped in), or None when every
-        row matches and every `share_recorded` event still has its row."""
+        row matches, every `share_recorded` event still has its row and every share its item, source and draft.
+        Raises StoreError when the table itself was changed (a column renamed)."""
         if self.schema_version < CHAINED_SCHEMA:
             raise StoreError(f"{self.path} has no hash chain yet: open it once with write access to add it")
         previous: str | None = None
