@@ -274,3 +274,11 @@ def test_verify_reports_a_tampered_table_without_a_traceback(logged, statements,
     result = verify(logged)
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
     assert said in result.output and "All is well" not in result.output
+
+
+def test_verify_of_a_file_that_is_not_there_says_so_and_creates_nothing(tmp_path):
+    """A mistyped --db must not read as "All is well"."""
+    result = verify(tmp_path / "amplfy.db")
+    assert result.exit_code == 1 and "All is well" not in result.output
+    assert "no database" in result.output
+    assert list(tmp_path.iterdir()) == []
