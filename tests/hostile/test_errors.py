@@ -148,6 +148,16 @@ def test_a_corrupt_page_is_reported_as_a_damaged_file_with_the_way_back(tmp_path
         assert "damaged" in result.output and "backup" in result.output and ".recover" in result.output
 
 
+def test_the_way_back_from_a_damaged_file_is_a_command_that_runs_as_pasted(tmp_path):
+    folder = tmp_path / "my data"
+    folder.mkdir()
+    path = folder / "amplify.db"
+    path.write_bytes(b"SQLite format 3\x00" + b"\xff" * 8192)
+    result = invoke("verify", "--db", str(path))
+    assert result.exit_code == 1
+    assert f"`sqlite3 '{path}' .recover | sqlite3 recovered.db`" in result.output
+
+
 def test_the_app_shows_a_damaged_file_as_a_message_not_a_traceback(tmp_path, monkeypatch):
     path = tmp_path / "amplify.db"
     path.write_bytes(b"SQLite format 3\x00" + b"\xff" * 8192)  # a header, then nothing a database could be
