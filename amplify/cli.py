@@ -211,8 +211,12 @@ def verify_command(db: str | None) -> None:
     from amplify import config
     from amplify.store import Store, StoreError
 
+    path = config.db_path(db)
+    if not path.exists():  # opening it would create an empty database, whose log is trivially well
+        raise click.ClickException(f"{path}: there is no database there, so there is nothing to check; give the "
+                                   "file amplify uses with --db (or AMPLIFY_DB)")
     try:
-        with Store(config.db_path(db)) as store:
+        with Store(path) as store:
             broken = store.verify_share_log()
             count = store.scalar("SELECT count(*) FROM shares")
             refusal = store.write_refusal

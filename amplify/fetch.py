@@ -161,14 +161,16 @@ class FeedResponse:
 
 _THIS_COMPUTER = "is this computer"
 _OWN_NETWORK = "is on your own network"
-# Private ranges (RFC 1918), shared address space (RFC 6598: carrier-grade NAT, VPNs such as Tailscale) and
-# unique-local IPv6; link-local addresses are checked apart.
+# Private ranges (RFC 1918), shared address space (RFC 6598: carrier-grade NAT, VPNs such as Tailscale),
+# unique-local IPv6 and the local-use NAT64 prefix (RFC 8215: only the user's own network translates it, to
+# whatever IPv4 addresses it likes); link-local addresses are checked apart.
 _OWN_NETWORKS = tuple(ipaddress.ip_network(block) for block in (
-    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7"))
-# IPv6 addresses that carry an IPv4 address in their last 32 bits: NAT64's well-known prefix and the old
-# IPv4-compatible form (::a.b.c.d).
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7", "64:ff9b:1::/48"))
+# IPv6 addresses that carry an IPv4 address in their last 32 bits: NAT64's well-known prefix, the old
+# IPv4-compatible form (::a.b.c.d) and the IPv4-translated form (::ffff:0:a.b.c.d, RFC 2765).
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+_IPV4_TRANSLATED = ipaddress.ip_network("::ffff:0:0:0/96")
 
 
 def address_refusal(address: str) -> str | None:
@@ -185,7 +187,7 @@ def address_refusal(address: str) -> str | None:
 def _refusal(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
     if isinstance(ip, ipaddress.IPv6Address):
         inner = ip.ipv4_mapped or ip.sixtofour
-        if inner is None and (ip in _NAT64 or (ip in _IPV4_COMPATIBLE and int(ip) > 1)):
+        if inner is None and (ip in _NAT64 or ip in _IPV4_TRANSLATED or (ip in _IPV4_COMPATIBLE and int(ip) > 1)):
             inner = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
         if inner is not None:
             return _refusal(inner)

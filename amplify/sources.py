@@ -897,13 +897,16 @@ def forget_source(
         candidate = _FORGOTTEN_NAME.format(number)
         if name_key(candidate) not in taken and not store.source_ids_named(candidate):
             new_names.append(candidate)
-    if in_file is not None:
-        for key in ("identity", "handles", "notes"):
-            _set_or_drop(in_file, key, None)
-        in_file["name"] = new_names[0]
-        _write_document(target, document)
-    for source_id, new_name in zip(rows, new_names, strict=False):
-        store.forget_source(source_id, new_name, redact_shares=redact_shares)
+    # The database first and feeds.yml last, in one transaction: a database that cannot be written (read-only, a
+    # full disk) leaves the file as it was, and a file that cannot be written rolls the database back.
+    with store.transaction():
+        for source_id, new_name in zip(rows, new_names, strict=False):
+            store.forget_source(source_id, new_name, redact_shares=redact_shares)
+        if in_file is not None:
+            for key in ("identity", "handles", "notes"):
+                _set_or_drop(in_file, key, None)
+            in_file["name"] = new_names[0]
+            _write_document(target, document)
     return new_names[0]
 
 

@@ -40,11 +40,13 @@ def redacted_at(share_alias: str) -> str:
 
 
 def honour_redaction(share: dict[str, Any]) -> dict[str, Any]:
-    """A share row as displays and exports show it: a redacted share's words, and the check details recorded
-    with it (a credit check names the handle), replaced by REDACTED_TEXT."""
+    """A share row as displays and exports show it: a redacted share's words, the check details recorded with it
+    (a credit check names the handle) and the reason it was retracted, if it was, replaced by REDACTED_TEXT."""
     if not share.get("redacted_at"):
         return share
     shown = {**share, "text": REDACTED_TEXT}
+    if share.get("retraction_reason"):
+        shown["retraction_reason"] = REDACTED_TEXT
     if isinstance(share.get("checklist"), str):
         snapshot = _json_object(share["checklist"])
         for check in snapshot.get("checks") or []:

@@ -12,6 +12,7 @@ introspection.
 
 import json
 import os
+import shlex
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -55,7 +56,7 @@ def translate_error(path: str, error: sqlite3.Error) -> StoreError | None:
         return StoreError(
             f"{path}: the database file is damaged ({error}), so amplify cannot use it. Keep a copy of it, then "
             "put back your latest backup of it (see \"Backups and a damaged file\" in docs/database.md); "
-            f"`sqlite3 {path} .recover | sqlite3 recovered.db` may save what is still readable."
+            f"`sqlite3 {shlex.quote(path)} .recover | sqlite3 recovered.db` may save what is still readable."
         )
     if code == _SQLITE_READONLY:
         return StoreError(

@@ -12,6 +12,7 @@ it.
 """
 
 import json
+import sqlite3
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -55,6 +56,10 @@ class ChainBreak:
 
     share_id: int
     reason: str
+
+
+def _text_as_written(data: bytes) -> str:
+    return data.decode("utf-8", "surrogateescape")
 
 
 class ShareStoreError(ValueError):
@@ -273,30 +278,49 @@ class ShareQueries(StoreBase):
     def verify_share_log(self) -> "ChainBreak | None":
         """Walk the hash chain of `shares`, oldest first: the first share whose stored hashes do not match what
         it holds and what came before it (a share changed, replaced, removed or slipped in), or None when every
-        row matches and every `share_recorded` event still has its row."""
+        row matches, every `share_recorded` event still has its row and every share its item, source and draft.
+        Raises StoreError when the table itself was changed (a column renamed)."""
         if self.schema_version < CHAINED_SCHEMA:
             raise StoreError(f"{self.path} has no hash chain yet: open it once with write access to add it")
         previous: str | None = None
         next_id: int | None = None
-        with self._plain_errors():
-            for row in self.conn.execute(
-                f"SELECT {', '.join(SHARE_HASHED_COLUMNS)}, prev_hash, row_hash FROM shares ORDER BY id"
-            ):
-                share_id = int(row["id"])
-                if row["prev_hash"] != previous:
-                    if next_id is not None and share_id != next_id:
-                        return ChainBreak(next_id, "it was removed: the share after it no longer follows on")
-                    return ChainBreak(share_id, "it does not follow on from the share before it, which was "
-                                                "changed, replaced or removed")
-                if row["row_hash"] != share_hash(previous, row):
-                    return ChainBreak(share_id, "what it holds does not match its hash: it was changed")
-                previous, next_id = row["row_hash"], share_id + 1
+        # Text another program wrote that is not UTF-8 is read byte for byte (and so does not match its hash).
+        self.conn.text_factory = _text_as_written
+        try:
+            with self._plain_errors():
+                for row in self.conn.execute(
+                    f"SELECT {', '.join(SHARE_HASHED_COLUMNS)}, prev_hash, row_hash FROM shares ORDER BY id"
+                ):
+                    share_id = int(row["id"])
+                    if row["prev_hash"] != previous:
+                        if next_id is not None and share_id != next_id:
+                            return ChainBreak(next_id, "it was removed: the share after it no longer follows on")
+                        return ChainBreak(share_id, "it does not follow on from the share before it, which was "
+                                                    "changed, replaced or removed")
+                    if row["row_hash"] != share_hash(previous, row):
+                        return ChainBreak(share_id, "what it holds does not match its hash: it was changed")
+                    previous, next_id = row["row_hash"], share_id + 1
+        except sqlite3.OperationalError as error:  # a column renamed or dropped
+            raise StoreError(
+                f"{self.path}: the shares table was changed outside amplify ({error}), so its log cannot be "
+                "checked. Put back a backup (see \"Backups and a damaged file\" in docs/database.md)."
+            ) from error
+        finally:
+            self.conn.text_factory = str
         gone = self.scalar(
             "SELECT min(share_id) FROM events WHERE kind = 'share_recorded' AND share_id IS NOT NULL"
             " AND share_id NOT IN (SELECT id FROM shares)"
         )
         if gone is not None:
             return ChainBreak(int(gone), "it was recorded (its share_recorded event says so) but its row is gone")
+        # Another program checks no foreign keys unless asked: a share's item, source or draft removed there hides
+        # the share from History and the export, which read it with them.
+        orphans = self.rows("PRAGMA foreign_key_check(shares)")
+        if orphans:
+            first = min(orphans, key=lambda orphan: orphan["rowid"])
+            what = {"items": "item", "sources": "source", "drafts": "draft"}.get(first["parent"], first["parent"])
+            return ChainBreak(int(first["rowid"]), f"its {what} was removed outside amplify, so History and the "
+                                                   "export no longer show it")
         return None
 
     def every_network_shared(self, draft_id: int) -> bool:

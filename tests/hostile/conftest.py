@@ -4,8 +4,8 @@ These tests run WITHOUT the opt-in to private addresses that the rest of the sui
 here amplify must refuse this computer and the user's own network exactly as it does on a user's machine.
 
 Two tripwires keep every test on this computer, whatever the code under test does: a connection to anything but
-loopback is stopped (and recorded), and host names resolve only through `names` below (plus `localhost`, from the
-hosts file), so no DNS query ever leaves the machine. `connections` lists every connection attempted.
+loopback is stopped (and recorded), and host names resolve only through `names` below (`localhost` as 127.0.0.1),
+so no DNS query ever leaves the machine. `connections` lists every connection attempted.
 """
 
 import ipaddress
@@ -49,9 +49,12 @@ def connections(monkeypatch):
 def names(monkeypatch):
     """The test's own DNS: `names["feeds.example"] = [["127.0.0.2"], ["127.0.0.1"]]` answers the first lookup with
     127.0.0.2 and every later one with 127.0.0.1. `names.asked` lists the names looked up. Addresses written as
-    numbers, and `localhost`, resolve as usual (no query leaves the machine); any other name does not resolve."""
+    numbers resolve as usual (no query leaves the machine) and `localhost` to 127.0.0.1 alone (a hosts file that
+    lists ::1 too would put it first on many machines, and the reasons the tests expect would name it); any other
+    name does not resolve."""
     real_getaddrinfo = socket.getaddrinfo
     answers = _Names()
+    answers["localhost"] = [["127.0.0.1"]]
 
     def getaddrinfo(host, port, *args, **kwargs):
         name = host.decode() if isinstance(host, bytes) else str(host)

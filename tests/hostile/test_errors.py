@@ -148,6 +148,16 @@ def test_a_corrupt_page_is_reported_as_a_damaged_file_with_the_way_back(tmp_path
         assert "damaged" in result.output and "backup" in result.output and ".recover" in result.output
 
 
+def test_the_way_back_from_a_damaged_file_is_a_command_that_runs_as_pasted(tmp_path):
+    folder = tmp_path / "my data"
+    folder.mkdir()
+    path = folder / "amplify.db"
+    path.write_bytes(b"SQLite format 3\x00" + b"\xff" * 8192)
+    result = invoke("verify", "--db", str(path))
+    assert result.exit_code == 1
+    assert f"`sqlite3 '{path}' .recover | sqlite3 recovered.db`" in result.output
+
+
 def test_the_app_shows_a_damaged_file_as_a_message_not_a_traceback(tmp_path, monkeypatch):
     path = tmp_path / "amplify.db"
     path.write_bytes(b"SQLite format 3\x00" + b"\xff" * 8192)  # a header, then nothing a database could be
@@ -257,6 +267,23 @@ def test_a_write_to_a_read_only_database_says_it_is_read_only(tmp_path):
                         "--feeds", str(folder / "none.yml"))
     assert result.returncode == 1
     assert "read-only" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.skipif(os.geteuid() == 0 and not _can_mount(), reason="root needs unshare for a read-only disk")
+def test_forget_on_a_read_only_database_leaves_feeds_yml_as_it_was(tmp_path):
+    """Both forget, or neither: the follow list is not edited when the database cannot be."""
+    folder = tmp_path / "backup"
+    folder.mkdir()
+    _shared(folder / "amplify.db")
+    feeds = tmp_path / "feeds.yml"
+    feeds.write_text("sources:\n  - name: Ada Bakes\n    feed: https://ada.example/feed.xml\n"
+                     "    handles: {mastodon: '@ada@bakes.social'}\n", encoding="utf-8")
+    before = feeds.read_text(encoding="utf-8")
+    result = _read_only(folder, "forget", "Ada Bakes", "--yes", "--db", str(folder / "amplify.db"),
+                        "--feeds", str(feeds))
+    assert result.returncode == 1, result.stdout
+    assert "read-only" in result.stderr and "Traceback" not in result.stderr
+    assert feeds.read_text(encoding="utf-8") == before
 
 
 @pytest.mark.skipif(os.geteuid() == 0 and not _can_mount(), reason="root needs unshare for a read-only disk")

@@ -177,3 +177,19 @@ def test_redact_shares_hides_their_words_in_exports_and_history(tmp_path, monkey
     drawn = " ".join([*(text.value for text in page.text), *(md.value for md in page.markdown)])
     assert "Sourdough week" in drawn and "redacted" in drawn
     assert HANDLE not in drawn and "ada@bakers" not in drawn
+
+
+def test_redact_shares_hides_a_retraction_reason_that_names_them_too(tmp_path, monkeypatch):
+    feeds, db = prepared(tmp_path, "Ada Bakes")
+    share_id = share_naming_her(db)
+    with Store(db) as store:
+        store.retract_share(share_id, f"{HANDLE} asked me to take it down")
+    forget(feeds, db, "Ada Bakes", "--redact-shares")
+    with Store(db) as store:
+        shown = store.shares()[0]
+        assert shown["retracted_at"] and HANDLE not in shown["retraction_reason"]
+    use_files(monkeypatch, db, feeds)
+    page = open_page("history")
+    drawn = " ".join([*(text.value for text in page.text), *(md.value for md in page.markdown),
+                      *(warning.value for warning in page.warning)])
+    assert "Retracted" in drawn and "ada@bakers" not in drawn

@@ -372,6 +372,9 @@ def test_a_url_over_2048_characters_is_refused_without_printing_it_all(site, fee
     "fc00::1", "fd12:3456::1", "fec0::1", "224.0.0.1", "239.255.255.250", "ff02::1", "ff0e::1",
     "240.0.0.1", "255.255.255.255", "192.0.2.1", "198.18.0.1", "::ffff:10.0.0.1", "::ffff:169.254.169.254",
     "2002:7f00:1::", "2002:c0a8:101::1", "64:ff9b::7f00:1", "64:ff9b::a9fe:a9fe", "2001:db8::1",
+    # A translator for the local-use NAT64 prefix (RFC 8215) or an IPv4-translated address (RFC 2765) is the
+    # user's own; Python 3.11's ipaddress calls both global.
+    "64:ff9b:1::7f00:1", "64:ff9b:1:a9fe::a9fe:a9fe", "::ffff:0:7f00:1", "::ffff:0:a00:1",
 ])
 def test_addresses_that_are_not_public_are_refused(address):
     assert fetch.address_refusal(address) is not None

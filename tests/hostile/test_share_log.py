@@ -222,3 +222,63 @@ def test_the_upgrade_hashes_shares_recorded_before_the_chain(tmp_path):
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
             store.execute("UPDATE shares SET text = 'x'")
 
+
+
+@pytest.mark.parametrize("table", ["items", "sources", "drafts"])
+def test_verify_sees_a_share_hidden_by_removing_what_it_belongs_to(logged, table):
+    """Another program enforces no foreign keys by default: removing a share's item, source or draft hides the
+    share from History and the export (they join them), so verify must report it."""
+    column = {"items": "item_id", "sources": "source_id", "drafts": "draft_id"}[table]
+    conn = other_program(logged)
+    conn.execute(f"DELETE FROM {table} WHERE id = (SELECT {column} FROM shares WHERE id = 2)")
+    conn.close()
+    result = verify(logged)
+    assert result.exit_code == 1, result.output
+    first = 1 if table == "sources" else 2  # the three shares have one source
+    assert f"Share {first} " in result.output and f"its {table[:-1]} was removed" in result.output
+    assert "All is well" not in result.output
+
+
+def test_verify_reports_a_share_with_bytes_where_text_belongs(logged):
+    """A row no amplify writes (a blob for its words), slipped in at the end: reported, not a traceback."""
+    conn = other_program(logged)
+    conn.execute(
+        "INSERT INTO shares (id, draft_id, item_id, source_id, network, text, shared_at, checklist, prev_hash,"
+        " row_hash)"
+        " SELECT 4, draft_id, item_id, source_id, network, X'00ff', shared_at, checklist,"
+        " (SELECT row_hash FROM shares WHERE id = 3), 'made up' FROM shares WHERE id = 3"
+    )
+    conn.close()
+    result = verify(logged)
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
+    assert "Share 4 does not match" in result.output and "changed" in result.output
+
+
+@pytest.mark.parametrize(
+    ("statements", "said"),
+    [
+        (["DROP TRIGGER shares_chain",
+          "INSERT INTO shares (id, draft_id, item_id, source_id, network, text, shared_at, checklist, prev_hash,"
+          " row_hash) SELECT 4, draft_id, item_id, source_id, network, CAST(X'ff' AS TEXT), shared_at, checklist,"
+          " (SELECT row_hash FROM shares WHERE id = 3), 'made up' FROM shares WHERE id = 3"],
+         "Share 4 does not match"),
+        (["ALTER TABLE shares RENAME COLUMN text TO words"], "the shares table was changed outside amplify"),
+    ],
+    ids=["text-that-is-not-utf8", "renamed-column"],
+)
+def test_verify_reports_a_tampered_table_without_a_traceback(logged, statements, said):
+    conn = other_program(logged)
+    for statement in statements:
+        conn.execute(statement)
+    conn.close()
+    result = verify(logged)
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
+    assert said in result.output and "All is well" not in result.output
+
+
+def test_verify_of_a_file_that_is_not_there_says_so_and_creates_nothing(tmp_path):
+    """A mistyped --db must not read as "All is well"."""
+    result = verify(tmp_path / "amplfy.db")
+    assert result.exit_code == 1 and "All is well" not in result.output
+    assert "no database" in result.output
+    assert list(tmp_path.iterdir()) == []
