@@ -40,18 +40,14 @@ from amplify.fetch import (
     fetch_json,
     open_client,
 )
-from amplify.sources import (
-    FollowList,
-    Settings,
-    Source,
-    SourceEditError,
-    add_sources,
-    is_http_url,
-    load_follow_list,
-    normalize_handle,
-    one_line,
-)
+from amplify.follow.edit import add_sources
+from amplify.follow.errors import SourceEditError
+from amplify.follow.load import load_follow_list
+from amplify.names import one_line
+from amplify.networks import normalize_handle
 from amplify.store import Store
+from amplify.types import FollowList, Settings, Source
+from amplify.urls import is_http_url
 
 MASTODON = "mastodon"
 BLUESKY = "bluesky"

@@ -15,8 +15,9 @@ from xml.etree import ElementTree
 from xml.parsers import expat
 
 from amplify.clock import utcnow
-from amplify.names import name_key
-from amplify.sources import Source, is_http_url, one_line
+from amplify.names import name_key, one_line
+from amplify.types import Source
+from amplify.urls import is_http_url
 
 # A declaration in plain bytes, however it is cased (expat would only call `<!doctype` a syntax error).
 _DECLARATIONS = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)

@@ -18,12 +18,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urljoin, urlsplit
 
 import feedparser
 import nh3
 
 from amplify.clock import to_iso
+from amplify.types import Entry
+from amplify.urls import safe_http_url
 
 DEFAULT_MAX_ITEMS = 200
 SUMMARY_MAX_CHARS = 1000
@@ -45,23 +46,6 @@ _TEXT_CLEANER = nh3.Cleaner(tags=set(), attributes={}, clean_content_tags={"scri
 
 
 @dataclass(frozen=True)
-class Entry:
-    """One post, normalized and safe to store."""
-
-    key: str
-    url: str | None
-    title: str
-    title_is_derived: bool
-    author: str | None
-    published_at: str | None
-    updated_at: str | None
-    summary: str
-    content_html: str
-    image_url: str | None
-    image_alt: str | None
-
-
-@dataclass(frozen=True)
 class ParsedFeed:
     """A parsed feed. `problem` says, in a line a user can act on, why nothing usable was found (else None)."""
 
@@ -71,24 +55,6 @@ class ParsedFeed:
 
 
 # -- hygiene helpers ------------------------------------------------------------------------------------------
-
-
-def safe_http_url(url: str | None, base: str | None = None) -> str | None:
-    """`url` as an absolute http(s) URL (resolved against `base` when relative), or None for anything else."""
-    if not url:
-        return None
-    url = url.strip()
-    if any(ord(character) < 32 for character in url):
-        return None
-    if base and not urlsplit(url).scheme:
-        url = urljoin(base, url)
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return None
-    return url
 
 
 def html_to_text(markup: str) -> str:

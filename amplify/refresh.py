@@ -30,12 +30,12 @@ from urllib.parse import urlsplit
 
 from amplify.clock import from_iso, to_iso
 from amplify.fetch import DEFAULT_LIMITS, FeedResponse, FetchError, FetchLimits, fetch_feed, open_client
-from amplify.store.ingest import FeedUpdate
+from amplify.types import FeedUpdate
 
 if TYPE_CHECKING:
     from amplify.parse import ParsedFeed
-    from amplify.sources import FollowList
     from amplify.store import Store
+    from amplify.types import FollowList
 
 Progress = Callable[[int, int, str], None]
 

@@ -7,7 +7,8 @@ from support import FIXED_NOW
 
 from amplify.audit import NOT_STATED, last_days, run_audit
 from amplify.cli import cli
-from amplify.sources import forget_source, load_follow_list, parse_follow_list
+from amplify.follow.load import load_follow_list, parse_follow_list
+from amplify.follow.sync import forget_source
 from amplify.store import Store
 
 FOLLOW_LIST = """\

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from amplify.opml import OPMLError, read_opml, write_opml
-from amplify.sources import Source
+from amplify.types import Source
 
 # The shape /work/shared/feedfarm writes with --write-list (first three outlines of a 1000-feed farm).
 FEEDFARM_OPML = b"""<?xml version="1.0" encoding="UTF-8"?>

@@ -4,8 +4,10 @@ import json
 
 import pytest
 
-from amplify import sources as sources_module
-from amplify.sources import FollowList, Settings, Source, parse_follow_list, sync_follow_list, text_digest
+from amplify.follow import sync as follow_sync
+from amplify.follow.load import parse_follow_list, text_digest
+from amplify.follow.sync import sync_follow_list
+from amplify.types import FollowList, Settings, Source
 
 
 def _follow(*sources: Source) -> FollowList:
@@ -281,7 +283,7 @@ def test_sync_follow_list_parses_only_a_changed_text(store, monkeypatch):
     def must_not_parse(*args, **kwargs):
         raise AssertionError("parsed an unchanged follow list")
 
-    monkeypatch.setattr(sources_module, "parse_follow_list", must_not_parse)
+    monkeypatch.setattr(follow_sync, "parse_follow_list", must_not_parse)
     assert sync_follow_list(store, BAD_AND_GOOD, file_name="mine.yml") == first
     with pytest.raises(AssertionError):  # another name is in the messages, so it counts as another text
         sync_follow_list(store, BAD_AND_GOOD, file_name="feeds.yml")

@@ -4,20 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from amplify.sources import (
-    DuplicateSource,
-    FollowList,
-    Settings,
-    Source,
-    SourceEditError,
-    UnknownSource,
-    add_source,
-    forget_source,
-    load_follow_list,
-    remove_source,
-    set_setting,
-    update_source,
-)
+from amplify.follow.edit import add_source, remove_source, set_setting, update_source
+from amplify.follow.errors import DuplicateSource, SourceEditError, UnknownSource
+from amplify.follow.load import load_follow_list
+from amplify.follow.sync import forget_source
+from amplify.types import FollowList, Settings, Source
 
 SHIPPED = Path(__file__).resolve().parent.parent / "feeds.yml"
 

@@ -10,7 +10,7 @@ from audit_fixtures import add_item, add_share, add_source, refuse
 from pages import open_page, use_files
 from streamlit.testing.v1 import AppTest
 
-from amplify.sources import load_follow_list, parse_follow_list
+from amplify.follow.load import load_follow_list, parse_follow_list
 from amplify.store import Store
 
 HOSTILE = "<script>alert(1)</script> **Zine** :red[boo] $x$"

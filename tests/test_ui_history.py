@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from amplify import checklist
 from amplify.clock import utcnow
-from amplify.sources import parse_follow_list
+from amplify.follow.load import parse_follow_list
 from amplify.store import Store
 from amplify.ui.pages import history
 

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from amplify import checklist
 from amplify.clock import utcnow
-from amplify.sources import parse_follow_list
+from amplify.follow.load import parse_follow_list
 from amplify.store import Store
 
 HOSTILE_TITLE = "<script>alert('x')</script> **Ada** [click](javascript:alert(1)) :red[boo]"

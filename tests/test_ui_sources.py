@@ -6,7 +6,7 @@ from pages import follow_list_beside, open_page
 from review_fixtures import add_item
 from streamlit.testing.v1 import AppTest
 
-from amplify.sources import load_follow_list
+from amplify.follow.load import load_follow_list
 from amplify.ui import components
 
 FOLLOW_LIST = """\
@@ -125,6 +125,7 @@ def test_edit_tags_handles_and_self_described_labels(open_sources, store, follow
     app.selectbox(key="edit_source").select("Ada's Bakery")
     checked(app)
     ada = source_id(store, "Ada's Bakery")
+    assert app.text_input(key=f"edit_handle_linkedin_{ada}").label == "LinkedIn"
     app.text_input(key=f"edit_tags_{ada}").input("food, bread")
     app.selectbox(key=f"edit_credit_{ada}").select("name")
     app.text_input(key=f"edit_handle_mastodon_{ada}").input("@ada@bakers.social")

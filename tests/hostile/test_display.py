@@ -150,7 +150,7 @@ def test_the_composer_isolates_names_for_display_but_never_adds_isolates_to_the_
                        f"sources:\n  - name: '{name}'\n    feed: https://aisha.example/feed.xml\n"
                        "    url: https://aisha.example/\n    credit: name\n"
                        "settings:\n  networks: [mastodon]\n")
-    from amplify.sources import parse_follow_list
+    from amplify.follow.load import parse_follow_list
 
     store.sync_sources(parse_follow_list((tmp_path / "feeds.yml").read_text()))
     item = add_item(store, store.source_by_name(name)["id"], title="خبز \u202bطازج",

@@ -14,8 +14,8 @@ from pages import open_page, use_files
 
 from amplify.cli import cli
 from amplify.clock import to_iso, utcnow
+from amplify.follow.load import load_follow_list, parse_follow_list
 from amplify.report import export_shares
-from amplify.sources import load_follow_list, parse_follow_list
 from amplify.store import Store
 
 HANDLE = "@ada@bakers.social"
