@@ -290,15 +290,6 @@ class SourceQueries(StoreBase):
             "WHERE f.followed = 1 AND s.followed = 1 ORDER BY f.id"
         )
 
-    def source_by_name(self, name: str) -> dict[str, Any] | None:
-        """One source (followed or not) by name, with its followed feed URLs as `feeds`. Names match as feeds.yml
-        matches them (`amplify.names.name_key`: any case, spacing or composition); the exact spelling first."""
-        found = self._one_source("s.name = ?", name)
-        if found is None:
-            named = self.source_ids_named(name)
-            found = self.source_by_id(named[0]) if named else None
-        return found
-
     def source_ids_named(self, name: str) -> list[int]:
         """Every source whose name is `name` spelled any way feeds.yml accepts as the same: the followed one
         first (the one feeds.yml lists), then the others, oldest first."""
