@@ -167,7 +167,7 @@ def refresh(store: "Store", follow_list: "FollowList | None" = None, *, force: b
             progress: Progress | None = None, limits: FetchLimits = DEFAULT_LIMITS,
             max_items: int | None = None, stop: threading.Event | None = None) -> RefreshReport:
     """Fetch every due feed and store what is new: the follow list's feeds, synced into the store first, or
-    without one, the feeds the store already follows (`sources.sync_follow_list` brought it in step).
+    without one, the feeds the store already follows (`amplify.follow.sync.sync_follow_list` brought it in step).
     `progress(done, total, feed_url)` is called after each feed; `max_items` caps the entries read per feed
     (the parser's default when None). Failed feeds are in the report's `errors`;
     nothing here raises for a bad feed. Setting `stop` ends the run early, with what is complete stored."""

@@ -138,7 +138,7 @@ def _table(sources: tuple[Source, ...], health: dict[str, dict[str, Any]], now: 
     rows = []
     for source in sources:
         row = health.get(source.name, {})
-        # Link cells, not markdown: the follow list admits only http(s) URLs here (sources.is_http_url), so they go
+        # Link cells, not markdown: the follow list admits only http(s) URLs here (urls.is_http_url), so they go
         # in as written (checking 5,000 of them again each run cost a tenth of the page's time).
         statement = source.identity_source if source.identity_labels else None
         # Health first (the columns a narrow window shows), then what the user wrote about them.
