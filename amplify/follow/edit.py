@@ -50,12 +50,12 @@ def read_document(path: Path) -> CommentedMap:
 
 
 def parse_document(text: str, file_name: str) -> CommentedMap:
+    """feeds.yml text as ruamel's round-trip document. Raises FollowListError when it is not usable as a whole."""
     try:
         document = _yaml().load(text)
     except (MarkedYAMLError, YAMLError) as error:
         raise not_yaml(error, file_name) from error
     return check_shape(document, file_name)
-
 
 
 def _yaml() -> YAML:
@@ -64,7 +64,6 @@ def _yaml() -> YAML:
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.width = 4096  # never re-wrap the user's long lines
     return yaml
-
 
 
 def add_source(path: str | os.PathLike[str], source: Source) -> Source:
@@ -181,7 +180,6 @@ def set_setting(path: str | os.PathLike[str], key: str, value: Any) -> Settings:
         raise SourceEditError("; ".join(problem.message for problem in problems))
     write_document(target, document)
     return checked
-
 
 
 def source_entry(source: Source) -> CommentedMap:
@@ -316,6 +314,7 @@ def names_in(document: CommentedMap) -> set[str]:
 def find_entry(
     document: CommentedMap, name: str, file_name: str, *, required: bool = True
 ) -> CommentedMap | None:
+    """The entry whose name matches `name` as feeds.yml matches names; UnknownSource (or None) when none does."""
     wanted = name_key(name)
     for entry in _entries(document):
         if isinstance(entry, CommentedMap) and name_key(scalar_text(entry.get("name")) or "") == wanted:

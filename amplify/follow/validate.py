@@ -87,7 +87,6 @@ def _clashes(
     return found
 
 
-
 def repeated_keys(mapping: Any, file_name: str) -> list[Problem]:
     """A key written twice in one mapping: YAML would silently keep one of them, so say so."""
     return [
@@ -206,7 +205,6 @@ def _read_handles(entry: Mapping[str, Any], problem: Report) -> dict[str, str]:
     return handles
 
 
-
 def _read_identity(entry: Mapping[str, Any], problem: Report) -> tuple[tuple[str, ...], str | None]:
     raw = entry.get("identity")
     if raw is None:
@@ -297,7 +295,6 @@ def read_settings(document: Mapping[str, Any], file_name: str, problems: list[Pr
         allow_private = False
     return Settings(networks=drafted_for, mastodon_instance=instance, goals=goals,
                     allow_private_addresses=allow_private)
-
 
 
 # -- small readers
