@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from amplify import __version__
+from amplify.networks import FOLLOW_LIST_IMPORTS
 from amplify.types import CREDIT_PREFERENCES, KINDS
 
 if TYPE_CHECKING:
@@ -320,7 +321,7 @@ def _print_glance(follow_list: "FollowList", activity: dict[str, dict[str, Any]]
 
 
 @cli.command("import-follows")
-@click.argument("network", type=click.Choice(["mastodon", "bluesky"]))
+@click.argument("network", type=click.Choice(FOLLOW_LIST_IMPORTS))
 @click.argument("account")
 @click.option("--all", "take_all", is_flag=True, help="Follow everyone on the list you do not follow yet.")
 @click.option("--pick", "picks", multiple=True, metavar="HANDLE_OR_NUMBER",

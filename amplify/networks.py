@@ -1,7 +1,8 @@
 """The networks amplify drafts for, in the order the pages show them: their ids, names and handle shapes.
 
 feeds.yml's `handles:` and `settings.networks`, the Sources page's handle fields and the composer all read this
-list. How each network counts a post and where its compose page is: `amplify.compose.NETWORKS`, one entry per id.
+list, and `amplify import-follows` the networks it imports from. How each network counts a post and where its compose
+page is: `amplify.compose.NETWORKS`, one entry per id.
 """
 
 import re
@@ -10,6 +11,8 @@ from amplify.urls import DOMAIN, DOMAIN_PATTERN
 
 NAMES = {"mastodon": "Mastodon", "bluesky": "Bluesky", "x": "X", "linkedin": "LinkedIn", "threads": "Threads"}
 IDS = tuple(NAMES)
+# The networks whose follow lists amplify imports (amplify.follows, `amplify import-follows`).
+FOLLOW_LIST_IMPORTS = ("mastodon", "bluesky")
 
 HANDLE_SHAPES = {
     "mastodon": "like @ada@bakers.social",
