@@ -20,9 +20,10 @@ import regex
 from amplify import compose
 from amplify.clock import from_iso, to_iso
 from amplify.display import without_direction_controls
-from amplify.fetch import DEFAULT_LIMITS, FetchLimits, LinkProbe, probe_link
-from amplify.sources import is_http_url
+from amplify.fetch import DEFAULT_LIMITS, FetchLimits, probe_link
 from amplify.store import Store
+from amplify.types import LinkProbe
+from amplify.urls import is_http_url
 
 PROBE_FRESH_FOR = timedelta(hours=24)
 FRESH_ITEM_DAYS = 30

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from amplify import __version__
+from amplify.networks import FOLLOW_LIST_IMPORTS
+from amplify.types import CREDIT_PREFERENCES, KINDS
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -15,7 +17,7 @@ if TYPE_CHECKING:
     from amplify.fetch import FetchLimits
     from amplify.follows import Candidate
     from amplify.refresh import RefreshReport
-    from amplify.sources import FollowList, Problem
+    from amplify.types import FollowList, Problem
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -95,7 +97,8 @@ def _serve_app(db_file: Path, feeds_file: Path, host: str, port: int) -> None:
 def _audit_goals(feeds_file: Path) -> "Goals":
     """Goals from feeds.yml `settings: goals:`; no file means no goals; bad goals only warn."""
     from amplify.audit import AuditError, Goals, goals_from_settings
-    from amplify.sources import FollowListError, load_follow_list
+    from amplify.follow.errors import FollowListError
+    from amplify.follow.load import load_follow_list
 
     if not feeds_file.exists():
         return Goals()
@@ -183,7 +186,8 @@ def forget_command(source: str, yes: bool, redact_shares: bool, db: str | None, 
     counts those shares as "not stated".
     """
     from amplify import config
-    from amplify.sources import FollowListError, SourceEditError, forget_source
+    from amplify.follow.errors import FollowListError, SourceEditError
+    from amplify.follow.sync import forget_source
     from amplify.store import Store, StoreError
 
     if not yes:
@@ -241,7 +245,8 @@ def verify_command(db: str | None) -> None:
 
 def _follow_list_or_exit(feeds_file: Path) -> "FollowList":
     """The follow list, with each bad entry reported on stderr; an unusable file ends the command."""
-    from amplify.sources import FollowListError, load_follow_list
+    from amplify.follow.errors import FollowListError
+    from amplify.follow.load import load_follow_list
 
     try:
         follow_list = load_follow_list(feeds_file)
@@ -320,7 +325,7 @@ def _print_glance(follow_list: "FollowList", activity: dict[str, dict[str, Any]]
 
 
 @cli.command("import-follows")
-@click.argument("network", type=click.Choice(["mastodon", "bluesky"]))
+@click.argument("network", type=click.Choice(FOLLOW_LIST_IMPORTS))
 @click.argument("account")
 @click.option("--all", "take_all", is_flag=True, help="Follow everyone on the list you do not follow yet.")
 @click.option("--pick", "picks", multiple=True, metavar="HANDLE_OR_NUMBER",
@@ -346,9 +351,11 @@ def import_follows_command(network: str, account: str, take_all: bool, picks: tu
     import sys
 
     from amplify import config
+    from amplify.follow.errors import FollowListError
+    from amplify.follow.load import load_follow_list
     from amplify.follows import FollowImportError, add_candidates, already_followed, import_follows
-    from amplify.sources import FollowList, FollowListError, Settings, load_follow_list
     from amplify.store import Store, StoreError
+    from amplify.types import FollowList, Settings
 
     feeds_file = config.feeds_path(feeds)
     show_progress = sys.stderr.isatty()
@@ -454,10 +461,10 @@ def _chosen(candidates: "tuple[Candidate, ...]", answer: str) -> "list[Candidate
 @cli.command("add")
 @click.argument("url")
 @click.option("--name", help="What to call them (default: their feed's title).")
-@click.option("--kind", type=click.Choice(["creator", "business", "organization"]), default="creator",
+@click.option("--kind", type=click.Choice(KINDS), default=KINDS[0],
               show_default=True, help="Who they are.")
 @click.option("--tag", "tags", multiple=True, help="A tag of your own, for finding them again (repeatable).")
-@click.option("--credit", type=click.Choice(["tag", "name", "ask"]), default="tag", show_default=True,
+@click.option("--credit", type=click.Choice(CREDIT_PREFERENCES), default=CREDIT_PREFERENCES[0], show_default=True,
               help="How they want credit: tag their handle, name only, or ask first.")
 @_feeds_option("Follow list to add to", created=True)
 def add_command(url: str, name: str | None, kind: str, tags: tuple[str, ...], credit: str,
@@ -470,7 +477,9 @@ def add_command(url: str, name: str | None, kind: str, tags: tuple[str, ...], cr
 
     from amplify import config
     from amplify.discover import DiscoveryError, discover_feed
-    from amplify.sources import FollowListError, Source, SourceEditError, add_source
+    from amplify.follow.edit import add_source
+    from amplify.follow.errors import FollowListError, SourceEditError
+    from amplify.types import Source
 
     feeds_file = config.feeds_path(feeds)
     try:
@@ -490,7 +499,8 @@ def _fetch_limits(feeds_file: Path) -> "FetchLimits":
     """How to fetch: the usual limits, allowing private addresses when feeds.yml says so (a missing or unusable
     file allows nothing more)."""
     from amplify.fetch import FetchLimits
-    from amplify.sources import FollowListError, load_follow_list
+    from amplify.follow.errors import FollowListError
+    from amplify.follow.load import load_follow_list
 
     try:
         allowed = feeds_file.exists() and load_follow_list(feeds_file).settings.allow_private_addresses
@@ -505,8 +515,9 @@ def _fetch_limits(feeds_file: Path) -> "FetchLimits":
 def import_opml_command(file: str, feeds: str | None) -> None:
     """Follow the feeds in an OPML FILE (from another feed reader); ones you follow already are skipped."""
     from amplify import config
+    from amplify.follow.edit import add_sources
+    from amplify.follow.errors import FollowListError
     from amplify.opml import OPMLError, read_opml
-    from amplify.sources import FollowListError, add_sources
 
     try:
         data = Path(file).read_bytes()
@@ -579,9 +590,11 @@ def refresh_command(feeds: str | None, db: str | None, as_json: bool, force: boo
     import sys
 
     from amplify import config
+    from amplify.follow.errors import FollowListError
+    from amplify.follow.load import read_follow_list_text
+    from amplify.follow.sync import sync_follow_list
     from amplify.lifetime import stop_on_signals
     from amplify.refresh import refresh
-    from amplify.sources import FollowListError, read_follow_list_text, sync_follow_list
     from amplify.store import Store, StoreError
 
     feeds_file = config.feeds_path(feeds)

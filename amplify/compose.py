@@ -15,11 +15,11 @@ from urllib.parse import quote as url_quote
 
 import regex
 
-from amplify import counting
+from amplify import counting, networks
 from amplify.counting import graphemes
 
 if TYPE_CHECKING:  # a feeds.yml source or a `sources` row: read by field, so no import is needed at run time
-    from amplify.sources import Source
+    from amplify.types import Source
 
 
 class ComposeError(ValueError):
@@ -144,8 +144,7 @@ def _simple_mention(handle: str) -> str | None:
 class Network:
     """One network's rules: how long a post may be, how it is counted, and where its compose page is."""
 
-    id: str
-    label: str
+    id: str  # one of amplify.networks.IDS, whose names the pages show
     limits: Limits
     counting: str  # the counting rule in plain words, shown under the live count
     count: Callable[[str, Limits], int]
@@ -161,32 +160,36 @@ class Network:
     def limit(self) -> int:
         return self.limits.characters
 
+    @property
+    def label(self) -> str:
+        return networks.NAMES[self.id]
+
 
 NETWORKS: dict[str, Network] = {
     network.id: network
     for network in (
         Network(
-            "mastodon", "Mastodon", MASTODON_DEFAULTS,
+            "mastodon", MASTODON_DEFAULTS,
             "characters as you see them; a link to a known domain counts as 23, @user@host as @user",
             _count_mastodon, "https://{instance}/share?text=", mention=_mastodon_mention, content_warning=True,
         ),
         Network(
-            "bluesky", "Bluesky", Limits(characters=300, bytes=3000),
+            "bluesky", Limits(characters=300, bytes=3000),
             "characters as you see them (an emoji is one); links at full length",
             _count_graphemes, "https://bsky.app/intent/compose?text=", mention=_simple_mention,
         ),
         Network(
-            "x", "X", Limits(characters=280, url_length=23),
+            "x", Limits(characters=280, url_length=23),
             "CJK characters and emoji count 2; a link to a known domain counts as 23, with or without https://",
             _count_x, "https://twitter.com/intent/tweet?text=", mention=_simple_mention,
             refused_characters=counting.X_REFUSED_CHARACTERS,
         ),
         Network(
-            "linkedin", "LinkedIn", Limits(characters=3000), "plain characters; the share page carries only the link",
+            "linkedin", Limits(characters=3000), "plain characters; the share page carries only the link",
             _count_plain, "https://www.linkedin.com/sharing/share-offsite/?url=", text_in_url=False,
         ),
         Network(
-            "threads", "Threads", Limits(characters=500), "plain characters; at most 5 links",
+            "threads", Limits(characters=500), "plain characters; at most 5 links",
             _count_plain, "https://www.threads.net/intent/post?text=", max_links=5, mention=_simple_mention,
         ),
     )

@@ -419,7 +419,3 @@ def count_graphemes(text: str) -> int:
 def count_code_points(text: str) -> int:
     # "Plain" is code points after NFC: what the network stores, and never fewer than what a reader sees.
     return len(unicodedata.normalize("NFC", text))
-
-
-def utf8_bytes(text: str) -> int:
-    return len(text.encode("utf-8"))

@@ -17,7 +17,8 @@ import feedparser
 import nh3
 
 from amplify.fetch import DEFAULT_LIMITS, FetchError, FetchLimits, Page, fetch_page
-from amplify.sources import is_http_url, one_line
+from amplify.names import one_line
+from amplify.urls import is_http_url
 
 FEED_TYPES = frozenset(
     {"application/rss+xml", "application/atom+xml", "application/feed+json", "application/json"}

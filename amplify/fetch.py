@@ -36,10 +36,12 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from amplify import __version__
 from amplify.optional_imports import skipping
+from amplify.types import LinkProbe
+from amplify.urls import http_parts
 
 # Both libraries load extras that amplify never uses whenever they are installed, at every start: httpcore imports
 # trio (for async code under trio; about 0.05 s), httpx its command-line tool with click, pygments and rich (about
@@ -51,7 +53,6 @@ with skipping("trio", "httpx._main"):
 USER_AGENT = f"amplify/{__version__} (personal feed reader for amplifying independent creators)"
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 PERMANENT_REDIRECT_STATUSES = frozenset({301, 308})
-WEB_SCHEMES = frozenset({"http", "https"})
 VALIDATORS = frozenset({"etag", "last-modified"})
 # A redirect or error body is read (so the keep-alive connection can be reused) only up to this size.
 DRAIN_LIMIT_BYTES = 64 * 1024
@@ -126,18 +127,6 @@ class Page:
     status: int
     content_type: str
     body: bytes
-
-
-@dataclass(frozen=True)
-class LinkProbe:
-    """Whether a link resolves: `ok` means a 2xx answer after at most the allowed redirects."""
-
-    url: str
-    ok: bool
-    status: int | None
-    final_url: str | None
-    redirects: int
-    error: str | None
 
 
 @dataclass(frozen=True)
@@ -616,12 +605,8 @@ def _require_web_url(url: str, requested: str, *, first: bool) -> None:
             raise NotWebURL(requested, f"is longer than {MAX_URL_LENGTH:,} characters, which amplify does not fetch")
         raise NotWebURL(requested, f"redirects to an address longer than {MAX_URL_LENGTH:,} characters, which "
                                    "amplify does not follow")
-    try:
-        parts = urlsplit(url)
-        web = parts.scheme.lower() in WEB_SCHEMES and bool(parts.hostname)
-    except ValueError:  # "http://[::1": not an address at all
-        web = False
-    if not web:
+    parts = http_parts(url)
+    if parts is None:
         if first:
             raise NotWebURL(requested, "is not an http(s) address")
         raise NotWebURL(requested, f"redirects to a non-web address ({url[:80]}), which amplify does not follow")

@@ -40,22 +40,16 @@ from amplify.fetch import (
     fetch_json,
     open_client,
 )
-from amplify.sources import (
-    FollowList,
-    Settings,
-    Source,
-    SourceEditError,
-    add_sources,
-    is_http_url,
-    load_follow_list,
-    normalize_handle,
-    one_line,
-)
+from amplify.follow.edit import add_sources
+from amplify.follow.errors import SourceEditError
+from amplify.follow.load import load_follow_list
+from amplify.names import one_line
+from amplify.networks import FOLLOW_LIST_IMPORTS, normalize_handle
 from amplify.store import Store
+from amplify.types import FollowList, Settings, Source
+from amplify.urls import is_http_url
 
-MASTODON = "mastodon"
-BLUESKY = "bluesky"
-IMPORT_NETWORKS = (MASTODON, BLUESKY)
+MASTODON, BLUESKY = FOLLOW_LIST_IMPORTS
 PUBLIC_APPVIEW = "https://public.api.bsky.app"
 BLUESKY_WEB = "https://bsky.app"
 # A token of the user's own Mastodon account, for a follow list they keep hidden. Never stored by amplify.
@@ -164,7 +158,7 @@ def list_key(network: str, account: str, server: str | None = None) -> tuple[str
     elif network == BLUESKY:
         key, default = bluesky_actor(account), PUBLIC_APPVIEW
     else:
-        raise FollowImportError(f"amplify imports follow lists from {' and '.join(IMPORT_NETWORKS)}, not {network}")
+        raise FollowImportError(f"amplify imports follow lists from {' and '.join(FOLLOW_LIST_IMPORTS)}, not {network}")
     base = (server or default).strip().rstrip("/")
     if not is_http_url(base):
         raise FollowImportError(f"{base!r} is not a server address: give it as https://host")

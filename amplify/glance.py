@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from amplify.clock import from_iso
-from amplify.sources import KINDS, Source
+from amplify.types import KINDS, Source
 
 RECENT_DAYS = 30
 QUIET_DAYS = 90

@@ -26,13 +26,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin, urlsplit
 
 import fastfeedparser
 import nh3
 
 from amplify import __version__
 from amplify.clock import to_iso
+from amplify.types import Entry
+from amplify.urls import safe_http_url
 
 DEFAULT_MAX_ITEMS = 200
 SUMMARY_MAX_CHARS = 1000
@@ -51,32 +52,11 @@ _BLOCK_TAG = re.compile(
 )
 _WHITESPACE = re.compile(r"\s+")
 _TAG_OPENING = re.compile(r"<[A-Za-z/!?]")  # what an HTML parser reads as the start of a tag or comment
-_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f]")
 _EMAIL = r"[^\s()<>@]+@[^\s()<>@]+"
 _EMAIL_AND_NAME = re.compile(rf"{_EMAIL}\s*\(([^()]+)\)|([^()]+?)\s*\({_EMAIL}\)")
 _FIRST_IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 _ATTRIBUTE = re.compile(r'\b(src|alt)="([^"]*)"', re.IGNORECASE)
 _TEXT_CLEANER = nh3.Cleaner(tags=set(), attributes={}, clean_content_tags={"script", "style"})
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One post, normalized and safe to store."""
-
-    key: str
-    url: str | None
-    title: str
-    title_is_derived: bool
-    author: str | None
-    published_at: str | None
-    updated_at: str | None
-    summary: str
-    content_html: str
-    image_url: str | None
-    image_alt: str | None
-    # The fast path's digest of the markup the entry came from (and what it was read against): a refresh hands the
-    # digests it has stored back to the parser, which skips entries a feed sends again unchanged. None otherwise.
-    markup_digest: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,25 +71,6 @@ class ParsedFeed:
 
 
 # -- hygiene helpers ------------------------------------------------------------------------------------------
-
-
-def safe_http_url(url: str | None, base: str | None = None) -> str | None:
-    """`url` as an absolute http(s) URL (resolved against `base` when relative), or None for anything else."""
-    if not url:
-        return None
-    url = url.strip()
-    if _CONTROL_CHARACTER.search(url):
-        return None
-    try:
-        parts = urlsplit(url)
-        if base and not parts.scheme:
-            url = urljoin(base, url)
-            parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return None
-    return url
 
 
 def html_to_text(markup: str) -> str:

@@ -34,12 +34,12 @@ from urllib.parse import urlsplit
 
 from amplify.clock import from_iso, to_iso
 from amplify.fetch import DEFAULT_LIMITS, FeedResponse, FetchError, FetchLimits, fetch_feed, open_client
-from amplify.store.ingest import FeedUpdate
+from amplify.types import FeedUpdate
 
 if TYPE_CHECKING:
     from amplify.parse import ParsedFeed
-    from amplify.sources import FollowList
     from amplify.store import Store
+    from amplify.types import FollowList
 
 Progress = Callable[[int, int, str], None]
 
@@ -174,7 +174,7 @@ def refresh(store: "Store", follow_list: "FollowList | None" = None, *, force: b
             progress: Progress | None = None, limits: FetchLimits = DEFAULT_LIMITS,
             max_items: int | None = None, stop: threading.Event | None = None) -> RefreshReport:
     """Fetch every due feed and store what is new: the follow list's feeds, synced into the store first, or
-    without one, the feeds the store already follows (`sources.sync_follow_list` brought it in step).
+    without one, the feeds the store already follows (`amplify.follow.sync.sync_follow_list` brought it in step).
     `progress(done, total, feed_url)` is called after each feed; `max_items` caps the entries read per feed
     (the parser's default when None). Failed feeds are in the report's `errors`;
     nothing here raises for a bad feed. Setting `stop` ends the run early, with what is complete stored."""

@@ -26,8 +26,6 @@ from amplify.audit import (
 from amplify.display import isolated
 from amplify.store import Store
 
-REPORT_FORMATS = ("md", "html")
-EXPORT_FORMATS = ("csv", "json")
 EXPORT_COLUMNS = (
     "share_id",
     "shared_at",

@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from loopback import LoopbackServer, Route  # noqa: E402
 
+from amplify.follow.load import load_follow_list  # noqa: E402
 from amplify.follows import MASTODON, add_candidates, import_follows  # noqa: E402
-from amplify.sources import load_follow_list  # noqa: E402
 from amplify.store import Store  # noqa: E402
 
 TARGET_SECONDS = 10.0

@@ -32,10 +32,11 @@ from pages import open_page  # noqa: E402
 from ui import TARGET_SECONDS, timed_runs  # noqa: E402
 
 from amplify.clock import to_iso  # noqa: E402
+from amplify.follow.load import load_follow_list  # noqa: E402
 from amplify.follows import MASTODON, import_follows, list_key  # noqa: E402
 from amplify.glance import Group  # noqa: E402
-from amplify.sources import KINDS, load_follow_list  # noqa: E402
 from amplify.store import Store  # noqa: E402
+from amplify.types import KINDS  # noqa: E402
 from amplify.ui import follow_import  # noqa: E402
 
 NOW = datetime.now(UTC)

@@ -4,3 +4,11 @@ importable by name, since tests/ and tests/browser/ each have one)."""
 from datetime import UTC, datetime
 
 FIXED_NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+
+
+def source_by_name(store, name):
+    """One source row by name, as `Store.source_by_id` gives it: the exact spelling first, else any spelling
+    feeds.yml takes as the same name (the followed source first)."""
+    exact = store.row("SELECT id FROM sources WHERE name = ? ORDER BY id LIMIT 1", (name,))
+    ids = [exact["id"]] if exact else store.source_ids_named(name)
+    return store.source_by_id(ids[0]) if ids else None

@@ -3,11 +3,12 @@ counted under "not stated" from then on. The share log itself is untouched."""
 
 from audit_fixtures import add_share
 from click.testing import CliRunner
-from support import FIXED_NOW
+from support import FIXED_NOW, source_by_name
 
 from amplify.audit import NOT_STATED, last_days, run_audit
 from amplify.cli import cli
-from amplify.sources import forget_source, load_follow_list, parse_follow_list
+from amplify.follow.load import load_follow_list, parse_follow_list
+from amplify.follow.sync import forget_source
 from amplify.store import Store
 
 FOLLOW_LIST = """\
@@ -31,7 +32,7 @@ def prepared(tmp_path, store: Store):
     feeds = tmp_path / "feeds.yml"
     feeds.write_text(FOLLOW_LIST, encoding="utf-8")
     store.sync_sources(parse_follow_list(FOLLOW_LIST))
-    ada, bea = store.source_by_name("Ada Bakes")["id"], store.source_by_name("Bea Builds")["id"]
+    ada, bea = source_by_name(store, "Ada Bakes")["id"], source_by_name(store, "Bea Builds")["id"]
     for day in (2, 5, 9):
         add_share(store, ada, f"2026-11-{day:02d}T10:00:00+00:00")
     add_share(store, bea, "2026-11-12T10:00:00+00:00")
@@ -91,7 +92,7 @@ def test_forgetting_a_source_only_in_the_database_needs_no_follow_list(tmp_path,
     )
 
     assert result.exit_code == 0, result.output
-    assert store.source_by_name("forgotten source 1") is not None and store.source_by_name("Ada Bakes") is None
+    assert source_by_name(store, "forgotten source 1") is not None and source_by_name(store, "Ada Bakes") is None
     assert not feeds.exists()  # no follow list is made up just to forget someone
     unknown = CliRunner().invoke(cli, ["forget", "Nobody", "--yes", "--db", store.path, "--feeds", str(feeds)])
     assert unknown.exit_code == 1 and "no source named 'Nobody'" in unknown.output

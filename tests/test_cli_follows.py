@@ -9,7 +9,7 @@ from follow_fixtures import FOLLOW_LIST, follow_list_file, mastodon_account, ser
 from review_fixtures import add_item
 
 from amplify.cli import cli
-from amplify.sources import load_follow_list
+from amplify.follow.load import load_follow_list
 from amplify.store import Store
 
 

@@ -14,8 +14,8 @@ from click.testing import CliRunner
 import amplify
 from amplify import demo, launch
 from amplify.cli import cli
+from amplify.follow.load import load_follow_list, parse_follow_list
 from amplify.refresh import refresh
-from amplify.sources import load_follow_list, parse_follow_list
 from amplify.store import Store
 
 

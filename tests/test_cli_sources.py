@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from amplify.cli import cli
 from amplify.clock import to_iso, utcnow
-from amplify.sources import load_follow_list
+from amplify.follow.load import load_follow_list
 from amplify.store import Store
 
 ATOM = """<?xml version="1.0" encoding="utf-8"?>

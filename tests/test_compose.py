@@ -29,7 +29,7 @@ from amplify.compose import (
     suggest_hashtags,
 )
 from amplify.counting import x_link_spans
-from amplify.sources import Source
+from amplify.types import Source
 
 FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466"  # ZWJ sequence of 7 code points
 FLAG = "\U0001f1ef\U0001f1f5"  # two regional indicators

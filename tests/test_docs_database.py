@@ -2,9 +2,15 @@
 every kind of event the code logs."""
 
 import re
+import shlex
 from pathlib import Path
 
 import pytest
+from audit_fixtures import add_source
+from click.testing import CliRunner
+from sqlite_utils.cli import cli as sqlite_utils
+
+from amplify.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = (ROOT / "docs" / "database.md").read_text(encoding="utf-8")
@@ -55,3 +61,17 @@ def test_every_event_kind_logged_is_documented(kind):
 
 def test_the_event_kinds_are_found_at_all():
     assert {"share_recorded", "share_refused", "refresh", "source_forgotten"} <= _logged_kinds()
+
+
+def test_the_sqlite_utils_commands_shown_work_on_an_amplify_database(tmp_path):
+    path = tmp_path / "amplify.db"
+    with Store(path) as store:
+        add_source(store, "Ada Bakes")
+    commands = [shlex.split(line.split("#")[0])[1:] for line in DOC.splitlines()
+                if line.startswith("    sqlite-utils ")]
+    assert len(commands) >= 3
+    for command in commands:
+        result = CliRunner().invoke(sqlite_utils, [str(path) if part == "amplify.db" else part for part in command])
+        assert result.exit_code == 0, (command, result.output)
+    tables = CliRunner().invoke(sqlite_utils, ["tables", str(path), "--counts"]).output
+    assert '{"table": "sources", "count": 1}' in tables

@@ -8,6 +8,7 @@ from follow_fixtures import FOLLOW_LIST, follow_list_file, mastodon_account, ser
 from mastodon_mock.config import SeedAccount, SeedConfig, SeedFollow
 from mastodon_mock.testing.server import MockServer
 
+from amplify.follow.load import load_follow_list
 from amplify.follows import (
     BLUESKY,
     MASTODON,
@@ -26,7 +27,6 @@ from amplify.follows import (
     wait_seconds,
 )
 from amplify.refresh import refresh
-from amplify.sources import load_follow_list
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -5,8 +5,8 @@ PostgreSQL are missing, failing instead in CI)."""
 import pytest
 
 from amplify import follows
+from amplify.follow.load import load_follow_list
 from amplify.follows import BLUESKY, FollowImportError, add_candidates, import_follows
-from amplify.sources import load_follow_list
 
 
 @pytest.fixture(autouse=True)

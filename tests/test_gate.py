@@ -9,9 +9,9 @@ import pytest
 from support import FIXED_NOW
 
 from amplify.checklist import InvalidPostURL, ShareError, ShareRefused, gate_status, mark_shared
-from amplify.fetch import LinkProbe
 from amplify.store import Store
 from amplify.store.shares import ShareStoreError
+from amplify.types import LinkProbe
 
 ITEM_URL = "https://ada.example/sourdough"
 GOOD_TEXT = f"@ada@bakers.social: Three-day sourdough\n{ITEM_URL}\n\n#Bread"

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from amplify.opml import OPMLError, read_opml, write_opml
-from amplify.sources import Source
+from amplify.types import Source
 
 # The shape /work/shared/feedfarm writes with --write-list (first three outlines of a 1000-feed farm).
 FEEDFARM_OPML = b"""<?xml version="1.0" encoding="UTF-8"?>
@@ -72,7 +72,8 @@ def test_reads_nested_folders_as_tags_and_skips_what_is_not_a_web_feed():
             b'<opml><body><outline xmlUrl="https://x.example/&lol2;"/></body></opml>',
             "declares a DTD or entities",
         ),
-        (b'<!doctype opml SYSTEM "file:///etc/passwd"><opml/>', "declares a DTD"),
+        (b'<!DOCTYPE opml SYSTEM "file:///etc/passwd"><opml/>', "declares a DTD"),
+        (b'<!doctype opml SYSTEM "file:///etc/passwd"><opml/>', "not valid XML"),  # not XML at all, so not read
         (  # the same in UTF-16, where the bytes of "<!ENTITY" are interleaved with zeros
             '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE opml [<!ENTITY a "aaaaaaaa">]>'
             '<opml><body><outline text="&a;" xmlUrl="https://x.example/f"/></body></opml>'.encode("utf-16"),

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from amplify.parse import html_to_text, parse_feed, safe_http_url, sanitize_html
+from amplify.parse import html_to_text, parse_feed, sanitize_html
+from amplify.urls import safe_http_url
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
 FEED_URL = "https://creator.example/feed.xml"

@@ -5,7 +5,7 @@
 import pytest
 
 from amplify.fetch import FetchLimits, private_addresses_allowed
-from amplify.sources import parse_follow_list
+from amplify.follow.load import parse_follow_list
 
 SOURCES = "sources:\n  - name: Ada\n    feed: https://ada.example/feed.xml\n"
 

@@ -14,8 +14,8 @@ from support import FIXED_NOW
 from amplify.cli import cli
 from amplify.fetch import FetchLimits
 from amplify.refresh import FeedPlan, backoff_delay, plan_refresh, refresh
-from amplify.sources import FollowList, Settings, Source
 from amplify.store import Store
+from amplify.types import FollowList, Settings, Source
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
 QUICK = FetchLimits(connect_timeout=1.0, total_timeout=1.0, max_bytes=256 * 1024)
@@ -256,7 +256,7 @@ def test_items_per_feed_are_capped(server, db):
 
 
 def test_a_batch_records_each_feed_and_keeps_what_an_answer_did_not_say(db):
-    from amplify.store.ingest import FeedUpdate
+    from amplify.types import FeedUpdate
 
     db.sync_sources(follow(("Ada", "https://ada.example/a.xml"), ("Bea", "https://bea.example/b.xml")))
     ada, bea = feed_row(db, "https://ada.example/a.xml"), feed_row(db, "https://bea.example/b.xml")
@@ -351,7 +351,7 @@ def test_cli_refresh_plain_output(server, tmp_path, monkeypatch):
 
 def test_cli_refresh_reports_bad_entries_every_time_even_when_the_file_is_not_read_again(server, tmp_path,
                                                                                          monkeypatch):
-    from amplify import sources
+    from amplify.follow import sync
 
     server.route("/ok.xml", rss("Bread"), headers={"ETag": '"v1"'})
     feeds_file = tmp_path / "feeds.yml"
@@ -360,7 +360,7 @@ def test_cli_refresh_reports_bad_entries_every_time_even_when_the_file_is_not_re
     command = ["refresh", "--feeds", str(feeds_file), "--db", str(tmp_path / "a.db"), "--json"]
 
     first = CliRunner().invoke(cli, command)
-    monkeypatch.setattr(sources, "parse_follow_list", None)  # the unchanged file must not be parsed again
+    monkeypatch.setattr(sync, "parse_follow_list", None)  # the unchanged file must not be parsed again
     second = CliRunner().invoke(cli, command)
 
     assert first.exit_code == second.exit_code == 0

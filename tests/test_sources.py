@@ -5,13 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from amplify.sources import (
-    FollowListError,
-    Settings,
-    load_follow_list,
-    normalize_handle,
-    parse_follow_list,
-)
+from amplify.follow.errors import FollowListError
+from amplify.follow.load import load_follow_list, parse_follow_list
+from amplify.networks import normalize_handle
+from amplify.types import Settings
 
 SHIPPED = Path(__file__).resolve().parent.parent / "feeds.yml"
 
@@ -220,14 +217,15 @@ def test_words_yaml_1_1_took_for_booleans_stay_words_and_repeated_keys_are_probl
 
 
 def test_the_fast_reader_and_the_round_trip_reader_agree(tmp_path):
-    from amplify.sources import _read_document, follow_list_from_document
+    from amplify.follow.edit import read_document
+    from amplify.follow.validate import follow_list_from_document
 
     path = tmp_path / "feeds.yml"
     path.write_text(GOOD_AND_BAD)
 
     loaded = load_follow_list(path)
     assert loaded.digest is not None  # names the text it was read from; the document reader has no text
-    assert follow_list_from_document(_read_document(path)) == replace(loaded, digest=None)
+    assert follow_list_from_document(read_document(path)) == replace(loaded, digest=None)
 
 
 def test_the_example_in_the_reference_loads_as_documented():

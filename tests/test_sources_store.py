@@ -3,9 +3,12 @@
 import json
 
 import pytest
+from support import source_by_name
 
-from amplify import sources as sources_module
-from amplify.sources import FollowList, Settings, Source, parse_follow_list, sync_follow_list, text_digest
+from amplify.follow import sync as follow_sync
+from amplify.follow.load import parse_follow_list, text_digest
+from amplify.follow.sync import sync_follow_list
+from amplify.types import FollowList, Settings, Source
 
 
 def _follow(*sources: Source) -> FollowList:
@@ -49,7 +52,7 @@ def _set_feed_state(store, url, fetched_at, status, error, error_count):
 def test_sync_creates_sources_and_feeds_with_json_columns(store):
     store.sync_sources(_follow(ADA, BEA))
 
-    ada = store.source_by_name("Ada's Bakery")
+    ada = source_by_name(store, "Ada's Bakery")
     assert ada["kind"] == "business"
     assert ada["tags"] == ["food", "local"]
     assert ada["handles"] == {"mastodon": "@ada@bakers.social"}
@@ -59,11 +62,11 @@ def test_sync_creates_sources_and_feeds_with_json_columns(store):
     raw = store.row("SELECT tags, handles FROM sources WHERE id = ?", (ada["id"],))
     assert json.loads(raw["tags"]) == ["food", "local"]
     assert store.source_by_id(ada["id"])["name"] == "Ada's Bakery"
-    assert store.source_by_name("Bea Builds")["feeds"] == [
+    assert source_by_name(store, "Bea Builds")["feeds"] == [
         "https://bea.example/a.rss",
         "https://bea.example/b.rss",
     ]
-    assert store.source_by_name("nobody") is None
+    assert source_by_name(store, "nobody") is None
     assert len(_events(store, "sources_synced")) == 1
 
 
@@ -80,7 +83,7 @@ def test_sync_is_idempotent_and_logs_only_changes(store):
 
 def test_changed_fields_are_updated(store):
     store.sync_sources(_follow(ADA))
-    source_id = store.source_by_name("Ada's Bakery")["id"]
+    source_id = source_by_name(store, "Ada's Bakery")["id"]
 
     store.sync_sources(_follow(Source(name="Ada's Bakery", feeds=ADA.feeds, tags=("bread",), credit="ask")))
 
@@ -94,7 +97,7 @@ def test_changed_fields_are_updated(store):
 
 def test_unfollow_keeps_history_and_refollow_brings_the_same_row_back(store):
     store.sync_sources(_follow(ADA, BEA))
-    bea_id = store.source_by_name("Bea Builds")["id"]
+    bea_id = source_by_name(store, "Bea Builds")["id"]
     _add_item(store, bea_id, "k")
 
     store.sync_sources(_follow(ADA))
@@ -106,7 +109,7 @@ def test_unfollow_keeps_history_and_refollow_brings_the_same_row_back(store):
 
     store.sync_sources(_follow(ADA, BEA))
 
-    assert store.source_by_name("Bea Builds")["id"] == bea_id
+    assert source_by_name(store, "Bea Builds")["id"] == bea_id
     assert store.source_by_id(bea_id)["followed"] == 1
     assert store.source_by_id(bea_id)["feeds"] == list(BEA.feeds)
     details = [json.loads(event["detail"]) for event in _events(store, "sources_synced")]
@@ -119,18 +122,18 @@ def test_a_dropped_feed_is_no_longer_followed(store):
 
     store.sync_sources(_follow(Source(name="Bea Builds", feeds=("https://bea.example/a.rss",))))
 
-    assert store.source_by_name("Bea Builds")["feeds"] == ["https://bea.example/a.rss"]
+    assert source_by_name(store, "Bea Builds")["feeds"] == ["https://bea.example/a.rss"]
     assert store.scalar("SELECT followed FROM feeds WHERE url = 'https://bea.example/b.rss'") == 0
 
 
 def test_a_renamed_source_keeps_its_row_when_its_feed_stays(store):
     store.sync_sources(_follow(ADA))
-    source_id = store.source_by_name("Ada's Bakery")["id"]
+    source_id = source_by_name(store, "Ada's Bakery")["id"]
 
     store.sync_sources(_follow(Source(name="Ada's Bakehouse", feeds=ADA.feeds)))
 
-    assert store.source_by_name("Ada's Bakehouse")["id"] == source_id
-    assert store.source_by_name("Ada's Bakery") is None
+    assert source_by_name(store, "Ada's Bakehouse")["id"] == source_id
+    assert source_by_name(store, "Ada's Bakery") is None
     assert store.scalar("SELECT COUNT(*) FROM sources") == 1
 
 
@@ -139,8 +142,8 @@ def test_a_feed_moved_to_another_source_follows_the_file(store):
 
     store.sync_sources(_follow(ADA, Source(name="Bea Builds", feeds=BEA.feeds + ADA.feeds)))
 
-    assert sorted(store.source_by_name("Bea Builds")["feeds"]) == sorted(BEA.feeds + ADA.feeds)
-    assert store.source_by_name("Ada's Bakery")["feeds"] == []
+    assert sorted(source_by_name(store, "Bea Builds")["feeds"]) == sorted(BEA.feeds + ADA.feeds)
+    assert source_by_name(store, "Ada's Bakery")["feeds"] == []
 
 
 def test_sync_of_a_thousand_unchanged_sources_writes_nothing(store):
@@ -156,7 +159,7 @@ def test_sync_of_a_thousand_unchanged_sources_writes_nothing(store):
 
 def test_source_health_reports_feeds_items_and_shares(store):
     store.sync_sources(_follow(ADA, BEA))
-    bea_id = store.source_by_name("Bea Builds")["id"]
+    bea_id = source_by_name(store, "Bea Builds")["id"]
     _set_feed_state(store, "https://bea.example/a.rss", "2026-11-20T09:00:00+00:00", 200, None, 0)
     _set_feed_state(
         store, "https://bea.example/b.rss", "2026-11-20T09:05:00+00:00", 404, "the feed is gone (404)", 2
@@ -191,7 +194,7 @@ def test_source_health_uses_indexes(store):
 
 def test_forget_clears_identity_and_renames_in_the_store(store):
     store.sync_sources(_follow(ADA))
-    source_id = store.source_by_name("Ada's Bakery")["id"]
+    source_id = source_by_name(store, "Ada's Bakery")["id"]
 
     store.forget_source(source_id, "forgotten source 1")
 
@@ -225,7 +228,7 @@ def test_source_health_last_shared_leaves_out_retracted_shares_as_the_audit_does
     from audit_fixtures import add_share, retract
 
     store.sync_sources(_follow(ADA, BEA))
-    bea_id = store.source_by_name("Bea Builds")["id"]
+    bea_id = source_by_name(store, "Bea Builds")["id"]
     add_share(store, bea_id, "2026-11-10T09:00:00+00:00")
     retract(store, add_share(store, bea_id, "2026-11-12T09:00:00+00:00"))
 
@@ -281,7 +284,7 @@ def test_sync_follow_list_parses_only_a_changed_text(store, monkeypatch):
     def must_not_parse(*args, **kwargs):
         raise AssertionError("parsed an unchanged follow list")
 
-    monkeypatch.setattr(sources_module, "parse_follow_list", must_not_parse)
+    monkeypatch.setattr(follow_sync, "parse_follow_list", must_not_parse)
     assert sync_follow_list(store, BAD_AND_GOOD, file_name="mine.yml") == first
     with pytest.raises(AssertionError):  # another name is in the messages, so it counts as another text
         sync_follow_list(store, BAD_AND_GOOD, file_name="feeds.yml")
@@ -296,5 +299,5 @@ def test_a_follow_list_built_in_code_or_a_forgotten_source_means_the_next_text_i
 
     sync_follow_list(store, BAD_AND_GOOD)
     assert store.synced_problems(text_digest(BAD_AND_GOOD)) is not None
-    store.forget_source(store.source_by_name("Ada's Bakery")["id"], "forgotten source 1")
+    store.forget_source(source_by_name(store, "Ada's Bakery")["id"], "forgotten source 1")
     assert store.synced_problems(text_digest(BAD_AND_GOOD)) is None

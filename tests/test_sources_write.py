@@ -3,21 +3,13 @@
 from pathlib import Path
 
 import pytest
+from support import source_by_name
 
-from amplify.sources import (
-    DuplicateSource,
-    FollowList,
-    Settings,
-    Source,
-    SourceEditError,
-    UnknownSource,
-    add_source,
-    forget_source,
-    load_follow_list,
-    remove_source,
-    set_setting,
-    update_source,
-)
+from amplify.follow.edit import add_source, remove_source, set_setting, update_source
+from amplify.follow.errors import DuplicateSource, SourceEditError, UnknownSource
+from amplify.follow.load import load_follow_list
+from amplify.follow.sync import forget_source
+from amplify.types import FollowList, Settings, Source
 
 SHIPPED = Path(__file__).resolve().parent.parent / "feeds.yml"
 
@@ -205,7 +197,7 @@ def test_set_setting_validates_and_keeps_comments(feeds):
 
 def test_forget_clears_identity_in_the_file_and_the_store(feeds, store):
     store.sync_sources(load_follow_list(feeds))
-    bea_id = store.source_by_name("Bea Builds")["id"]
+    bea_id = source_by_name(store, "Bea Builds")["id"]
 
     new_name = forget_source(feeds, store, "Bea Builds")
 
@@ -221,7 +213,7 @@ def test_forget_clears_identity_in_the_file_and_the_store(feeds, store):
 
     store.sync_sources(load_follow_list(feeds))
 
-    assert store.source_by_name(new_name)["id"] == bea_id
+    assert source_by_name(store, new_name)["id"] == bea_id
     assert forget_source(feeds, store, "Cam Zines") == "forgotten source 2"
 
 
@@ -234,7 +226,7 @@ def test_forget_reaches_a_source_only_the_database_remembers(feeds, store):
 
     assert forget_source(feeds, store, "Old Friend") == "forgotten source 1"
     assert feeds.read_text() == HAND_WRITTEN
-    assert store.source_by_name("forgotten source 1")["notes"] is None
+    assert source_by_name(store, "forgotten source 1")["notes"] is None
     with pytest.raises(UnknownSource):
         forget_source(feeds, store, "Never Heard Of")
 

@@ -64,7 +64,3 @@ def test_meta_round_trips(store):
     assert store.get_meta("last_refresh") == "2026-11-21T09:30:00+00:00"
     assert store.get_meta("missing") is None
 
-
-def test_the_database_is_readable_with_sqlite_utils(store):
-    assert {"sources", "feeds", "items", "shares", "events"} <= set(store.db.table_names())
-    assert store.db["items"].count == 0

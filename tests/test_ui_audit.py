@@ -9,8 +9,9 @@ import pytest
 from audit_fixtures import add_item, add_share, add_source, refuse
 from pages import open_page, use_files
 from streamlit.testing.v1 import AppTest
+from support import source_by_name
 
-from amplify.sources import load_follow_list, parse_follow_list
+from amplify.follow.load import load_follow_list, parse_follow_list
 from amplify.store import Store
 
 HOSTILE = "<script>alert(1)</script> **Zine** :red[boo] $x$"
@@ -53,7 +54,7 @@ class AuditApp:
 
     def source_id(self, name: str) -> int:
         with self.store() as store:
-            return int(store.source_by_name(name)["id"])
+            return int(source_by_name(store, name)["id"])
 
     def open(self) -> AppTest:
         return open_page("audit")
@@ -198,12 +199,12 @@ def test_forgetting_asks_first_then_moves_their_shares_to_not_stated(shared):
     rerun(at)
     assert "cannot be undone" in at.warning[0].value
     with shared.store() as store:
-        assert store.source_by_name("Ada Bakes") is not None  # nothing happens before "yes"
+        assert source_by_name(store, "Ada Bakes") is not None  # nothing happens before "yes"
     at.button(key="audit_forget_yes").click()
     rerun(at)
     with shared.store() as store:
-        assert store.source_by_name("Ada Bakes") is None
-        assert store.source_by_name("forgotten source 1")["identity_labels"] in ([], ())
+        assert source_by_name(store, "Ada Bakes") is None
+        assert source_by_name(store, "forgotten source 1")["identity_labels"] in ([], ())
     assert metrics(at)["Shares"] == "5"
     groups = at.dataframe[1].value
     assert dict(zip(groups["group"], groups["shares"], strict=True)) == {"not stated": 5}

@@ -9,8 +9,8 @@ from pages import follow_list_beside, open_page
 from review_fixtures import add_item
 from streamlit.testing.v1 import AppTest
 
+from amplify.follow.load import load_follow_list
 from amplify.glance import Group
-from amplify.sources import load_follow_list
 from amplify.ui import components, follow_import
 
 

@@ -11,10 +11,11 @@ import pytest
 from pages import open_page, use_files
 from review_fixtures import add_item
 from streamlit.testing.v1 import AppTest
+from support import source_by_name
 
 from amplify import checklist
 from amplify.clock import utcnow
-from amplify.sources import parse_follow_list
+from amplify.follow.load import parse_follow_list
 from amplify.store import Store
 from amplify.ui.pages import history
 
@@ -39,7 +40,7 @@ class HistoryApp:
         """Queue an item of `source`, pass its checklist and mark it shared `days_ago` days ago."""
         moment = utcnow() - timedelta(days=days_ago)
         with Store(self.db_path, clock=lambda: moment) as store:
-            source_id = store.source_by_name(source)["id"]
+            source_id = source_by_name(store, source)["id"]
             item_id = add_item(store, source_id, title=title, url=f"{self.site}/post", sort_at=moment)
             draft_id = store.create_draft(item_id, [network])
             text = f"{source}: {title} {self.site}/post"
@@ -106,7 +107,7 @@ def test_filters_narrow_by_network_source_and_date(app):
     at.date_input(key="history_since").set_value(utcnow().date() - timedelta(days=60)).run()
     assert len(shown_titles(at)) == 2
     with app.store() as store:
-        ada = store.source_by_name("Ada's Bakery")["id"]
+        ada = source_by_name(store, "Ada's Bakery")["id"]
     at.selectbox(key="history_source").select(ada).run()
     [only] = shown_titles(at)
     assert "Old loaf" in only

@@ -11,10 +11,11 @@ import review_fixtures
 from pages import open_page, use_files
 from review_fixtures import add_item
 from streamlit.testing.v1 import AppTest
+from support import source_by_name
 
 from amplify import checklist
 from amplify.clock import utcnow
-from amplify.sources import parse_follow_list
+from amplify.follow.load import parse_follow_list
 from amplify.store import Store
 
 HOSTILE_TITLE = "<script>alert('x')</script> **Ada** [click](javascript:alert(1)) :red[boo]"
@@ -51,7 +52,7 @@ class QueueApp:
     def queue(self, title: str = "Sourdough at dawn", *, path: str = "/dawn",
               networks=("mastodon", "bluesky"), url: str | None = None, image: bool = False) -> int:
         with self.store() as store:
-            source_id = store.source_by_name("Ada's Bakery")["id"]
+            source_id = source_by_name(store, "Ada's Bakery")["id"]
             item_id = add_item(store, source_id, title=title, summary=SUMMARY,
                                url=url or f"{self.site}{path}",
                                image_url=f"{self.site}/loaf.jpg" if image else None)

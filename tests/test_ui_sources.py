@@ -5,8 +5,9 @@ import pytest
 from pages import follow_list_beside, open_page
 from review_fixtures import add_item
 from streamlit.testing.v1 import AppTest
+from support import source_by_name
 
-from amplify.sources import load_follow_list
+from amplify.follow.load import load_follow_list
 from amplify.ui import components
 
 FOLLOW_LIST = """\
@@ -104,7 +105,7 @@ def test_add_a_source_from_its_homepage(open_sources, store, server, follow_list
     assert (added.kind, added.tags) == ("organization", ("craft", "local"))
     text = follow_list.read_text()
     assert text.startswith("# Whom I follow") and "# poems on Sundays" in text
-    assert store.source_by_name("Quilt Circle")["followed"] == 1
+    assert source_by_name(store, "Quilt Circle")["followed"] == 1
     assert [row["Name"] for row in table_rows(app)][-1] == "Quilt Circle"
 
 
@@ -125,6 +126,7 @@ def test_edit_tags_handles_and_self_described_labels(open_sources, store, follow
     app.selectbox(key="edit_source").select("Ada's Bakery")
     checked(app)
     ada = source_id(store, "Ada's Bakery")
+    assert app.text_input(key=f"edit_handle_linkedin_{ada}").label == "LinkedIn"
     app.text_input(key=f"edit_tags_{ada}").input("food, bread")
     app.selectbox(key=f"edit_credit_{ada}").select("name")
     app.text_input(key=f"edit_handle_mastodon_{ada}").input("@ada@bakers.social")
@@ -144,7 +146,7 @@ def test_edit_tags_handles_and_self_described_labels(open_sources, store, follow
     assert saved.identity_labels == ("Black-owned", "woman-owned")
     assert saved.identity_source == "https://adasbakery.example/about"
     assert "# the bakery on the corner" in follow_list.read_text()
-    row = store.source_by_name("Ada's Bakery")
+    row = source_by_name(store, "Ada's Bakery")
     assert row["identity_labels"] == ["Black-owned", "woman-owned"] and row["credit"] == "name"
     assert ("Self-described as Black\\-owned\\, woman\\-owned ([where they said it]"
             "(https://adasbakery.example/about))") in "\n".join(element.value for element in app.markdown)

@@ -258,8 +258,8 @@ def prepare_demo(folder: Path, sites: DemoSites) -> DemoSetup:
 
     Refuses a folder that already holds a database or follow list: the demo never writes over anyone's data.
     """
+    from amplify.follow.load import load_follow_list
     from amplify.refresh import refresh
-    from amplify.sources import load_follow_list
     from amplify.store import Store
 
     folder.mkdir(parents=True, exist_ok=True)

@@ -4,10 +4,6 @@ One rule keeps concurrent writers safe (a browser tab, another tab, a cron `ampl
 inside `Store.transaction()`, which starts with `BEGIN IMMEDIATE`. The write lock is taken up front, so SQLite's busy
 timeout applies and waits for the other writer, instead of failing with "database is locked" when a read
 transaction tries to become a write one. WAL lets readers go on while a writer works.
-
-sqlite-utils' table write helpers (`insert`, `upsert`, `update`) commit on their own, so inside a transaction use
-`self.execute` with SQL; `self.db` (a sqlite-utils Database on the same connection) is there for reads and
-introspection.
 """
 
 import json
@@ -16,16 +12,12 @@ import shlex
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
 from amplify.clock import Clock, to_iso, utcnow
 from amplify.store.schema import MIGRATIONS, TABLES, Step, append_only_triggers, split_sql
-
-if TYPE_CHECKING:
-    import sqlite_utils
 
 BUSY_TIMEOUT_SECONDS = 30
 
@@ -145,14 +137,6 @@ class StoreBase:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    @cached_property
-    def db(self) -> "sqlite_utils.Database":
-        # Imported on first use: importing sqlite-utils imports pandas when it is installed (Streamlit brings it),
-        # about half a second that every `amplify refresh` from cron would otherwise pay.
-        import sqlite_utils
-
-        return sqlite_utils.Database(self.conn)
 
     def now(self) -> str:
         return to_iso(self.clock())

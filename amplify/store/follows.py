@@ -27,10 +27,6 @@ class FollowImportQueries(StoreBase):
     def follow_import_by_id(self, import_id: int) -> dict[str, Any] | None:
         return self.row("SELECT * FROM follow_imports WHERE id = ?", (import_id,))
 
-    def latest_follow_import(self) -> dict[str, Any] | None:
-        """The import started or continued most recently, if any."""
-        return self.row("SELECT * FROM follow_imports ORDER BY updated_at DESC, id DESC LIMIT 1")
-
     def start_follow_import(self, network: str, account: str, server: str, *, account_id: str | None,
                             expected: int | None, first_page: str | None) -> int:
         """A fresh import (an earlier one of the same list is replaced, with the accounts it found)."""

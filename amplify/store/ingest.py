@@ -6,13 +6,10 @@ applied in one transaction, so a crash mid-refresh leaves every feed either full
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from amplify.store.base import StoreBase
-
-if TYPE_CHECKING:
-    from amplify.parse import Entry
+from amplify.types import FeedUpdate
 
 LAST_REFRESH_META_KEY = "last_refresh"
 
@@ -69,31 +66,8 @@ _RECORD_FAILURE_SQL = _record_sql({
 })
 
 
-@dataclass(frozen=True)
-class FeedUpdate:
-    """What one refresh learned about one feed. `entries` is None when nothing was parsed (304, an unchanged
-    body, or a failure); `error` is None on success."""
-
-    feed_id: int
-    source_id: int
-    status: int | None
-    error: str | None = None
-    error_count: int = 0
-    next_attempt_at: str | None = None
-    etag: str | None = None
-    last_modified: str | None = None
-    body_hash: str | None = None
-    title: str | None = None
-    moved_to: str | None = None
-    entries: "Sequence[Entry] | None" = None
-
-
 class IngestQueries(StoreBase):
     """Mixed into Store; see amplify.store."""
-
-    def apply_feed_update(self, update: FeedUpdate) -> int:
-        """Record one feed's refresh, with its entries, in one transaction. Returns how many items were new."""
-        return self.apply_feed_updates([update])[0]
 
     def apply_feed_updates(self, updates: Sequence[FeedUpdate]) -> list[int]:
         """Record several feeds' refreshes in one transaction (each feed complete, so a crash leaves every feed

@@ -14,14 +14,12 @@ it.
 import json
 import sqlite3
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from amplify.store.audit import honour_redaction, redacted_at
 from amplify.store.base import StoreBase, StoreError
 from amplify.store.schema import CHAINED_SCHEMA, SHARE_HASHED_COLUMNS, share_hash
-
-if TYPE_CHECKING:  # only the record's shape: the store never speaks HTTP
-    from amplify.fetch import LinkProbe
+from amplify.types import LinkProbe
 
 # What the user confirms for a post. `amplify.checklist` describes each one; the ids are stored here.
 ATTESTATION_IDS = (
@@ -71,7 +69,7 @@ class ShareQueries(StoreBase):
 
     # -- link probes -----------------------------------------------------------------------------------------
 
-    def save_link_probe(self, probe: "LinkProbe") -> None:
+    def save_link_probe(self, probe: LinkProbe) -> None:
         """Keep the latest probe of a link (one row per URL), and note it in the event log."""
         with self.transaction():
             self.execute(

@@ -10,15 +10,13 @@ its history) when its feed URL stays.
 
 import json
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from amplify.names import name_key
 from amplify.store.audit import not_retracted
 from amplify.store.base import StoreBase, StoreError
 from amplify.store.ingest import LAST_REFRESH_META_KEY
-
-if TYPE_CHECKING:
-    from amplify.sources import FollowList, Source
+from amplify.types import FollowList, Source
 
 # meta: which feeds.yml text the tables match, and that text's problems. Triggers delete it whenever sources or
 # feeds change whom they follow (schema.py, migration 2); a sync writes it again after its changes.
@@ -43,7 +41,7 @@ def _encode(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def _source_values(source: "Source") -> tuple[Any, ...]:
+def _source_values(source: Source) -> tuple[Any, ...]:
     return (
         source.url,
         source.kind,
@@ -115,7 +113,7 @@ _FEEDS_OF_SOURCE_SQL = (
 class SourceQueries(StoreBase):
     """Mixed into Store; see amplify.store."""
 
-    def sync_sources(self, follow_list: "FollowList") -> None:
+    def sync_sources(self, follow_list: FollowList) -> None:
         """Make the sources and feeds tables match the follow list; log `sources_synced` on any change. Nothing is
         read or written when the tables already match this very text (`follow_list.digest`)."""
         if follow_list.digest is not None and self.synced_problems(follow_list.digest) is not None:
@@ -152,7 +150,7 @@ class SourceQueries(StoreBase):
         # A migration may change what a sync writes: the same text is synced again under a new schema.
         return f"{self.schema_version}:{digest}"
 
-    def _sync_sources(self, follow_list: "FollowList") -> SyncChanges:
+    def _sync_sources(self, follow_list: FollowList) -> SyncChanges:
         changes = SyncChanges()
         now = self.now()
         rows = self.rows(f"SELECT {', '.join(('id', 'name', 'followed', *SYNCED_COLUMNS))} FROM sources")
@@ -208,7 +206,7 @@ class SourceQueries(StoreBase):
 
     def _renamed_row(
         self,
-        source: "Source",
+        source: Source,
         feed_rows: dict[str, dict[str, Any]],
         by_id: dict[int, dict[str, Any]],
         wanted_names: set[str],
@@ -224,7 +222,7 @@ class SourceQueries(StoreBase):
 
     def _sync_feeds(
         self,
-        follow_list: "FollowList",
+        follow_list: FollowList,
         source_ids: dict[str, int],
         feed_rows: dict[str, dict[str, Any]],
         changes: SyncChanges,
@@ -291,15 +289,6 @@ class SourceQueries(StoreBase):
             "SELECT f.*, s.name AS source_name FROM feeds AS f JOIN sources AS s ON s.id = f.source_id "
             "WHERE f.followed = 1 AND s.followed = 1 ORDER BY f.id"
         )
-
-    def source_by_name(self, name: str) -> dict[str, Any] | None:
-        """One source (followed or not) by name, with its followed feed URLs as `feeds`. Names match as feeds.yml
-        matches them (`amplify.names.name_key`: any case, spacing or composition); the exact spelling first."""
-        found = self._one_source("s.name = ?", name)
-        if found is None:
-            named = self.source_ids_named(name)
-            found = self.source_by_id(named[0]) if named else None
-        return found
 
     def source_ids_named(self, name: str) -> list[int]:
         """Every source whose name is `name` spelled any way feeds.yml accepts as the same: the followed one

@@ -18,9 +18,9 @@ import streamlit as st
 
 from amplify.clock import relative_time
 from amplify.display import display_title, isolated, without_direction_controls
-from amplify.sources import is_http_url
 from amplify.store.review import ReviewItem
 from amplify.ui.context import FollowListState
+from amplify.urls import is_http_url
 
 EXCERPT_CHARACTERS = 280
 IMAGE_WIDTH = 200

@@ -20,12 +20,13 @@ import streamlit as st
 
 from amplify import checklist, compose
 from amplify.display import isolated, without_direction_controls
-from amplify.sources import Settings, is_http_url
 from amplify.store import Store, StoreError
 from amplify.store.drafts import DraftError
 from amplify.store.shares import ShareStoreError
+from amplify.types import Settings
 from amplify.ui import context
 from amplify.ui.components import IMAGE_WIDTH, escape_markdown, markdown_link, relative_time, safe_url
+from amplify.urls import is_http_url
 
 NOTICE_KEY = "queue_notice"
 TOAST_KEY = "queue_toast"

@@ -19,8 +19,10 @@ from streamlit.navigation.page import StreamlitPage
 
 from amplify import config
 from amplify.fetch import FetchLimits
-from amplify.sources import FollowList, FollowListError, Settings, load_follow_list
+from amplify.follow.errors import FollowListError
+from amplify.follow.load import load_follow_list
 from amplify.store import Store
+from amplify.types import FollowList, Settings
 
 _store: ContextVar[Store] = ContextVar("amplify_store")
 _pages: ContextVar[dict[str, StreamlitPage]] = ContextVar("amplify_pages")

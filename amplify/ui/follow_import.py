@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import streamlit as st
 
 from amplify.fetch import DEFAULT_LIMITS, FetchLimits
+from amplify.follow.errors import FollowListError
+from amplify.follow.load import load_follow_list
 from amplify.follows import (
     BLUESKY,
     MASTODON,
@@ -26,8 +28,8 @@ from amplify.follows import (
     import_follows,
     list_key,
 )
-from amplify.sources import FollowList, FollowListError, load_follow_list
 from amplify.store import Store, StoreError
+from amplify.types import FollowList
 from amplify.ui import components, context
 
 PAGE_SIZE = 50

@@ -4,7 +4,7 @@ see them on Sources, and their posts on Today after Refresh."""
 from follow_fixtures import mastodon_account, serve_mastodon
 from playwright.sync_api import expect
 
-from amplify.sources import load_follow_list
+from amplify.follow.load import load_follow_list
 
 ACCOUNT_FEED = """<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0"><channel><title>{name}</title><description>Public posts from @{user}@social.example</description>

@@ -16,6 +16,7 @@ import pytest
 from pages import follow_list_beside, open_page
 from review_fixtures import add_item, add_source
 from streamlit.testing.v1 import AppTest
+from support import source_by_name
 
 from amplify.parse import parse_feed
 from amplify.report import render_markdown
@@ -150,10 +151,10 @@ def test_the_composer_isolates_names_for_display_but_never_adds_isolates_to_the_
                        f"sources:\n  - name: '{name}'\n    feed: https://aisha.example/feed.xml\n"
                        "    url: https://aisha.example/\n    credit: name\n"
                        "settings:\n  networks: [mastodon]\n")
-    from amplify.sources import parse_follow_list
+    from amplify.follow.load import parse_follow_list
 
     store.sync_sources(parse_follow_list((tmp_path / "feeds.yml").read_text()))
-    item = add_item(store, store.source_by_name(name)["id"], title="خبز \u202bطازج",
+    item = add_item(store, source_by_name(store, name)["id"], title="خبز \u202bطازج",
                     url="https://aisha.example/\u202ep")
     draft = store.create_draft(item, ["mastodon"])
 

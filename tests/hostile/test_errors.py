@@ -20,8 +20,8 @@ from test_share_log import database_before_the_chain
 import amplify
 from amplify.cli import cli
 from amplify.refresh import refresh
-from amplify.sources import FollowList, Settings, Source
 from amplify.store import Store, StoreError
+from amplify.types import FollowList, Settings, Source
 
 ROOT = Path(amplify.__file__).resolve().parents[1]  # the checkout whose amplify this test imported
 

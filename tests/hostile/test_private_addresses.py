@@ -16,8 +16,9 @@ from amplify.checklist import refresh_link_probe
 from amplify.cli import cli
 from amplify.discover import DiscoveryError, discover_feed
 from amplify.fetch import FetchError, fetch_page, open_client, probe_link
+from amplify.follow.load import parse_follow_list
 from amplify.refresh import refresh
-from amplify.sources import FollowList, Settings, Source, parse_follow_list
+from amplify.types import FollowList, Settings, Source
 from amplify.ui.components import escape_markdown
 
 FEED = """<?xml version="1.0"?>

@@ -199,8 +199,8 @@ def test_kill_9_of_a_refresh_leaves_no_process(start_refresh):
 
 def test_a_stop_request_stores_what_is_complete_and_does_not_wait_for_slow_feeds(follow_list, tmp_path,
                                                                                   monkeypatch):
+    from amplify.follow.load import load_follow_list
     from amplify.refresh import refresh
-    from amplify.sources import load_follow_list
     from amplify.store import Store
 
     monkeypatch.setenv("AMPLIFY_ALLOW_PRIVATE", "1")  # its feeds are on this computer

@@ -28,6 +28,10 @@ from amplify.audit import (
     parse_window,
     run_audit,
 )
+from amplify.follow.edit import set_setting
+from amplify.follow.errors import FollowListError, SourceEditError
+from amplify.follow.load import load_follow_list
+from amplify.follow.sync import forget_source
 from amplify.report import (
     CHECKLIST_HEALTH_CAPTION,
     build_report,
@@ -39,7 +43,6 @@ from amplify.report import (
     weekly_table,
 )
 from amplify.report import render as render_report
-from amplify.sources import FollowListError, SourceEditError, forget_source, load_follow_list, set_setting
 from amplify.store import Store, StoreError
 from amplify.ui import context
 from amplify.ui.pages import today

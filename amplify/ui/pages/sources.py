@@ -15,23 +15,15 @@ from typing import Any
 
 import streamlit as st
 
+from amplify import networks
 from amplify.discover import DiscoveryError, discover_feed
 from amplify.display import isolated
+from amplify.follow.edit import add_source, remove_source, update_source
+from amplify.follow.errors import FollowListError, SourceEditError
+from amplify.follow.load import load_follow_list
 from amplify.glance import Activity, Group, glance, groups, matches
-from amplify.sources import (
-    CREDIT_PREFERENCES,
-    KINDS,
-    NETWORKS,
-    FollowList,
-    FollowListError,
-    Source,
-    SourceEditError,
-    add_source,
-    load_follow_list,
-    remove_source,
-    update_source,
-)
 from amplify.store import Store, StoreError
+from amplify.types import CREDIT_PREFERENCES, KINDS, FollowList, Source
 from amplify.ui import components, context, follow_import
 
 NOTICE_KEY = "sources_notice"
@@ -146,7 +138,7 @@ def _table(sources: tuple[Source, ...], health: dict[str, dict[str, Any]], now: 
     rows = []
     for source in sources:
         row = health.get(source.name, {})
-        # Link cells, not markdown: the follow list admits only http(s) URLs here (sources.is_http_url), so they go
+        # Link cells, not markdown: the follow list admits only http(s) URLs here (urls.is_http_url), so they go
         # in as written (checking 5,000 of them again each run cost a tenth of the page's time).
         statement = source.identity_source if source.identity_labels else None
         # Health first (the columns a narrow window shows), then what the user wrote about them.
@@ -201,9 +193,9 @@ def _editor(sources: tuple[Source, ...], health: dict[str, dict[str, Any]]) -> N
                      index=CREDIT_PREFERENCES.index(source.credit), key=f"edit_credit_{source_id}")
         st.text_input("Tags (separated by commas)", ", ".join(source.tags), key=f"edit_tags_{source_id}")
         st.markdown("**Their handles**")
-        columns = st.columns(len(NETWORKS))
-        for column, network in zip(columns, NETWORKS, strict=True):
-            column.text_input(network.capitalize(), source.handles.get(network, ""),
+        columns = st.columns(len(networks.IDS))
+        for column, network in zip(columns, networks.IDS, strict=True):
+            column.text_input(networks.NAMES[network], source.handles.get(network, ""),
                               key=f"edit_handle_{network}_{source_id}")
         st.markdown("**How they describe themselves** (only their own words, never a guess)")
         st.text_input("Labels (separated by commas)", ", ".join(source.identity_labels),
@@ -224,7 +216,7 @@ def _save(name: str, source_id: int) -> None:
         st.session_state[NOTICE_KEY] = ("error", "Add the page where they describe themselves in these words "
                                                  "(their About page, say); labels are kept only with it.")
         return
-    handles = {network: values[f"edit_handle_{network}_{source_id}"].strip() for network in NETWORKS
+    handles = {network: values[f"edit_handle_{network}_{source_id}"].strip() for network in networks.IDS
                if values[f"edit_handle_{network}_{source_id}"].strip()}
     _write(lambda: update_source(
         context.feeds_path(), name, kind=values[f"edit_kind_{source_id}"],

@@ -14,10 +14,10 @@ import streamlit as st
 
 from amplify.display import isolated, without_direction_controls
 from amplify.refresh import refresh
-from amplify.sources import FollowList
 from amplify.store import Store, StoreError
 from amplify.store.drafts import DraftError
 from amplify.store.review import ReviewError, ReviewFilters, ReviewPage
+from amplify.types import FollowList
 from amplify.ui import components, context
 
 PAGE_SIZE = 50

@@ -1,0 +1,135 @@
+"""The records that cross layers: what the core hands the store and the store keeps.
+
+Every record is a frozen dataclass. The store imports them from here and from no core module, so a page, the core
+and the store can each be read, and changed, without the others.
+
+- The follow list as feeds.yml describes it: `Source`, `Settings`, `Problem`, `FollowList` (read and written by
+  `amplify.follow`, synced into the store by `amplify.follow.sync`).
+- What one refresh learned about one feed: `FeedUpdate`, with the `Entry`s parsed from its body.
+- Whether a link resolves: `LinkProbe` (made by `amplify.fetch`, kept by the share gate).
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from amplify.names import name_key
+
+# What a source is, and how it likes to be credited: feeds.yml's `kind:` and `credit:`, the CLI and the pages.
+KINDS = ("creator", "business", "organization")
+CREDIT_PREFERENCES = ("tag", "name", "ask")
+
+
+# -- the follow list
+
+
+@dataclass(frozen=True)
+class Source:
+    """One followed creator, business or organization, as feeds.yml describes it."""
+
+    name: str
+    feeds: tuple[str, ...]
+    url: str | None = None
+    kind: str = "creator"
+    handles: dict[str, str] = field(default_factory=dict)
+    tags: tuple[str, ...] = ()
+    identity_labels: tuple[str, ...] = ()
+    identity_source: str | None = None
+    credit: str = "tag"
+    domains: tuple[str, ...] = ()
+    line: int | None = None
+    notes: str | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The optional `settings:` block."""
+
+    networks: tuple[str, ...] = ("mastodon", "bluesky")
+    mastodon_instance: str = "mastodon.social"
+    goals: dict[str, object] = field(default_factory=dict)
+    # Fetch from this computer and your own network too (amplify.fetch refuses them otherwise).
+    allow_private_addresses: bool = False
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with feeds.yml, precise enough to fix: the entry it names is skipped, nothing else."""
+
+    message: str
+    line: int | None = None
+    field: str | None = None
+    file: str = "feeds.yml"
+
+    def __str__(self) -> str:
+        where = f"{self.file} line {self.line}" if self.line else self.file
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class FollowList:
+    sources: tuple[Source, ...]
+    settings: Settings
+    problems: tuple[Problem, ...] = ()
+    # Names the text this was read from (None when built in code): a store that synced that text skips the sync.
+    digest: str | None = None
+
+    def source(self, name: str) -> Source | None:
+        wanted = name_key(name)
+        return next((source for source in self.sources if name_key(source.name) == wanted), None)
+
+
+# -- refreshing a feed
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One post, normalized and safe to store."""
+
+    key: str
+    url: str | None
+    title: str
+    title_is_derived: bool
+    author: str | None
+    published_at: str | None
+    updated_at: str | None
+    summary: str
+    content_html: str
+    image_url: str | None
+    image_alt: str | None
+    # The fast path's digest of the markup the entry came from (and what it was read against): a refresh hands the
+    # digests it has stored back to the parser, which skips entries a feed sends again unchanged. None otherwise.
+    markup_digest: str | None = None
+
+
+@dataclass(frozen=True)
+class FeedUpdate:
+    """What one refresh learned about one feed. `entries` is None when nothing was parsed (304, an unchanged
+    body, or a failure); `error` is None on success."""
+
+    feed_id: int
+    source_id: int
+    status: int | None
+    error: str | None = None
+    error_count: int = 0
+    next_attempt_at: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    title: str | None = None
+    moved_to: str | None = None
+    entries: Sequence[Entry] | None = None
+
+
+# -- checking a link
+
+
+@dataclass(frozen=True)
+class LinkProbe:
+    """Whether a link resolves: `ok` means a 2xx answer after at most the allowed redirects."""
+
+    url: str
+    ok: bool
+    status: int | None
+    final_url: str | None
+    redirects: int
+    error: str | None

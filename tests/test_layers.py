@@ -1,0 +1,95 @@
+"""The layers hold: no module of amplify imports itself round a cycle, and the store imports no core module.
+
+Every import counts, the ones under `TYPE_CHECKING` and inside functions too: a cycle of type hints is still two
+modules that cannot be read, or changed, one without the other. The imports are read from the source with `ast`.
+"""
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "amplify"
+# What the store may import besides itself: the records it takes and returns, and two leaves (names, clock) that
+# import nothing of amplify but each other.
+STORE_MAY_IMPORT = {"amplify.types", "amplify.names", "amplify.clock"}
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def modules() -> dict[str, Path]:
+    return {module_name(path): path for path in PACKAGE.rglob("*.py")}
+
+
+def imports(path: Path, known: dict[str, Path]) -> set[str]:
+    """The amplify modules `path` imports: `from amplify import compose` is amplify.compose, `from amplify import
+    __version__` is the package itself."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names if alias.name in known)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0 and node.module in known:
+            for alias in node.names:
+                inner = f"{node.module}.{alias.name}"
+                found.add(inner if inner in known else node.module)
+    return found
+
+
+def graph() -> dict[str, set[str]]:
+    known = modules()
+    return {name: imports(path, known) - {name} for name, path in known.items()}
+
+
+def cycle(edges: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle as the modules round it, or None."""
+    state: dict[str, str] = {}
+    trail: list[str] = []
+
+    def visit(name: str) -> list[str] | None:
+        state[name] = "open"
+        trail.append(name)
+        for target in sorted(edges.get(name, ())):
+            if state.get(target) == "open":
+                return trail[trail.index(target):] + [target]
+            if target not in state and (found := visit(target)):
+                return found
+        state[name] = "done"
+        trail.pop()
+        return None
+
+    for name in sorted(edges):
+        if name not in state and (found := visit(name)):
+            return found
+    return None
+
+
+def test_the_walk_sees_the_imports():
+    edges = graph()
+    assert "amplify.store.sources" in edges["amplify.store"]
+    assert "amplify.types" in edges["amplify.store.ingest"]
+    assert "amplify.compose" in edges["amplify.checklist"]  # `from amplify import compose`
+
+
+def test_the_cycle_finder_finds_one():
+    assert cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert cycle({"a": {"b"}, "b": set(), "c": {"a"}}) is None
+
+
+def test_no_import_cycle():
+    assert cycle(graph()) is None
+
+
+def test_the_store_imports_no_core_module():
+    edges = graph()
+    outside = {
+        (name, target)
+        for name, targets in edges.items() if name == "amplify.store" or name.startswith("amplify.store.")
+        for target in targets if not target.startswith("amplify.store") and target not in STORE_MAY_IMPORT
+    }
+    assert outside == set()
+
+
+def test_what_the_store_may_import_imports_nothing_else():
+    edges = graph()
+    assert {target for name in STORE_MAY_IMPORT for target in edges[name]} <= STORE_MAY_IMPORT
