@@ -137,6 +137,16 @@ def test_every_chart_has_a_table_and_labels_come_with_their_statement(shared):
     assert dict(zip(groups["group"], groups["shares"], strict=True)) == {"Black-owned": 3, "not stated": 2}
 
 
+def test_every_chart_says_what_it_shows_in_words(shared):
+    at = shared.open()
+    said = [element.value for element in at.markdown if element.value.startswith("**In words:**")]
+    assert len(said) == 2
+    assert "The busiest was the week of" in said[0]
+    assert "Shared more than followed: Black-owned (1.80)" in said[1]
+    for chart in at.get("vega_lite_chart"):
+        assert "The busiest was the week of" in chart.proto.spec or "Shared more than followed" in chart.proto.spec
+
+
 def test_feed_text_never_reaches_markdown_unescaped(shared):
     at = shared.open()
     assert "<script>" not in markdown(at)
@@ -167,10 +177,10 @@ def test_the_window_can_be_all_time_or_a_month(shared):
     with shared.store() as store:
         add_share(store, shared.source_id("Bea Builds"), days_ago(200))
     at = shared.open()
-    at.button_group(key="audit_window").set_value("All time")
+    at.radio(key="audit_window").set_value("All time")
     rerun(at)
     assert metrics(at)["Shares"] == "6"
-    at.button_group(key="audit_window").set_value("A month")
+    at.radio(key="audit_window").set_value("A month")
     rerun(at)
     this_month = datetime.now(UTC).strftime("%Y-%m")
     assert at.selectbox(key="audit_month").value == this_month

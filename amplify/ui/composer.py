@@ -24,7 +24,14 @@ from amplify.store import Store
 from amplify.store.drafts import DraftError
 from amplify.store.shares import ShareStoreError
 from amplify.ui import context
-from amplify.ui.components import IMAGE_WIDTH, escape_markdown, markdown_link, relative_time, safe_url
+from amplify.ui.components import (
+    IMAGE_WIDTH,
+    escape_markdown,
+    image_description,
+    markdown_link,
+    relative_time,
+    safe_url,
+)
 
 NOTICE_KEY = "queue_notice"
 TOAST_KEY = "queue_toast"
@@ -262,7 +269,8 @@ def draft_choices(draft: Mapping[str, Any], posts: Mapping[str, Any]) -> None:
     if draft["item_image_url"]:
         image = safe_url(draft["item_image_url"])
         if image:
-            st.image(image, width=IMAGE_WIDTH)
+            st.image(image, width=IMAGE_WIDTH, alt=image_description(draft["alt_text"] or draft["item_image_alt"],
+                                                                     draft["item_title"]))
         _sync(f"draft_alt_{draft_id}", draft["alt_text"] or "")
         st.text_input(
             "Image description (alt text)", key=f"draft_alt_{draft_id}",
@@ -272,13 +280,14 @@ def draft_choices(draft: Mapping[str, Any], posts: Mapping[str, Any]) -> None:
 
 
 def length_caption(text: str, network: str) -> None:
-    """The live count under the network's own rule, red when over the limit."""
+    """The live count under the network's own rule, red when over the limit. The count is a polite live region
+    (role="status"), so a screen reader says the new count when the text is saved (on leaving the box or
+    Ctrl+Enter), never on every keystroke. The region is the same element from run to run, only its words
+    change, which is what makes it announce."""
     checked = compose.check_length(text, network)
     rule = compose.NETWORKS[network].counting
-    if checked.fits:
-        st.caption(f"{checked.reason} · {rule}")
-    else:
-        st.caption(f":red[{checked.reason}] · {rule}")
+    count = checked.reason if checked.fits else f":red[{checked.reason}]"
+    st.caption(f'<span role="status">{count}</span> · {rule}', unsafe_allow_html=True)
 
 
 def post_editor(draft: Mapping[str, Any], network: str, post: Mapping[str, Any]) -> None:

@@ -36,6 +36,8 @@ from amplify.report import (
     escape_markdown,
     export_shares,
     percent,
+    representation_summary,
+    weekly_summary,
     weekly_table,
 )
 from amplify.report import render as render_report
@@ -89,7 +91,7 @@ def _months(today_date: date) -> list[str]:
 
 def _window_picker(now: datetime) -> Window:
     left, right = st.columns([3, 2])
-    choice = left.segmented_control("Over", list(WINDOWS), default="Last 30 days", key="audit_window")
+    choice = left.radio("Over", list(WINDOWS), index=1, key="audit_window", horizontal=True)
     name = WINDOWS[choice or "Last 30 days"]
     if name == "month":
         name = right.selectbox("Month", _months(now.date()), key="audit_month")
@@ -239,8 +241,9 @@ def _weekly_chart(result: Audit) -> None:
     )
     chart_tab, table_tab = st.tabs(["Chart", "Table"])
     frame = _weekly_frame(weekly)
+    summary = weekly_summary(weekly)
     chart_tab.altair_chart(
-        alt.Chart(frame)
+        alt.Chart(frame, description=summary)
         .mark_bar()
         .encode(
             x=alt.X("week:O", title="Week of (Monday)", axis=alt.Axis(labelAngle=-45, labelOverlap="greedy")),
@@ -252,6 +255,7 @@ def _weekly_chart(result: Audit) -> None:
     )
     table = weekly_table(weekly)
     table_tab.dataframe(pd.DataFrame(table.rows, columns=table.headers), hide_index=True, key="audit_weekly_table")
+    _in_words(summary, "audit_weekly_summary")
 
 
 _GROUPINGS = {"label": "by_label", "kind": "by_kind", "tag": "by_tag"}
@@ -284,8 +288,9 @@ def _representation(result: Audit) -> None:
     frame = _group_frame(rows)
     chart_tab, table_tab = st.tabs(["Chart", "Table"])
     ratios = frame.dropna(subset=["ratio"])
+    summary = representation_summary(rows)
     chart_tab.altair_chart(
-        alt.Chart(ratios)
+        alt.Chart(ratios, description=summary)
         .mark_bar()
         .encode(
             x=alt.X("ratio:Q", title="Part of your shares ÷ part of whom you follow"),
@@ -305,6 +310,13 @@ def _representation(result: Audit) -> None:
             "ratio": st.column_config.NumberColumn(format="%.2f"),
         },
     )
+    _in_words(summary, "audit_groups_summary")
+
+
+def _in_words(summary: str, key: str) -> None:
+    """What a chart shows, in a sentence or two under its chart and table, for people who cannot see it."""
+    with st.container(key=key):
+        st.markdown(f"**In words:** {escape_markdown(summary)}")
 
 
 def _whom_you_shared(result: Audit) -> None:

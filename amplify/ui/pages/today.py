@@ -69,8 +69,8 @@ def _filters(store: Store) -> ReviewFilters:
     options = store.filter_options()
     source_ids = dict((name, source_id) for source_id, name in options.sources)
     with st.sidebar:
-        view = st.segmented_control("Show", list(VIEWS), default="To review", required=True, key="view",
-                                    bind="query-params", on_change=_first_page)
+        view = st.radio("Show", list(VIEWS), key="view", horizontal=True, bind="query-params",
+                        on_change=_first_page)
         search = st.text_input("Search", key="search", placeholder="Words in titles and summaries",
                                bind="query-params", on_change=_first_page)
         sources = st.multiselect("Source", list(source_ids), key="source", bind="query-params",
