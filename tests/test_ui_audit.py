@@ -170,7 +170,7 @@ def test_the_neglected_list_links_into_today_filtered_to_that_source(shared):
     links = list(at.page_link)
     assert [link.value for link in links] == ["See their latest"]
     assert "source=Quiet+Press" in str(links[0].proto)  # Today's source filter, by name
-    assert "Quiet Press" in [text.value for text in at.text]
+    assert "Quiet Press" in [element.value for element in at.markdown]
 
 
 def test_the_window_can_be_all_time_or_a_month(shared):
@@ -189,9 +189,9 @@ def test_the_window_can_be_all_time_or_a_month(shared):
 def test_saving_goals_writes_them_to_feeds_yml(app):
     at = app.open()
     at.number_input(key="goal_per_week").set_value(4.0)
-    at.slider(key="goal_coverage").set_value(40)
+    at.number_input(key="goal_coverage").set_value(40)
     at.text_input(key="goal_label").set_value("woman-owned")
-    at.slider(key="goal_label_share").set_value(50)
+    at.number_input(key="goal_label_share").set_value(50)
     at.button(key="FormSubmitter:audit_goals_form-Save goals").click()
     rerun(at)
     goals = load_follow_list(app.feeds).settings.goals

@@ -478,10 +478,12 @@ def share_controls(draft: Mapping[str, Any], network: str, post: Mapping[str, An
     except compose.ComposeError as problem:
         compose_link = None
         st.caption(escape_markdown(str(problem)))
-    if compose_link:
+    # Offered once the gate passes (a disabled link button is drawn too faint to read, and is not announced as
+    # unavailable); until then the list above says what is missing.
+    if compose_link and status.can_share:
         st.link_button(
             f"Open {compose.NETWORKS[network].label}'s compose page", compose_link,
-            key=f"compose_{draft_id}_{network}", disabled=not status.can_share,
+            key=f"compose_{draft_id}_{network}",
         )
     st.text_input(
         "Link to your post (optional)", key=f"post_url_{draft_id}_{network}", placeholder="https://…",

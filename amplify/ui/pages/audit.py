@@ -172,10 +172,13 @@ def _goal_form(goals: Goals) -> None:
             value=goals.shares_per_week or 0.0,
             help="0 means no goal.",
         )
-        coverage = st.slider(
+        # Percentages are typed, not slid: a slider shows its value in the accent colour, which the dark theme
+        # cannot make readable as text while white on it stays readable (docs/accessibility.md).
+        coverage = st.number_input(
             "Share at least this part of whom you follow (%)",
-            0,
-            100,
+            min_value=0,
+            max_value=100,
+            step=5,
             key="goal_coverage",
             value=round((goals.min_coverage or 0) * 100),
             help="0 means no goal.",
@@ -192,10 +195,11 @@ def _goal_form(goals: Goals) -> None:
             key="goal_label",
             help="As sources say it of themselves, e.g. woman-owned.",
         )
-        target = st.slider(
+        target = st.number_input(
             "Part of your shares for that label (%)",
-            0,
-            100,
+            min_value=0,
+            max_value=100,
+            step=5,
             key="goal_label_share",
             value=round(current.share * 100),
         )
@@ -364,7 +368,7 @@ def _neglected(result: Audit) -> None:
     today_page = st.Page(today.render, title="Today", url_path=TODAY_PAGE_PATH)
     for row in result.neglected[:NEGLECTED_LINKS]:
         name, posts, link = st.columns([4, 2, 2], vertical_alignment="center")
-        name.text(row.name)
+        name.markdown(escape_markdown(row.name))
         posts.caption(f"{row.items_in_window} posts, last shared {day(row.last_shared_at)}")
         link.page_link(today_page, label="See their latest", query_params={"source": row.name})
     if len(result.neglected) > NEGLECTED_LINKS:
