@@ -23,7 +23,7 @@ CALENDAR_HEADER = ("label-content-name-mismatch", re.compile(r'^<button [^>]*ari
 
 # Finite animations (a toast sliding in, an expander opening) must end before colours are measured; a spinner
 # runs forever and is left alone.
-_SETTLED = """() => document.getAnimations().every(animation =>
+SETTLED = """() => document.getAnimations().every(animation =>
     animation.playState !== 'running' || animation.effect?.getComputedTiming().iterations === Infinity)"""
 # Whether the app has drawn itself in the theme asked for (a dark background for "dark"); true off the app.
 _DRAWN_IN = """dark => {
@@ -47,7 +47,7 @@ class Axe:
     def violations(self, page) -> list[dict]:
         if not page.evaluate("() => typeof window.axe !== 'undefined'"):
             page.add_script_tag(path=str(AXE_SCRIPT))
-        page.wait_for_function(_SETTLED)
+        page.wait_for_function(SETTLED)
         return page.evaluate(_RUN_AXE, list(WCAG_TAGS))
 
     def check(self, page, where: str, *, themes: tuple[str, ...] = THEMES,
