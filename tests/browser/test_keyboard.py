@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 from review_fixtures import add_item
 from test_share_flow import follow_list
 
+from amplify import compose
 from amplify.sources import parse_follow_list
 from amplify.store import Store
 
@@ -131,7 +132,7 @@ def test_the_daily_path_with_the_keyboard_alone(daily, page, ui):
     page.keyboard.type(written)
     page.keyboard.press("Tab")
     count = ui.keyed(f"draft_count_{draft_id}_mastodon")
-    expect(count.get_by_role("status")).to_contain_text("of 500 characters")
+    expect(count.get_by_role("status")).to_contain_text(f"{compose.count(written, 'mastodon')} of 500 characters")
     ui.wait_for_run()
     with app.store() as store:
         assert store.draft_posts(draft_id)["mastodon"]["text"] == written
