@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from accessibility import CALENDAR_HEADER
+from accessibility import CALENDAR_HEADER, SETTLED
 from apprunner import RunningApp, launch_app, launch_demo
 from audit_fixtures import add_year_of_shares
 from loopback import LoopbackServer
@@ -94,10 +94,14 @@ def settle(ui) -> None:
 
 
 def open_options(ui, key: str) -> None:
-    """Open the list of a select or multiselect the way a keyboard does (a click on some only focuses them)."""
+    """Open the list of a select or multiselect: click it, and where a click only focused it, press the arrow
+    down key as a keyboard user would."""
+    ui.page.wait_for_function(SETTLED)  # an expander still opening moves the box under the pointer
     box = ui.keyed(key).get_by_role("combobox")
-    box.focus()
-    box.press("ArrowDown")
+    box.click()
+    if box.get_attribute("aria-expanded") != "true":
+        box.press("ArrowDown")
+    expect(box).to_have_attribute("aria-expanded", "true")
     expect(ui.page.get_by_role("option").first).to_be_visible()
 
 
