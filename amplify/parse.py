@@ -395,6 +395,16 @@ def _first_image(sanitized_html: str) -> tuple[str | None, str | None]:
     return source, (_WHITESPACE.sub(" ", attributes.get("alt", "")).strip() or None)
 
 
+def _alt_in_html(sanitized_html: str, image_url: str) -> str | None:
+    """The alt text the post's own HTML gives the same image (a feed's `image` or media entry often repeats an
+    `<img alt>` of its content, and only the `<img>` says what it shows)."""
+    for tag in _FIRST_IMG.finditer(sanitized_html):
+        attributes = {name.lower(): html.unescape(value) for name, value in _ATTRIBUTE.findall(tag.group(0))}
+        if safe_http_url(attributes.get("src")) == image_url:
+            return _WHITESPACE.sub(" ", attributes.get("alt", "")).strip() or None
+    return None
+
+
 def _parse_json_feed(body: bytes, url: str, max_items: int) -> ParsedFeed:
     try:
         document = json.loads(body)
@@ -457,6 +467,8 @@ def _json_author(holder: dict[str, Any]) -> str | None:
 def _finish(key: str, link: str | None, title: str, author: str | None, published: str | None,
             updated: str | None, summary_text: str, content_html: str, image_url: str | None,
             image_alt: str | None, markup_digest: str | None = None) -> Entry:
+    if image_url and image_alt is None:
+        image_alt = _alt_in_html(content_html, image_url)
     derived = not title
     if derived:
         title = _derived_title(summary_text)

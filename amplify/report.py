@@ -125,6 +125,47 @@ def weekly_table(weekly: list[WeekShares]) -> Table:
     )
 
 
+def _some(names: list[str], limit: int = 5) -> str:
+    shown = ", ".join(names[:limit])
+    return shown if len(names) <= limit else f"{shown} and {len(names) - limit} more"
+
+
+def weekly_summary(weekly: list[WeekShares]) -> str:
+    """The weekly chart in words, for people who cannot see it: the weeks, the busiest, and each group's total."""
+    table = weekly_table(weekly)
+    if not table.rows:
+        return "No shares to chart."
+    totals = [(row[0], int(row[-1])) for row in table.rows]
+    busiest_week, busiest = max(totals, key=lambda week: week[1])
+    weeks = [week for week, _ in totals]
+    groups = sorted(((group, sum(int(row[column]) for row in table.rows))
+                     for column, group in enumerate(table.headers[1:-1], start=1)),
+                    key=lambda total: (-total[1], total[0].casefold()))
+    span = (f"1 week, the week of {weeks[0]}" if len(weeks) == 1
+            else f"{len(weeks)} weeks, from the week of {min(weeks)} to the week of {max(weeks)}")
+    return (f"{span}. The busiest was the week of {busiest_week}, with {busiest}. "
+            f"All weeks together: {_some([f'{group} {count}' for group, count in groups], 8)}.")
+
+
+def representation_summary(rows: list[GroupShares]) -> str:
+    """The comparison chart in words: which groups you share more than you follow them, which less."""
+    rated = sorted((row for row in rows if row.representation_ratio is not None),
+                   key=lambda row: (-(row.representation_ratio or 0), row.group.casefold()))
+    if not rated:
+        return "No group to compare yet."
+
+    def listed(chosen: list[GroupShares]) -> str:
+        return _some([f"{row.group} ({decimal(row.representation_ratio, 2)})" for row in chosen])
+
+    more = [row for row in rated if round(row.representation_ratio or 0, 2) > 1]
+    less = [row for row in rated if round(row.representation_ratio or 0, 2) < 1]
+    even = [row for row in rated if row not in more and row not in less]
+    parts = [f"Shared more than followed: {listed(more)}." if more else "",
+             f"In step: {listed(even)}." if even else "",
+             f"Shared less than followed: {listed(less)}." if less else ""]
+    return " ".join(part for part in parts if part)
+
+
 CHECKLIST_HEALTH_CAPTION = (
     "For each check: on what part of your attempts to share it failed, whether it only flagged a post you "
     "shared (advisory checks, like centering) or stopped the share until it was fixed."
@@ -321,35 +362,60 @@ def render_html(report: Report) -> str:
 
 
 _BAR_COLOURS = ("#4c78a8", "#f58518", "#54a24b", "#b279a2", "#e45756", "#72b7b2", "#eeca3b", "#9d755d")
+# Room around the bars for the title, the axes' numbers and names, and the legend.
+_LEFT, _TOP, _BOTTOM = 48, 28, 64
 
 
 def weekly_svg(weekly: list[WeekShares], width: int = 720, height: int = 180) -> str:
-    """Shares per week as stacked bars in inline SVG: shapes and escaped text only, no script, no links."""
+    """Shares per week as stacked bars in inline SVG, with a title, both axes named and numbered, a legend, and
+    the chart in words (`weekly_summary`) as its description: shapes and escaped text only, no script, no
+    links."""
     table = weekly_table(weekly)
     groups = list(table.headers[1:-1])
     tallest = max((int(row[-1]) for row in table.rows), default=0) or 1
-    slot = min(width / max(len(table.rows), 1), 48.0)  # a few weeks should not make slabs
+    plot_width = width - _LEFT
+    slot = min(plot_width / max(len(table.rows), 1), 48.0)  # a few weeks should not make slabs
+    base = _TOP + height
     shapes = []
     for index, row in enumerate(table.rows):
-        top = float(height)
+        left = _LEFT + index * slot
+        top = float(base)
         for group, count in zip(groups, row[1:-1], strict=True):
             bar = int(count) / tallest * height
             if bar:
                 top -= bar
                 shapes.append(
-                    f'<rect x="{index * slot + 1:.1f}" y="{top:.1f}" width="{max(slot - 2, 1):.1f}" '
+                    f'<rect x="{left + 1:.1f}" y="{top:.1f}" width="{max(slot - 2, 1):.1f}" '
                     f'height="{bar:.1f}" fill="{_BAR_COLOURS[groups.index(group) % len(_BAR_COLOURS)]}">'
                     f"<title>{html.escape(f'{row[0]}: {group} {count}')}</title></rect>"
                 )
+        week = date.fromisoformat(row[0])
+        shapes.append(f'<text x="{left + slot / 2:.1f}" y="{base + 14}" font-size="11" text-anchor="middle">'
+                      f"{week.day} {week:%b}</text>")
+    axes = (
+        f'<line x1="{_LEFT}" y1="{_TOP}" x2="{_LEFT}" y2="{base}" stroke="#222"/>'
+        f'<line x1="{_LEFT}" y1="{base}" x2="{width}" y2="{base}" stroke="#222"/>'
+        + "".join(f'<text x="{_LEFT - 6}" y="{base - value / tallest * height + 4:.1f}" font-size="11" '
+                  f'text-anchor="end">{value}</text>' for value in sorted({0, tallest}))
+        + f'<text transform="translate(14 {_TOP + height / 2:.1f}) rotate(-90)" font-size="12" '
+        'text-anchor="middle">Shares</text>'
+        f'<text x="{_LEFT + plot_width / 2:.1f}" y="{base + 32}" font-size="12" text-anchor="middle">'
+        "Week of (Monday)</text>"
+    )
     legend = "".join(
         f'<tspan fill="{_BAR_COLOURS[number % len(_BAR_COLOURS)]}">&#9632;</tspan> {html.escape(group)}  '
         for number, group in enumerate(groups)
     )
+    total_height = base + _BOTTOM - 8
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height + 24}" '
-        f'viewBox="0 0 {width} {height + 24}"><title>Shares per week (up to {tallest} a week)</title>'
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="weekly-title weekly-desc" '
+        f'width="{width}" height="{total_height}" viewBox="0 0 {width} {total_height}" fill="#222">'
+        f'<title id="weekly-title">Shares per week (up to {tallest} a week)</title>'
+        f'<desc id="weekly-desc">{html.escape(weekly_summary(weekly))}</desc>'
+        f'<text x="0" y="16" font-size="14" font-weight="bold">Shares per week</text>'
+        + axes
         + "".join(shapes)
-        + f'<text x="0" y="{height + 18}" font-size="12">{legend}</text></svg>'
+        + f'<text x="{_LEFT}" y="{base + 50}" font-size="12">{legend}</text></svg>'
     )
 
 

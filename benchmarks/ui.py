@@ -94,7 +94,7 @@ def main() -> None:
             ("Today, filtered by a self-described label", "",
              set_widget("multiselect", "label", ["label-1"])),
             ("Today, searching 'bakery'", "", set_widget("text_input", "search", "bakery")),
-            ("Today, saved for later (empty)", "", set_widget("button_group", "view", "Saved for later")),
+            ("Today, saved for later (empty)", "", set_widget("radio", "view", "Saved for later")),
             (f"Queue ({options.drafts} drafts)", "queue", None),
         ]
         worst = 0.0

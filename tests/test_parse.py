@@ -122,6 +122,24 @@ def test_json_feed_1_0_with_relative_links_attachments_and_hostile_html():
     assert (second.image_url, second.image_alt) == ("https://kofi.example/rice.jpg", "A pot of jollof rice")
 
 
+def test_an_image_named_apart_from_the_post_takes_the_alt_text_its_img_tag_gives_it():
+    document = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "items": [
+            {"id": "quilt", "title": "Star quilt", "image": "https://quilts.example/star.svg",
+             "content_html": '<p><img src="https://quilts.example/other.png" alt="Not this one">'
+                             '<img src="/star.svg" alt="A quilt of  blue triangles"></p>'},
+            {"id": "plain", "title": "No description", "image": "https://quilts.example/plain.svg",
+             "content_html": '<p><img src="https://quilts.example/other.png" alt="Another picture"></p>'},
+        ],
+    }
+    described, undescribed = parse_feed(json.dumps(document).encode(), url="https://quilts.example/feed.json",
+                                        headers={"Content-Type": "application/feed+json"}).entries
+    assert (described.image_url, described.image_alt) == ("https://quilts.example/star.svg",
+                                                          "A quilt of blue triangles")
+    assert (undescribed.image_url, undescribed.image_alt) == ("https://quilts.example/plain.svg", None)
+
+
 def test_hostile_titles_summaries_and_links_are_neutralized():
     body = rss("""
       <item><title>&lt;script&gt;alert(1)&lt;/script&gt;Sale today</title>

@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import os
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -15,9 +16,18 @@ from audit_fixtures import add_item, add_share, add_source, refuse, retract
 from click.testing import CliRunner
 from support import FIXED_NOW
 
-from amplify.audit import Goals, GroupTarget
+from amplify.audit import Goals, GroupShares, GroupTarget, WeekShares
 from amplify.cli import cli
-from amplify.report import ReportError, escape_markdown, export_shares, monthly_report, render
+from amplify.report import (
+    ReportError,
+    escape_markdown,
+    export_shares,
+    monthly_report,
+    render,
+    representation_summary,
+    weekly_summary,
+    weekly_svg,
+)
 
 GOLDEN = Path(__file__).parent / "golden"
 HOSTILE = "<script>alert(1)</script> *Zine* | [x](javascript:alert(1)) & co"
@@ -144,3 +154,28 @@ def test_cli_report_says_when_the_output_cannot_be_written(month_of_shares, tmp_
     )
     assert result.exit_code == 1
     assert "cannot write the file" in result.output
+
+
+def test_the_weekly_chart_says_what_it_shows_in_words_and_names_its_axes():
+    weekly = [WeekShares(date(2026, 11, 2), "creator", 2), WeekShares(date(2026, 11, 2), "business", 1),
+              WeekShares(date(2026, 11, 9), "creator", 4), WeekShares(date(2026, 11, 16), "", 0)]
+    summary = weekly_summary(weekly)
+    assert summary == ("3 weeks, from the week of 2026-11-02 to the week of 2026-11-16. The busiest was the week "
+                       "of 2026-11-09, with 4. All weeks together: creator 6, business 1.")
+    svg = weekly_svg(weekly)
+    assert 'aria-labelledby="weekly-title weekly-desc"' in svg
+    assert f'<desc id="weekly-desc">{summary}</desc>' in svg
+    assert ">Shares per week</text>" in svg  # a visible title
+    assert ">Shares</text>" in svg and ">Week of (Monday)</text>" in svg  # both axes named
+    assert ">4</text>" in svg and ">0</text>" in svg and ">9 Nov</text>" in svg  # and numbered
+    assert weekly_summary([]) == "No shares to chart."
+
+
+def test_the_comparison_chart_says_whom_you_share_more_and_less_than_you_follow():
+    def group(name: str, ratio: float | None) -> GroupShares:
+        return GroupShares(name, 1, None, 1, None, ratio)
+
+    rows = [group("art", 0.5), group("food", 2.4), group("books", None), group("music", 1.001)]
+    assert representation_summary(rows) == ("Shared more than followed: food (2.40). In step: music (1.00). "
+                                             "Shared less than followed: art (0.50).")
+    assert representation_summary([group("books", None)]) == "No group to compare yet."

@@ -138,6 +138,16 @@ def test_every_chart_has_a_table_and_labels_come_with_their_statement(shared):
     assert dict(zip(groups["group"], groups["shares"], strict=True)) == {"Black-owned": 3, "not stated": 2}
 
 
+def test_every_chart_says_what_it_shows_in_words(shared):
+    at = shared.open()
+    said = [element.value for element in at.markdown if element.value.startswith("**In words:**")]
+    assert len(said) == 2
+    assert "The busiest was the week of" in said[0]
+    assert "Shared more than followed: Black-owned (1.80)" in said[1]
+    for chart in at.get("vega_lite_chart"):
+        assert "The busiest was the week of" in chart.proto.spec or "Shared more than followed" in chart.proto.spec
+
+
 def test_feed_text_never_reaches_markdown_unescaped(shared):
     at = shared.open()
     assert "<script>" not in markdown(at)
@@ -161,17 +171,17 @@ def test_the_neglected_list_links_into_today_filtered_to_that_source(shared):
     links = list(at.page_link)
     assert [link.value for link in links] == ["See their latest"]
     assert "source=Quiet+Press" in str(links[0].proto)  # Today's source filter, by name
-    assert "Quiet Press" in [text.value for text in at.text]
+    assert "Quiet Press" in [element.value for element in at.markdown]
 
 
 def test_the_window_can_be_all_time_or_a_month(shared):
     with shared.store() as store:
         add_share(store, shared.source_id("Bea Builds"), days_ago(200))
     at = shared.open()
-    at.button_group(key="audit_window").set_value("All time")
+    at.radio(key="audit_window").set_value("All time")
     rerun(at)
     assert metrics(at)["Shares"] == "6"
-    at.button_group(key="audit_window").set_value("A month")
+    at.radio(key="audit_window").set_value("A month")
     rerun(at)
     this_month = datetime.now(UTC).strftime("%Y-%m")
     assert at.selectbox(key="audit_month").value == this_month
@@ -180,9 +190,9 @@ def test_the_window_can_be_all_time_or_a_month(shared):
 def test_saving_goals_writes_them_to_feeds_yml(app):
     at = app.open()
     at.number_input(key="goal_per_week").set_value(4.0)
-    at.slider(key="goal_coverage").set_value(40)
+    at.number_input(key="goal_coverage").set_value(40)
     at.text_input(key="goal_label").set_value("woman-owned")
-    at.slider(key="goal_label_share").set_value(50)
+    at.number_input(key="goal_label_share").set_value(50)
     at.button(key="FormSubmitter:audit_goals_form-Save goals").click()
     rerun(at)
     goals = load_follow_list(app.feeds).settings.goals

@@ -131,11 +131,11 @@ def test_the_count_follows_the_text_and_turns_red_over_the_limit(app):
     draft_id = app.queue()
     at = app.open()
     at.text_area(key=f"draft_text_{draft_id}_bluesky").input("Ada's bread, by Ada.").run()
-    assert any(caption.startswith("20 of 300 characters") for caption in captions(at))
+    assert any(caption.startswith('<span role="status">20 of 300 characters') for caption in captions(at))
     at.text_area(key=f"draft_text_{draft_id}_bluesky").input("é" * 301)
     rerun(at)
-    assert any(caption.startswith(":red[301 of 300 characters: 1 over Bluesky's limit]") for caption in
-               captions(at))
+    assert any(caption.startswith('<span role="status">:red[301 of 300 characters: 1 over Bluesky\'s limit]')
+               for caption in captions(at))
     with app.store() as store:
         assert store.draft_posts(draft_id)["bluesky"]["text"] == "é" * 301
 
@@ -315,6 +315,14 @@ def test_an_image_needs_a_description_before_sharing(app):
     assert "The image has a description**: the image is described" in markdown(at)
     with app.store() as store:
         assert store.draft(draft_id)["alt_text"] == "A round loaf on a floured board"
+
+
+def test_the_composer_image_carries_the_description_being_written(app):
+    draft_id = app.queue(networks=("mastodon",), image=True)
+    at = app.open()
+    assert at.get("image")[0].proto.imgs[0].alt.startswith("Image from the post “")
+    at.text_input(key=f"draft_alt_{draft_id}").input("A round loaf on a floured board").run()
+    assert at.get("image")[0].proto.imgs[0].alt == "A round loaf on a floured board"
 
 
 def test_an_invalid_post_url_is_refused_with_a_clear_message(app):

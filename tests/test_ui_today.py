@@ -122,6 +122,13 @@ def test_title_links_to_a_safe_original_and_image_has_alt_text(open_today, store
     assert (image.url, image.alt) == ("https://adasbakery.example/rye.jpg", "A loaf on a board")
 
 
+def test_an_image_the_feed_did_not_describe_is_named_by_its_post(open_today, store):
+    source = add_source(store, "Ada's Bakery")
+    add_item(store, source, title="Rye is back", image_url="https://adasbakery.example/rye.jpg", image_alt="  ")
+    image = open_today().get("image")[0].proto.imgs[0]
+    assert image.alt == "Image from the post “Rye is back”"
+
+
 def test_queue_skip_later_are_recorded_and_survive_a_rerun(open_today, store):
     source = add_source(store, "Ada's Bakery")
     first, second, third = (add_item(store, source, title=f"post {n}", sort_at=FIXED_NOW - timedelta(hours=n))
@@ -147,7 +154,7 @@ def test_later_view_brings_an_item_back(open_today, store):
     item = add_item(store, source, title="for another day", state="later")
     app = open_today()
     assert item_ids_shown(app) == []
-    app.button_group(key="view").set_value("Saved for later").run()
+    app.radio(key="view").set_value("Saved for later").run()
     assert item_ids_shown(app) == [item]
     app.button(key=f"new_{item}").click().run()
     assert state_of(store, item) == "new"

@@ -76,6 +76,12 @@ def plain_text(text: str | None, *, small: bool = False) -> None:
     (st.caption if small else st.markdown)(escape_markdown(isolated(one_line(text))))
 
 
+def image_description(description: str | None, title: str | None) -> str:
+    """What a feed image shows, for people who cannot see it: the feed's own description (a Mastodon image
+    description, `media:description`, an `<img alt>`), else the post's title as context; never nothing."""
+    return one_line(description) or f"Image from the post “{one_line(title) or 'untitled'}”"
+
+
 @dataclass(frozen=True)
 class CardAction:
     """One button on an item card. Its key is `{name}_{item id}`, stable across reruns (tests click by it)."""
@@ -102,7 +108,7 @@ def item_card(item: ReviewItem, *, now: datetime, actions: Sequence[CardAction] 
                 plain_text(excerpt(item.summary))
         if image_column is not None:
             with image_column:
-                st.image(item.image_url, width=IMAGE_WIDTH, alt=one_line(item.image_alt) or None)
+                st.image(item.image_url, width=IMAGE_WIDTH, alt=image_description(item.image_alt, item.title))
         if actions:
             with st.container(horizontal=True):
                 for action in actions:

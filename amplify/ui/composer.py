@@ -25,7 +25,14 @@ from amplify.store.drafts import DraftError
 from amplify.store.shares import ShareStoreError
 from amplify.types import Settings
 from amplify.ui import context
-from amplify.ui.components import IMAGE_WIDTH, escape_markdown, markdown_link, relative_time, safe_url
+from amplify.ui.components import (
+    IMAGE_WIDTH,
+    escape_markdown,
+    image_description,
+    markdown_link,
+    relative_time,
+    safe_url,
+)
 from amplify.urls import is_http_url
 
 NOTICE_KEY = "queue_notice"
@@ -269,7 +276,8 @@ def draft_choices(draft: Mapping[str, Any], posts: Mapping[str, Any]) -> None:
     if draft["item_image_url"]:
         image = safe_url(draft["item_image_url"])
         if image:
-            st.image(image, width=IMAGE_WIDTH)
+            st.image(image, width=IMAGE_WIDTH, alt=image_description(draft["alt_text"] or draft["item_image_alt"],
+                                                                     draft["item_title"]))
         _sync(f"draft_alt_{draft_id}", draft["alt_text"] or "")
         st.text_input(
             "Image description (alt text)", key=f"draft_alt_{draft_id}",
@@ -279,13 +287,14 @@ def draft_choices(draft: Mapping[str, Any], posts: Mapping[str, Any]) -> None:
 
 
 def length_caption(text: str, network: str) -> None:
-    """The live count under the network's own rule, red when over the limit."""
+    """The live count under the network's own rule, red when over the limit. The count is a polite live region
+    (role="status"), so a screen reader says the new count when the text is saved (on leaving the box or
+    Ctrl+Enter), never on every keystroke. The region is the same element from run to run, only its words
+    change, which is what makes it announce."""
     checked = compose.check_length(text, network)
     rule = compose.NETWORKS[network].counting
-    if checked.fits:
-        st.caption(f"{checked.reason} · {rule}")
-    else:
-        st.caption(f":red[{checked.reason}] · {rule}")
+    count = checked.reason if checked.fits else f":red[{checked.reason}]"
+    st.caption(f'<span role="status">{count}</span> · {rule}', unsafe_allow_html=True)
 
 
 def post_editor(draft: Mapping[str, Any], network: str, post: Mapping[str, Any]) -> None:
@@ -478,10 +487,12 @@ def share_controls(draft: Mapping[str, Any], network: str, post: Mapping[str, An
     except compose.ComposeError as problem:
         compose_link = None
         st.caption(escape_markdown(str(problem)))
-    if compose_link:
+    # Offered once the gate passes (a disabled link button is drawn too faint to read, and is not announced as
+    # unavailable); until then the list above says what is missing.
+    if compose_link and status.can_share:
         st.link_button(
             f"Open {compose.NETWORKS[network].label}'s compose page", compose_link,
-            key=f"compose_{draft_id}_{network}", disabled=not status.can_share,
+            key=f"compose_{draft_id}_{network}",
         )
     st.text_input(
         "Link to your post (optional)", key=f"post_url_{draft_id}_{network}", placeholder="https://…",

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from accessibility import AXE_SCRIPT, Axe
 from apprunner import EMPTY_FOLLOW_LIST, RunningApp, launch_app, launch_demo
 
 CHROMIUM = "/usr/bin/chromium"
@@ -110,7 +111,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 @pytest.fixture(scope="session")
 def browser():
     """Headless Debian Chromium through Playwright (Playwright's own browser downloads are not used)."""
-    required = os.environ.get("AMPLIFY_REQUIRE_BROWSER") == "1"
     problem = None
     if not os.access(CHROMIUM, os.X_OK):
         problem = f"{CHROMIUM} is missing (install Debian's chromium package)"
@@ -119,10 +119,7 @@ def browser():
     except ImportError:
         problem = problem or "Playwright is not installed (pip install -e '.[test]')"
     if problem:
-        if required:
-            pytest.fail(f"browser tests are required (AMPLIFY_REQUIRE_BROWSER=1), but {problem}",
-                        pytrace=False)
-        pytest.skip(f"browser tests skipped: {problem}")
+        unavailable(problem)
     from playwright.sync_api import expect
 
     expect.set_options(timeout=STEP_TIMEOUT_MS)
@@ -130,6 +127,21 @@ def browser():
         launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+def unavailable(problem: str) -> None:
+    """Skip for want of `problem`, or fail when the browser suite is required (AMPLIFY_REQUIRE_BROWSER=1)."""
+    if os.environ.get("AMPLIFY_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"browser tests are required (AMPLIFY_REQUIRE_BROWSER=1), but {problem}", pytrace=False)
+    pytest.skip(f"browser tests skipped: {problem}")
+
+
+@pytest.fixture(scope="session")
+def axe(browser) -> Axe:
+    """axe-core, run in the page (tests/browser/accessibility.py); needs `npm ci --prefix tests/browser`."""
+    if not AXE_SCRIPT.is_file():
+        unavailable(f"axe-core is not installed ({AXE_SCRIPT} is missing: run `npm ci --prefix tests/browser`)")
+    return Axe()
 
 
 def artifact_name(item: pytest.Item, suffix: str = "") -> Path:

@@ -40,6 +40,8 @@ from amplify.report import (
     escape_markdown,
     export_shares,
     percent,
+    representation_summary,
+    weekly_summary,
     weekly_table,
 )
 from amplify.report import render as render_report
@@ -92,7 +94,7 @@ def _months(today_date: date) -> list[str]:
 
 def _window_picker(now: datetime) -> Window:
     left, right = st.columns([3, 2])
-    choice = left.segmented_control("Over", list(WINDOWS), default="Last 30 days", key="audit_window")
+    choice = left.radio("Over", list(WINDOWS), index=1, key="audit_window", horizontal=True)
     name = WINDOWS[choice or "Last 30 days"]
     if name == "month":
         name = right.selectbox("Month", _months(now.date()), key="audit_month")
@@ -173,10 +175,13 @@ def _goal_form(goals: Goals) -> None:
             value=goals.shares_per_week or 0.0,
             help="0 means no goal.",
         )
-        coverage = st.slider(
+        # Percentages are typed, not slid: a slider shows its value in the accent colour, which the dark theme
+        # cannot make readable as text while white on it stays readable (docs/accessibility.md).
+        coverage = st.number_input(
             "Share at least this part of whom you follow (%)",
-            0,
-            100,
+            min_value=0,
+            max_value=100,
+            step=5,
             key="goal_coverage",
             value=round((goals.min_coverage or 0) * 100),
             help="0 means no goal.",
@@ -193,10 +198,11 @@ def _goal_form(goals: Goals) -> None:
             key="goal_label",
             help="As sources say it of themselves, e.g. woman-owned.",
         )
-        target = st.slider(
+        target = st.number_input(
             "Part of your shares for that label (%)",
-            0,
-            100,
+            min_value=0,
+            max_value=100,
+            step=5,
             key="goal_label_share",
             value=round(current.share * 100),
         )
@@ -242,8 +248,9 @@ def _weekly_chart(result: Audit) -> None:
     )
     chart_tab, table_tab = st.tabs(["Chart", "Table"])
     frame = _weekly_frame(weekly)
+    summary = weekly_summary(weekly)
     chart_tab.altair_chart(
-        alt.Chart(frame)
+        alt.Chart(frame, description=summary)
         .mark_bar()
         .encode(
             x=alt.X("week:O", title="Week of (Monday)", axis=alt.Axis(labelAngle=-45, labelOverlap="greedy")),
@@ -255,6 +262,7 @@ def _weekly_chart(result: Audit) -> None:
     )
     table = weekly_table(weekly)
     table_tab.dataframe(pd.DataFrame(table.rows, columns=table.headers), hide_index=True, key="audit_weekly_table")
+    _in_words(summary, "audit_weekly_summary")
 
 
 _GROUPINGS = {"label": "by_label", "kind": "by_kind", "tag": "by_tag"}
@@ -287,8 +295,9 @@ def _representation(result: Audit) -> None:
     frame = _group_frame(rows)
     chart_tab, table_tab = st.tabs(["Chart", "Table"])
     ratios = frame.dropna(subset=["ratio"])
+    summary = representation_summary(rows)
     chart_tab.altair_chart(
-        alt.Chart(ratios)
+        alt.Chart(ratios, description=summary)
         .mark_bar()
         .encode(
             x=alt.X("ratio:Q", title="Part of your shares ÷ part of whom you follow"),
@@ -308,6 +317,13 @@ def _representation(result: Audit) -> None:
             "ratio": st.column_config.NumberColumn(format="%.2f"),
         },
     )
+    _in_words(summary, "audit_groups_summary")
+
+
+def _in_words(summary: str, key: str) -> None:
+    """What a chart shows, in a sentence or two under its chart and table, for people who cannot see it."""
+    with st.container(key=key):
+        st.markdown(f"**In words:** {escape_markdown(summary)}")
 
 
 def _whom_you_shared(result: Audit) -> None:
@@ -355,7 +371,7 @@ def _neglected(result: Audit) -> None:
     today_page = st.Page(today.render, title="Today", url_path=TODAY_PAGE_PATH)
     for row in result.neglected[:NEGLECTED_LINKS]:
         name, posts, link = st.columns([4, 2, 2], vertical_alignment="center")
-        name.text(row.name)
+        name.markdown(escape_markdown(row.name))
         posts.caption(f"{row.items_in_window} posts, last shared {day(row.last_shared_at)}")
         link.page_link(today_page, label="See their latest", query_params={"source": row.name})
     if len(result.neglected) > NEGLECTED_LINKS:

@@ -58,7 +58,7 @@ def filters(store: Store, today: date) -> dict[str, Any]:
 def checklist_snapshot(snapshot: dict[str, Any]) -> None:
     """What the checklist said at the moment of sharing, as recorded with the share."""
     for check in snapshot.get("checks", []):
-        st.markdown(composer.check_line(check["label"], check["passed"], check["severity"], check["detail"]))
+        st.markdown(composer.check_line(check["label"], check["passed"], check["severity"], check.get("detail") or ""))
     probe = snapshot.get("probe")
     if probe:
         status = f"status {probe['status']}"
@@ -84,7 +84,9 @@ def share_card(share: dict[str, Any], now: datetime) -> None:
         st.caption(escape_markdown(f"Shared on {_network_label(share['network'])} {when}"))
         if share["post_url"]:
             st.markdown(markdown_link("Your post", share["post_url"]))
-        st.text(share["text"])
+        # The words as posted, line by line, as escaped text (a preformatted block would scroll sideways
+        # where a keyboard cannot reach it).
+        st.markdown("  \n".join(escape_markdown(line) for line in share["text"].splitlines()))
         if share["retracted_at"]:
             st.warning(
                 f"Retracted {escape_markdown(relative_time(share['retracted_at'], now))}: "

@@ -7,7 +7,7 @@ source);
 `later_{id}`, `new_{id}`. What the user decides is stored at once, so it survives a reload.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 
 import streamlit as st
@@ -70,18 +70,15 @@ def _filters(store: Store) -> ReviewFilters:
     options = store.filter_options()
     source_ids = dict((name, source_id) for source_id, name in options.sources)
     with st.sidebar:
-        view = st.segmented_control("Show", list(VIEWS), default="To review", required=True, key="view",
-                                    bind="query-params", on_change=_first_page)
+        view = st.radio("Show", list(VIEWS), key="view", horizontal=True, bind="query-params",
+                        on_change=_first_page)
         search = st.text_input("Search", key="search", placeholder="Words in titles and summaries",
                                bind="query-params", on_change=_first_page)
-        sources = st.multiselect("Source", list(source_ids), key="source", bind="query-params",
-                                 on_change=_first_page)
-        kinds = st.multiselect("Kind", options.kinds, key="kind", bind="query-params", on_change=_first_page)
-        tags = st.multiselect("Tag", options.tags, key="tag", bind="query-params", on_change=_first_page)
-        labels = st.multiselect(
-            "Self-described as", options.labels, key="label", bind="query-params", on_change=_first_page,
-            help="Only what sources say of themselves, in their own words, with where they said it",
-        )
+        sources = _choose("Source", list(source_ids), "source")
+        kinds = _choose("Kind", options.kinds, "kind")
+        tags = _choose("Tag", options.tags, "tag")
+        labels = _choose("Self-described as", options.labels, "label",
+                         help="Only what sources say of themselves, in their own words, with where they said it")
         dates = st.date_input("Published between", value=(), key="dates", on_change=_first_page,
                               format="YYYY-MM-DD")
     since, until = _date_range(dates)
@@ -95,6 +92,14 @@ def _filters(store: Store) -> ReviewFilters:
         until=until,
         search=search or "",
     )
+
+
+def _choose(label: str, options: Sequence[str], key: str, *, help: str | None = None) -> list[str]:
+    """A filter bound to the URL, drawn only when there is something to choose (an empty list would be a
+    disabled control, greyed past what people can read, for nothing)."""
+    if not options:
+        return []
+    return st.multiselect(label, options, key=key, bind="query-params", on_change=_first_page, help=help)
 
 
 def _date_range(picked: object) -> tuple[date | None, date | None]:
