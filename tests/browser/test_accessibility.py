@@ -18,13 +18,14 @@ from audit_fixtures import add_year_of_shares
 from loopback import LoopbackServer
 from playwright.sync_api import expect
 from review_fixtures import add_item, fill
+from support import source_by_name
 
 from amplify import checklist
 from amplify.audit import parse_window, run_audit
-from amplify.fetch import LinkProbe
+from amplify.follow.load import parse_follow_list
 from amplify.report import build_report, render_html
-from amplify.sources import parse_follow_list
 from amplify.store import Store
+from amplify.types import LinkProbe
 
 ATTESTATIONS = ("read_whole", "checked_source", "traced_claims", "meant_public", "their_words_first")
 LOAF = ('<svg xmlns="http://www.w3.org/2000/svg" width="320" height="200"><rect width="320" height="200" '
@@ -77,7 +78,7 @@ def prepared(browser, tmp_path_factory: pytest.TempPathFactory, site: LoopbackSe
         fill(store, sources=6, items=120, newest=now)
         share_id = store.scalar("SELECT id FROM shares ORDER BY shared_at DESC LIMIT 1")
         store.retract_share(share_id, "Shared the wrong post")
-        ada = store.source_by_name("Ada's Bakery")["id"]
+        ada = source_by_name(store, "Ada's Bakery")["id"]
         add_item(store, ada, title="The oven is back", summary="Our oven is fixed.", sort_at=now,
                  image_url=site.url("/loaf.svg"), image_alt="A loaf on a floured board")
         add_item(store, ada, title="Rye on Saturdays", summary="Rye is back.", sort_at=now,
@@ -183,7 +184,7 @@ def fresh_draft(app: RunningApp, networks: tuple[str, ...]) -> int:
     with app.store() as store:
         for draft in store.drafts():
             store.discard_draft(draft["id"])
-        ada = store.source_by_name("Ada's Bakery")
+        ada = source_by_name(store, "Ada's Bakery")
         site = ada["url"].rstrip("/")
         item = add_item(store, ada["id"], title="Sourdough at dawn", url=f"{site}/dawn",
                         summary="We shape every loaf by hand before dawn. The market opens at eight.",
