@@ -8,7 +8,6 @@ network I/O: it happens before, in `refresh_link_probe`, and the checks read its
 docs/checklist.md explains each check.
 """
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,6 +19,7 @@ import regex
 from amplify import compose
 from amplify.clock import from_iso, to_iso
 from amplify.display import without_direction_controls
+from amplify.errors import AmplifyError
 from amplify.fetch import DEFAULT_LIMITS, FetchLimits, LinkProbe, probe_link
 from amplify.sources import is_http_url
 from amplify.store import Store
@@ -138,7 +138,7 @@ _WORD = regex.compile(r"[\p{L}\p{N}]+(?:['’][\p{L}]+)?")
 _HASHTAG = regex.compile(r"(?<![\p{L}\p{N}_#&/])#([\p{L}\p{N}_]+)")
 
 
-class ShareError(Exception):
+class ShareError(AmplifyError):
     """A share that cannot be recorded; the message says what to do."""
 
 
@@ -536,13 +536,13 @@ def load_share_context(store: Store, draft_id: int, network: str) -> ShareContex
         alt_text=subject["alt_text"],
         own_hosts=own_hosts(
             subject["source_url"],
-            json.loads(subject["feed_urls"] or "[]"),
-            json.loads(subject["source_domains"] or "[]"),
+            subject["feed_urls"],
+            subject["source_domains"],
         ),
         probe=StoredProbe.from_row(probe_row) if probe_row else None,
         attested=valid_attestations(attestation_rows, version),
         draft_state=subject["draft_state"],
-        shared_networks=frozenset(json.loads(subject["shared_networks"] or "[]")),
+        shared_networks=frozenset(subject["shared_networks"]),
         attestation_rows=tuple(attestation_rows),
     )
 

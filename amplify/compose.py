@@ -17,12 +17,13 @@ import regex
 
 from amplify import counting
 from amplify.counting import graphemes
+from amplify.errors import AmplifyError
 
 if TYPE_CHECKING:  # a feeds.yml source or a `sources` row: read by field, so no import is needed at run time
     from amplify.sources import Source
 
 
-class ComposeError(ValueError):
+class ComposeError(AmplifyError, ValueError):
     """A composing request that cannot be honoured; the message says what to change."""
 
 

@@ -16,6 +16,7 @@ from urllib.parse import urljoin
 import feedparser
 import nh3
 
+from amplify.errors import AmplifyError
 from amplify.fetch import DEFAULT_LIMITS, FetchError, FetchLimits, Page, fetch_page
 from amplify.sources import is_http_url, one_line
 
@@ -42,7 +43,7 @@ class DiscoveredFeed:
     title: str | None
 
 
-class DiscoveryError(Exception):
+class DiscoveryError(AmplifyError):
     """No feed could be found for a URL; the message says what was tried."""
 
 

@@ -42,6 +42,7 @@ import httpcore
 import httpx
 
 from amplify import __version__
+from amplify.errors import AmplifyError
 
 USER_AGENT = f"amplify/{__version__} (personal feed reader for amplifying independent creators)"
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -74,7 +75,7 @@ class FetchLimits:
 DEFAULT_LIMITS = FetchLimits()
 
 
-class FetchError(Exception):
+class FetchError(AmplifyError):
     """A URL could not be fetched. `reason` is one plain line without the URL; `str()` adds the URL."""
 
     def __init__(self, url: str, reason: str) -> None:

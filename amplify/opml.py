@@ -15,6 +15,7 @@ from xml.etree import ElementTree
 from xml.parsers import expat
 
 from amplify.clock import utcnow
+from amplify.errors import AmplifyError
 from amplify.names import name_key
 from amplify.sources import Source, is_http_url, one_line
 
@@ -28,7 +29,7 @@ _REFUSED = "this OPML file declares a DTD or entities, which amplify does not re
 MAX_DEPTH = 100
 
 
-class OPMLError(Exception):
+class OPMLError(AmplifyError):
     """The file is not OPML amplify can read; the message says why."""
 
 

@@ -9,7 +9,6 @@ import csv
 import html
 import io
 import json
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -23,7 +22,9 @@ from amplify.audit import (
     goal_progress,
     run_audit,
 )
+from amplify.display import escape_markdown as _escape_any
 from amplify.display import isolated
+from amplify.errors import AmplifyError
 from amplify.store import Store
 
 REPORT_FORMATS = ("md", "html")
@@ -43,7 +44,7 @@ EXPORT_COLUMNS = (
 )
 
 
-class ReportError(ValueError):
+class ReportError(AmplifyError, ValueError):
     """A report or export that cannot be written as asked; the message says what would work."""
 
 
@@ -254,14 +255,10 @@ def monthly_report(store: Store, month: str, now: datetime, goals: Goals | None 
 
 # -- writing -------------------------------------------------------------------------------------------------
 
-# Inline syntax, HTML, table pipes and `$` (Streamlit reads $...$ as LaTeX). The text never starts a line (it
-# follows "# ", "- " or "| "), so the line-start markers (1., -, +) cannot take effect.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~&$])")
-
 
 def escape_markdown(text: str) -> str:
-    """Text shown as itself in Markdown: every character it could read as syntax is backslash-escaped."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    """Text shown as itself in the Markdown report, which people also read as plain text."""
+    return _escape_any(text, readable=True)
 
 
 def _markdown_row(cells: tuple[str, ...]) -> str:

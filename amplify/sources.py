@@ -25,6 +25,7 @@ from ruamel.yaml.error import CommentMark, MarkedYAMLError, YAMLError
 from ruamel.yaml.tokens import CommentToken
 
 from amplify import __version__
+from amplify.errors import AmplifyError
 from amplify.names import name_key
 
 if TYPE_CHECKING:
@@ -134,11 +135,11 @@ class FollowList:
 # -- errors
 
 
-class FollowListError(Exception):
+class FollowListError(AmplifyError):
     """The whole follow list is unusable (missing, not YAML, wrong shape); the message says what to do."""
 
 
-class SourceEditError(Exception):
+class SourceEditError(AmplifyError):
     """A change to feeds.yml was refused before anything was written; the message says why."""
 
 

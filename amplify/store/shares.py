@@ -15,8 +15,16 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from amplify.store.audit import honour_redaction, redacted_at
-from amplify.store.base import StoreBase, StoreError
+from amplify.errors import AmplifyError
+from amplify.store.base import (
+    RETRACTION_EVENT,
+    StoreBase,
+    StoreError,
+    honour_redaction,
+    not_retracted,
+    redacted_at,
+    with_json,
+)
 from amplify.store.schema import CHAINED_SCHEMA, SHARE_HASHED_COLUMNS, share_hash
 
 if TYPE_CHECKING:  # only the record's shape: the store never speaks HTTP
@@ -39,14 +47,14 @@ _SHARE_COLUMNS = f"""
     r.at AS retracted_at, json_extract(r.detail, '$.reason') AS retraction_reason, {redacted_at("sh")}
 """
 # The first retraction of each share (retracting twice is refused, so there is at most one).
-_RETRACTION_JOIN = """
+_RETRACTION_JOIN = f"""
     LEFT JOIN events r ON r.id = (
-        SELECT MIN(id) FROM events WHERE kind = 'share_retracted' AND share_id = sh.id
+        SELECT MIN(id) FROM events WHERE kind = '{RETRACTION_EVENT}' AND share_id = sh.id
     )
 """
 _SHARE_JOIN = f"shares sh JOIN items i ON i.id = sh.item_id JOIN sources s ON s.id = sh.source_id {_RETRACTION_JOIN}"
 # A share (as `sh`) that has not been retracted.
-ACTIVE_SHARE = "NOT EXISTS (SELECT 1 FROM events e WHERE e.kind = 'share_retracted' AND e.share_id = sh.id)"
+ACTIVE_SHARE = not_retracted("sh")
 
 
 @dataclass(frozen=True)
@@ -57,7 +65,7 @@ class ChainBreak:
     reason: str
 
 
-class ShareStoreError(ValueError):
+class ShareStoreError(AmplifyError, ValueError):
     """A share-log action that cannot be done; the message says why and what to do instead."""
 
 
@@ -165,9 +173,8 @@ class ShareQueries(StoreBase):
 
     def share_subject(self, draft_id: int, network: str) -> dict[str, Any] | None:
         """The draft, its post for `network`, its item and its source in one row (None when there is no such
-        post), plus `feed_urls` and `shared_networks` (JSON lists; the second of networks with an active
-        share)."""
-        return self.row(
+        post), plus `feed_urls` and `shared_networks` (lists; the second of networks with an active share)."""
+        return with_json(self.row(
             f"""
             SELECT d.id AS draft_id, d.state AS draft_state, d.alt_text,
                 p.network, p.text, p.version AS text_version,
@@ -186,7 +193,7 @@ class ShareQueries(StoreBase):
             WHERE d.id = ?
             """,
             (network, draft_id),
-        )
+        ), source_handles={}, source_domains=[], feed_urls=[], shared_networks=[])
 
     # -- the share log ---------------------------------------------------------------------------------------
 
@@ -219,7 +226,7 @@ class ShareQueries(StoreBase):
                 raise ShareStoreError(f"draft {draft_id} has no open {network} post to share")
             if int(subject["text_version"]) != text_version:
                 raise ShareStoreError(f"the {network} text changed while it was checked; check it again")
-            if network in json.loads(subject["shared_networks"]):
+            if network in subject["shared_networks"]:
                 raise ShareStoreError(f"draft {draft_id} is already shared on {network}")
             unconfirmed = self._unconfirmed(draft_id, network, text_version, subject["source_credit"])
             if unconfirmed:
@@ -299,14 +306,6 @@ class ShareQueries(StoreBase):
             return ChainBreak(int(gone), "it was recorded (its share_recorded event says so) but its row is gone")
         return None
 
-    def every_network_shared(self, draft_id: int) -> bool:
-        """Whether each of the draft's networks has a share that was not retracted."""
-        return not self.scalar(
-            "SELECT COUNT(*) FROM draft_posts p WHERE p.draft_id = ? AND NOT EXISTS ("
-            f" SELECT 1 FROM shares sh WHERE sh.draft_id = p.draft_id AND sh.network = p.network AND {ACTIVE_SHARE})",
-            (draft_id,),
-        )
-
     def shares(
         self,
         *,
@@ -355,7 +354,7 @@ class ShareQueries(StoreBase):
             if self.is_retracted(share_id):
                 raise ShareStoreError(f"share {share_id} is already retracted")
             self.log_event(
-                "share_retracted",
+                RETRACTION_EVENT,
                 source_id=share["source_id"],
                 item_id=share["item_id"],
                 draft_id=share["draft_id"],
@@ -366,7 +365,7 @@ class ShareQueries(StoreBase):
     def is_retracted(self, share_id: int) -> bool:
         return bool(
             self.scalar(
-                "SELECT 1 FROM events WHERE kind = 'share_retracted' AND share_id = ? LIMIT 1", (share_id,)
+                f"SELECT 1 FROM events WHERE kind = '{RETRACTION_EVENT}' AND share_id = ? LIMIT 1", (share_id,)
             )
         )
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from amplify.errors import AmplifyError
 from amplify.fetch import DEFAULT_LIMITS, FetchLimits
 from amplify.follows import (
     BLUESKY,
@@ -26,8 +27,8 @@ from amplify.follows import (
     import_follows,
     list_key,
 )
-from amplify.sources import FollowList, FollowListError, load_follow_list
-from amplify.store import Store, StoreError
+from amplify.sources import FollowList, load_follow_list
+from amplify.store import Store
 from amplify.ui import components, context
 
 PAGE_SIZE = 50
@@ -72,7 +73,7 @@ def _fetch(job: Job) -> None:
     try:
         with Store(job.db) as store:
             import_follows(store, job.network, job.account, server=job.server, limits=job.limits)
-    except (FollowImportError, StoreError) as error:
+    except AmplifyError as error:
         _errors[job] = str(error)
     except Exception as error:  # noqa: BLE001 - a thread's failure must reach the page, not vanish
         _errors[job] = f"The import stopped: {error}"
@@ -210,7 +211,7 @@ def _follow(chosen: list[Candidate], store: Store) -> None:
         try:
             outcome = add_candidates(path, chosen, limits=context.fetch_limits())
             store.sync_sources(load_follow_list(path))
-        except (FollowListError, StoreError) as error:
+        except AmplifyError as error:
             st.error(components.escape_markdown(str(error)))
             return
     st.session_state[CHOSEN_KEY] = set()

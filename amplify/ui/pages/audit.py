@@ -16,7 +16,6 @@ from amplify import config
 from amplify.audit import (
     NOT_STATED,
     Audit,
-    AuditError,
     Goals,
     GroupShares,
     GroupTarget,
@@ -28,20 +27,21 @@ from amplify.audit import (
     parse_window,
     run_audit,
 )
+from amplify.errors import AmplifyError
 from amplify.report import (
     CHECKLIST_HEALTH_CAPTION,
     build_report,
     day,
     decimal,
-    escape_markdown,
     export_shares,
     percent,
     weekly_table,
 )
 from amplify.report import render as render_report
-from amplify.sources import FollowListError, SourceEditError, forget_source, load_follow_list, set_setting
-from amplify.store import Store, StoreError
+from amplify.sources import forget_source, load_follow_list, set_setting
+from amplify.store import Store
 from amplify.ui import context
+from amplify.ui.components import escape_markdown
 from amplify.ui.pages import today
 
 # What the buttons say, and the window each names for `parse_window` ("month" asks which one).
@@ -145,7 +145,7 @@ def _load_goals() -> Goals:
         return Goals()
     try:
         return goals_from_settings(load_follow_list(path).settings.goals)
-    except (FollowListError, AuditError) as error:
+    except AmplifyError as error:
         st.warning(f"Your goals in {path.name} could not be read: {error}")
         return Goals()
 
@@ -212,7 +212,7 @@ def _goal_form(goals: Goals) -> None:
 def _save_goals(goals: Goals) -> None:
     try:
         set_setting(context.feeds_path(), "goals", goals_to_settings(goals) or None)
-    except (FollowListError, SourceEditError) as error:
+    except AmplifyError as error:
         st.error(f"Your goals were not saved: {error}")
         return
     st.toast("Goals saved to your follow list.")
@@ -474,7 +474,7 @@ def _forget() -> None:
             st.session_state["audit_forget_confirm"] = False
             try:
                 new_name = forget_source(context.feeds_path(), context.store(), name, redact_shares=redact)
-            except (FollowListError, SourceEditError, StoreError) as error:
+            except AmplifyError as error:
                 st.error(str(error))
                 return
             st.toast(f"Forgotten. They are now {new_name}.")
