@@ -15,12 +15,13 @@ from hypothesis import strategies as st
 from support import FIXED_NOW
 from test_gate import ITEM_URL, make_draft
 
+from amplify.attestations import ATTESTATION_IDS
 from amplify.checklist import TEXT_BOUND_ATTESTATIONS, ShareError, mark_shared
 from amplify.clock import from_iso
 from amplify.fetch import LinkProbe
 from amplify.store import Store
 from amplify.store.drafts import DraftError
-from amplify.store.shares import ATTESTATION_IDS, ShareStoreError
+from amplify.store.shares import ShareStoreError
 
 NETWORKS = ("mastodon", "bluesky")
 # A passing text per credit preference and network, each in two wordings, so an edit can keep a post

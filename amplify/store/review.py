@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from amplify.paging import clamp_page, page_count, page_start
 from amplify.store.base import ReviewError, StoreBase, marks
 
 REVIEW_VIEWS = ("new", "later")
@@ -67,12 +68,12 @@ class ReviewPage:
 
     @property
     def page_count(self) -> int:
-        return max(1, -(-self.total // self.page_size))
+        return page_count(self.total, self.page_size)
 
     @property
     def first_number(self) -> int:
         """1-based position of the first item shown (0 when there is none)."""
-        return (self.page - 1) * self.page_size + 1 if self.items else 0
+        return page_start(self.page, self.page_size) + 1 if self.items else 0
 
     @property
     def last_number(self) -> int:
@@ -122,7 +123,7 @@ class ReviewQueries(StoreBase):
         where, params = self._review_conditions(filters)
         total = int(self.scalar(f"SELECT COUNT(*) FROM items AS i WHERE {where}", params) or 0)
         page_size = max(1, page_size)
-        page = min(max(1, page), max(1, -(-total // page_size)))
+        page = clamp_page(page, total, page_size)
         rows = self.rows(
             f"""
             SELECT i.id, i.source_id, s.name AS source_name, s.kind AS source_kind, i.url, i.title, i.author,
@@ -132,7 +133,7 @@ class ReviewQueries(StoreBase):
             ORDER BY i.sort_at DESC, i.id DESC
             LIMIT ? OFFSET ?
             """,
-            (*params, page_size, (page - 1) * page_size),
+            (*params, page_size, page_start(page, page_size)),
         )
         return ReviewPage(tuple(ReviewItem(**row) for row in rows), total, page, page_size)
 

@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from amplify.attestations import ATTESTATION_IDS, required_attestation_ids
 from amplify.errors import AmplifyError
 from amplify.store.base import (
     RETRACTION_EVENT,
@@ -30,15 +31,6 @@ from amplify.store.schema import CHAINED_SCHEMA, SHARE_HASHED_COLUMNS, share_has
 if TYPE_CHECKING:  # only the record's shape: the store never speaks HTTP
     from amplify.fetch import LinkProbe
 
-# What the user confirms for a post. `amplify.checklist` describes each one; the ids are stored here.
-ATTESTATION_IDS = (
-    "read_whole",
-    "checked_source",
-    "traced_claims",
-    "meant_public",
-    "their_words_first",
-    "creator_agreed",
-)
 
 _SHARE_COLUMNS = f"""
     sh.id, sh.draft_id, sh.item_id, sh.source_id, sh.network, sh.text, sh.post_url, sh.shared_at,
@@ -377,11 +369,7 @@ class ShareQueries(StoreBase):
         given = {
             row["check_id"] for row in self.attestations(draft_id, network) if int(row["text_version"]) <= text_version
         }
-        return [
-            check_id
-            for check_id in ATTESTATION_IDS
-            if check_id not in given and (check_id != "creator_agreed" or credit == "ask")
-        ]
+        return [check_id for check_id in required_attestation_ids(credit) if check_id not in given]
 
     def _open_post(self, draft_id: int, network: str) -> dict[str, Any]:
         post = self.row(

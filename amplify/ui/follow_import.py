@@ -27,6 +27,7 @@ from amplify.follows import (
     import_follows,
     list_key,
 )
+from amplify.paging import page_count, page_start
 from amplify.sources import FollowList, load_follow_list
 from amplify.store import Store
 from amplify.ui import components, context
@@ -165,10 +166,11 @@ def _chooser(store: Store, job: Job, import_id: int, follow_list: FollowList) ->
                   args=(selectable, True), disabled=not selectable)
         st.button("Clear my choices", key="import_clear", on_click=_choose,
                   args=(list(chosen), False), disabled=not chosen)
-    pages = max(1, -(-len(found) // PAGE_SIZE))
+    pages = page_count(len(found), PAGE_SIZE)
     page = st.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, step=1, key="import_page") \
         if pages > 1 else 1
-    for number, candidate in found[(int(page) - 1) * PAGE_SIZE:int(page) * PAGE_SIZE]:
+    start = page_start(int(page), PAGE_SIZE)
+    for number, candidate in found[start:start + PAGE_SIZE]:
         _row(number, candidate, candidate.handle in followed, chosen)
     count = len(chosen)
     if st.button(f"Follow {count:,} chosen" if count else "Follow the chosen accounts", key="import_confirm",
