@@ -331,7 +331,7 @@ def import_follows_command(network: str, account: str, take_all: bool, picks: tu
     import sys
 
     from amplify import config
-    from amplify.follows import add_candidates, already_followed, import_follows
+    from amplify.follows import already_followed, import_follows
     from amplify.sources import FollowList, Settings, load_follow_list
     from amplify.store import Store
 
@@ -376,14 +376,21 @@ def import_follows_command(network: str, account: str, take_all: bool, picks: tu
     if not chosen:
         click.echo("Nothing added.")
         return
-    outcome = add_candidates(feeds_file, chosen, find_site_feeds=not no_sites, limits=_fetch_limits(feeds_file))
+    _add_chosen(feeds_file, chosen, result.network, find_site_feeds=not no_sites)
+
+
+def _add_chosen(feeds_file: Path, chosen: "list[Candidate]", network: str, *, find_site_feeds: bool) -> None:
+    """Add the chosen accounts to feeds.yml and say what happened to each."""
+    from amplify.follows import add_candidates
+
+    outcome = add_candidates(feeds_file, chosen, find_site_feeds=find_site_feeds, limits=_fetch_limits(feeds_file))
     click.echo(f"Added {len(outcome.added)} {'source' if len(outcome.added) == 1 else 'sources'} to {feeds_file}.")
     if outcome.already:
         click.echo(f"Already following {len(outcome.already)} of those: left as they were.")
     for source, reason in outcome.refused:
         click.echo(f"Skipped {source.name}: {reason}", err=True)
     for candidate, reason in outcome.site_problems:
-        click.echo(f"No feed found on the website of {candidate.name} ({reason}); their {result.network} feed "
+        click.echo(f"No feed found on the website of {candidate.name} ({reason}); their {network} feed "
                    "is followed.", err=True)
     if outcome.added:
         click.echo("Identity labels stay empty: add only what a source says of itself, with the page where they said "

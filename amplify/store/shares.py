@@ -203,28 +203,9 @@ class ShareQueries(StoreBase):
 
         The item becomes `shared`; the draft becomes `shared` once every one of its networks has an active
         share (until then it stays in the queue for the others)."""
-        failed = [
-            result["id"]
-            for result in checklist.get("checks", [])
-            if result.get("severity") == "blocking" and not result.get("passed")
-        ]
-        if failed or checklist.get("missing_attestations") or "checks" not in checklist:
-            raise ShareStoreError(
-                f"not recording a share the checklist refused ({', '.join(failed) or 'missing'})"
-            )
+        _refuse_refused_snapshot(checklist)
         with self.transaction():
-            subject = self.share_subject(draft_id, network)
-            if subject is None or subject["draft_state"] != "open":
-                raise ShareStoreError(f"draft {draft_id} has no open {network} post to share")
-            if int(subject["text_version"]) != text_version:
-                raise ShareStoreError(f"the {network} text changed while it was checked; check it again")
-            if network in subject["shared_networks"]:
-                raise ShareStoreError(f"draft {draft_id} is already shared on {network}")
-            unconfirmed = self._unconfirmed(draft_id, network, text_version, subject["source_credit"])
-            if unconfirmed:
-                raise ShareStoreError(
-                    f"not recording a share the user has not confirmed ({', '.join(unconfirmed)})"
-                )
+            subject = self._shareable_subject(draft_id, network, text_version)
             now = self.now()
             share_id = self._append_share(
                 draft_id=draft_id,
@@ -236,14 +217,7 @@ class ShareQueries(StoreBase):
                 shared_at=now,
                 checklist=json.dumps(checklist, sort_keys=True, ensure_ascii=False),
             )
-            self.execute(
-                "UPDATE items SET state = 'shared', state_changed_at = ? WHERE id = ? AND state != 'shared'",
-                (now, subject["item_id"]),
-            )
-            if self.every_network_shared(draft_id):
-                self.execute(
-                    "UPDATE drafts SET state = 'shared', updated_at = ? WHERE id = ?", (now, draft_id)
-                )
+            self._finish_after_share(draft_id, subject["item_id"], now)
             self.log_event(
                 "share_recorded",
                 source_id=subject["source_id"],
@@ -255,6 +229,34 @@ class ShareQueries(StoreBase):
                 post_url=post_url,
             )
         return share_id
+
+    def _shareable_subject(self, draft_id: int, network: str, text_version: int) -> dict[str, Any]:
+        """The share subject, when the post may be shared now: open, at the checked text version, not shared on
+        this network yet, and with every attestation the user gave. Else ShareStoreError says which."""
+        subject = self.share_subject(draft_id, network)
+        if subject is None or subject["draft_state"] != "open":
+            raise ShareStoreError(f"draft {draft_id} has no open {network} post to share")
+        if int(subject["text_version"]) != text_version:
+            raise ShareStoreError(f"the {network} text changed while it was checked; check it again")
+        if network in subject["shared_networks"]:
+            raise ShareStoreError(f"draft {draft_id} is already shared on {network}")
+        unconfirmed = self._unconfirmed(draft_id, network, text_version, subject["source_credit"])
+        if unconfirmed:
+            raise ShareStoreError(
+                f"not recording a share the user has not confirmed ({', '.join(unconfirmed)})"
+            )
+        return subject
+
+    def _finish_after_share(self, draft_id: int, item_id: int, now: str) -> None:
+        """The item becomes shared; the draft too, once every one of its networks has an active share."""
+        self.execute(
+            "UPDATE items SET state = 'shared', state_changed_at = ? WHERE id = ? AND state != 'shared'",
+            (now, item_id),
+        )
+        if self.every_network_shared(draft_id):
+            self.execute(
+                "UPDATE drafts SET state = 'shared', updated_at = ? WHERE id = ?", (now, draft_id)
+            )
 
     def _append_share(self, **columns: Any) -> int:
         """Append one row to the hash chain of `shares` (inside the caller's transaction); returns its id. Only
@@ -406,3 +408,17 @@ def _share_filter(
     if not include_retracted:
         conditions.append("r.id IS NULL")
     return (f"WHERE {' AND '.join(conditions)}" if conditions else ""), params
+
+
+def _refuse_refused_snapshot(checklist: dict[str, Any]) -> None:
+    """ShareStoreError when the checklist snapshot says a blocking check failed or an attestation is missing (or
+    has no checks at all): the store's own lock on the door the gate already keeps."""
+    failed = [
+        result["id"]
+        for result in checklist.get("checks", [])
+        if result.get("severity") == "blocking" and not result.get("passed")
+    ]
+    if failed or checklist.get("missing_attestations") or "checks" not in checklist:
+        raise ShareStoreError(
+            f"not recording a share the checklist refused ({', '.join(failed) or 'missing'})"
+        )
