@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from audit_fixtures import add_item, add_share, add_source, refuse
-from pages import open_page, use_files
+from pages import open_page, rerun, use_files
 from streamlit.testing.v1 import AppTest
 
 from amplify.sources import load_follow_list, parse_follow_list
@@ -58,12 +58,6 @@ class AuditApp:
 
     def open(self) -> AppTest:
         return open_page("audit")
-
-
-def rerun(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, [exception.value for exception in at.exception]
-    return at
 
 
 def metrics(at: AppTest) -> dict[str, str]:
