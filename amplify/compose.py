@@ -6,7 +6,6 @@ checklist and the tests all read the same rules. The creator is the subject of e
 handle comes first, their own words come before anything else, and no template speaks in the first person.
 """
 
-import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -272,9 +271,7 @@ class Credit:
 def _source_fields(source: "Source | Mapping[str, Any]") -> tuple[str, dict[str, str], str]:
     if not isinstance(source, Mapping):
         return source.name, dict(source.handles), source.credit
-    handles = source.get("handles") or {}
-    if isinstance(handles, str):  # a `sources` row keeps handles as JSON text
-        handles = json.loads(handles or "{}")
+    handles = source.get("handles") or {}  # the store hands rows out with their JSON columns decoded
     return str(source["name"]), dict(handles), str(source.get("credit") or "tag")
 
 
