@@ -18,6 +18,7 @@ from typing import Any
 
 from amplify.checklist import CHECKS_BY_ID
 from amplify.clock import from_iso, to_iso
+from amplify.errors import AmplifyError
 from amplify.store import Store
 from amplify.store.audit import AuditShare, AuditSource, CheckFlags, RefusedAttempt
 
@@ -27,7 +28,7 @@ TOP_N = 5
 LAST_DAYS_CHOICES = (7, 30, 90)
 
 
-class AuditError(ValueError):
+class AuditError(AmplifyError, ValueError):
     """A window or goal the audit cannot use; the message says how to write it."""
 
 

@@ -1,4 +1,7 @@
-"""The `amplify` command: a thin click layer over the core. Every command has --help text (a test checks)."""
+"""The `amplify` command: a thin click layer over the core. Every command has --help text (a test checks).
+
+Commands let an `AmplifyError` rise: the group turns it into a clean message and exit status 1, in one place.
+"""
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -20,7 +23,20 @@ if TYPE_CHECKING:
     from amplify.types import FollowList, Problem
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The top-level group. Any `AmplifyError` from a command (or a command of a subgroup) ends it with the error's
+    message on stderr and exit status 1, as a `click.ClickException` would; other errors are bugs and show as such."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from amplify.errors import AmplifyError
+
+        try:
+            return super().invoke(ctx)
+        except AmplifyError as error:
+            raise click.ClickException(str(error)) from error
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="amplify")
 def cli() -> None:
     """Amplify creators and businesses owned by underrepresented people.
@@ -60,13 +76,11 @@ def _feeds_option(
 def run_command(db: str | None, feeds: str | None, port: int, host: str) -> None:
     """Start the app in your browser (served on 127.0.0.1; the database is created on first use)."""
     from amplify import config
-    from amplify.store import Store, StoreError
+    from amplify.store import Store
 
     db_file, feeds_file = config.db_path(db), config.feeds_path(feeds)
-    try:  # create or migrate the database now, so a bad path is reported here rather than in the browser
-        Store(db_file).close()
-    except StoreError as error:
-        raise click.ClickException(str(error)) from error
+    # create or migrate the database now, so a bad path is reported here rather than in the browser
+    Store(db_file).close()
     if not feeds_file.exists():
         click.echo(f"No follow list at {feeds_file} yet: add sources on the Sources page.", err=True)
     _serve_app(db_file, feeds_file, host, port)
@@ -76,19 +90,13 @@ def _serve_app(db_file: Path, feeds_file: Path, host: str, port: int) -> None:
     """Serve the app until it stops (`amplify run` and `amplify demo`), then exit with its status."""
     from amplify import launch
 
-    try:  # before any address is printed: an address that will not answer would only mislead
-        launch.check_can_listen(host, port)
-    except launch.CannotListen as error:
-        raise click.ClickException(str(error)) from error
+    # before any address is printed: an address that will not answer would only mislead
+    launch.check_can_listen(host, port)
     if host != launch.LOOPBACK:
         click.echo(f"Listening on {host}: other computers on your network can open the app.", err=True)
     shown_host = "localhost" if host == launch.LOOPBACK else host
     click.echo(f"amplify is at http://{shown_host}:{port}  (Ctrl-C stops it)")
-    try:
-        status = launch.serve_app(db=db_file, feeds=feeds_file, host=host, port=port)
-    except launch.AppNotFound as error:
-        raise click.ClickException(str(error)) from error
-    raise SystemExit(status)
+    raise SystemExit(launch.serve_app(db=db_file, feeds=feeds_file, host=host, port=port))
 
 
 # -- the voice audit: report, export, forget
@@ -132,16 +140,12 @@ def _write_out(text: str, output: str | None) -> None:
 def report_command(month: str, fmt: str, output: str | None, db: str | None, feeds: str | None) -> None:
     """Write the monthly amplification report: whose voices you shared that month, and your goals."""
     from amplify import config
-    from amplify.audit import AuditError
     from amplify.report import monthly_report, render
-    from amplify.store import Store, StoreError
+    from amplify.store import Store
 
     goals = _audit_goals(config.feeds_path(feeds))
-    try:
-        with Store(config.db_path(db)) as store:
-            report = monthly_report(store, month, store.clock(), goals)
-    except (AuditError, StoreError) as error:
-        raise click.ClickException(str(error)) from error
+    with Store(config.db_path(db)) as store:
+        report = monthly_report(store, month, store.clock(), goals)
     _write_out(render(report, fmt), output)
 
 
@@ -160,13 +164,10 @@ def export_shares_command(fmt: str, output: str | None, db: str | None) -> None:
     """Every post you marked shared, oldest first, retracted ones marked (no identity labels)."""
     from amplify import config
     from amplify.report import export_shares
-    from amplify.store import Store, StoreError
+    from amplify.store import Store
 
-    try:
-        with Store(config.db_path(db)) as store:
-            text = export_shares(store, fmt)
-    except StoreError as error:
-        raise click.ClickException(str(error)) from error
+    with Store(config.db_path(db)) as store:
+        text = export_shares(store, fmt)
     _write_out(text, output)
 
 
@@ -186,19 +187,15 @@ def forget_command(source: str, yes: bool, redact_shares: bool, db: str | None, 
     counts those shares as "not stated".
     """
     from amplify import config
-    from amplify.follow.errors import FollowListError, SourceEditError
     from amplify.follow.sync import forget_source
-    from amplify.store import Store, StoreError
+    from amplify.store import Store
 
     if not yes:
         click.confirm(
             f"Forget who {source!r} is? Their labels, handles and notes are removed for good", abort=True
         )
-    try:
-        with Store(config.db_path(db)) as store:
-            new_name = forget_source(config.feeds_path(feeds), store, source, redact_shares=redact_shares)
-    except (FollowListError, SourceEditError, StoreError) as error:
-        raise click.ClickException(str(error)) from error
+    with Store(config.db_path(db)) as store:
+        new_name = forget_source(config.feeds_path(feeds), store, source, redact_shares=redact_shares)
     if redact_shares:
         click.echo(f"Forgotten: {source!r} is now {new_name!r}. Your shares of their work stay in your record, "
                    "their words shown as redacted.")
@@ -213,19 +210,16 @@ def verify_command(db: str | None) -> None:
     """Check that your share log was not rewritten: every share matches its hash chain, and the triggers that
     keep the log append-only are all there. Exits with status 1 when something does not match."""
     from amplify import config
-    from amplify.store import Store, StoreError
+    from amplify.store import Store
 
     path = config.db_path(db)
     if not path.exists():  # opening it would create an empty database, whose log is trivially well
         raise click.ClickException(f"{path}: there is no database there, so there is nothing to check; give the "
                                    "file amplify uses with --db (or AMPLIFY_DB)")
-    try:
-        with Store(path) as store:
-            broken = store.verify_share_log()
-            count = store.scalar("SELECT count(*) FROM shares")
-            refusal = store.write_refusal
-    except StoreError as error:
-        raise click.ClickException(str(error)) from error
+    with Store(path) as store:
+        broken = store.verify_share_log()
+        count = store.scalar("SELECT count(*) FROM shares")
+        refusal = store.write_refusal
     if broken is not None:
         click.echo(f"Share {broken.share_id} does not match the share log's hash chain: {broken.reason}. "
                    "The shares before it match.")
@@ -245,13 +239,9 @@ def verify_command(db: str | None) -> None:
 
 def _follow_list_or_exit(feeds_file: Path) -> "FollowList":
     """The follow list, with each bad entry reported on stderr; an unusable file ends the command."""
-    from amplify.follow.errors import FollowListError
     from amplify.follow.load import load_follow_list
 
-    try:
-        follow_list = load_follow_list(feeds_file)
-    except FollowListError as error:
-        raise click.ClickException(str(error)) from error
+    follow_list = load_follow_list(feeds_file)
     _report_skipped(follow_list.problems)
     return follow_list
 
@@ -275,17 +265,14 @@ def sources_command(as_json: bool, summary: bool, db: str | None, feeds: str | N
 
     from amplify import config
     from amplify.clock import relative_time
-    from amplify.store import Store, StoreError
+    from amplify.store import Store
 
     follow_list = _follow_list_or_exit(config.feeds_path(feeds))
-    try:
-        with Store(config.db_path(db)) as store:
-            store.sync_sources(follow_list)
-            health = store.source_health()
-            activity = store.source_activity() if summary else {}
-            now = store.clock()
-    except StoreError as error:
-        raise click.ClickException(str(error)) from error
+    with Store(config.db_path(db)) as store:
+        store.sync_sources(follow_list)
+        health = store.source_health()
+        activity = store.source_activity() if summary else {}
+        now = store.clock()
     if summary:
         _print_glance(follow_list, activity, now, as_json=as_json)
         return
@@ -351,10 +338,9 @@ def import_follows_command(network: str, account: str, take_all: bool, picks: tu
     import sys
 
     from amplify import config
-    from amplify.follow.errors import FollowListError
     from amplify.follow.load import load_follow_list
-    from amplify.follows import FollowImportError, add_candidates, already_followed, import_follows
-    from amplify.store import Store, StoreError
+    from amplify.follows import already_followed, import_follows
+    from amplify.store import Store
     from amplify.types import FollowList, Settings
 
     feeds_file = config.feeds_path(feeds)
@@ -370,8 +356,6 @@ def import_follows_command(network: str, account: str, take_all: bool, picks: tu
             result = import_follows(store, network, account, server=server, restart=restart, progress=progress,
                                     limits=_fetch_limits(feeds_file))
         follow_list = load_follow_list(feeds_file) if feeds_file.exists() else FollowList((), Settings())
-    except (FollowImportError, StoreError, FollowListError) as error:
-        raise click.ClickException(str(error)) from error
     finally:
         if show_progress:
             click.echo("", err=True)
@@ -400,17 +384,21 @@ def import_follows_command(network: str, account: str, take_all: bool, picks: tu
     if not chosen:
         click.echo("Nothing added.")
         return
-    try:
-        outcome = add_candidates(feeds_file, chosen, find_site_feeds=not no_sites, limits=_fetch_limits(feeds_file))
-    except FollowListError as error:
-        raise click.ClickException(str(error)) from error
+    _add_chosen(feeds_file, chosen, result.network, find_site_feeds=not no_sites)
+
+
+def _add_chosen(feeds_file: Path, chosen: "list[Candidate]", network: str, *, find_site_feeds: bool) -> None:
+    """Add the chosen accounts to feeds.yml and say what happened to each."""
+    from amplify.follows import add_candidates
+
+    outcome = add_candidates(feeds_file, chosen, find_site_feeds=find_site_feeds, limits=_fetch_limits(feeds_file))
     click.echo(f"Added {len(outcome.added)} {'source' if len(outcome.added) == 1 else 'sources'} to {feeds_file}.")
     if outcome.already:
         click.echo(f"Already following {len(outcome.already)} of those: left as they were.")
     for source, reason in outcome.refused:
         click.echo(f"Skipped {source.name}: {reason}", err=True)
     for candidate, reason in outcome.site_problems:
-        click.echo(f"No feed found on the website of {candidate.name} ({reason}); their {result.network} feed "
+        click.echo(f"No feed found on the website of {candidate.name} ({reason}); their {network} feed "
                    "is followed.", err=True)
     if outcome.added:
         click.echo("Identity labels stay empty: add only what a source says of itself, with the page where they said "
@@ -476,20 +464,16 @@ def add_command(url: str, name: str | None, kind: str, tags: tuple[str, ...], cr
     from urllib.parse import urlsplit
 
     from amplify import config
-    from amplify.discover import DiscoveryError, discover_feed
+    from amplify.discover import discover_feed
     from amplify.follow.edit import add_source
-    from amplify.follow.errors import FollowListError, SourceEditError
     from amplify.types import Source
 
     feeds_file = config.feeds_path(feeds)
-    try:
-        found = discover_feed(url, limits=_fetch_limits(feeds_file))
-        site = urlsplit(found.homepage or found.feed_url).hostname
-        source = Source(name=name or found.title or site or found.feed_url, feeds=(found.feed_url,),
-                        url=found.homepage, kind=kind, tags=tags, credit=credit)
-        added = add_source(feeds_file, source)
-    except (DiscoveryError, FollowListError, SourceEditError) as error:
-        raise click.ClickException(str(error)) from error
+    found = discover_feed(url, limits=_fetch_limits(feeds_file))
+    site = urlsplit(found.homepage or found.feed_url).hostname
+    source = Source(name=name or found.title or site or found.feed_url, feeds=(found.feed_url,),
+                    url=found.homepage, kind=kind, tags=tags, credit=credit)
+    added = add_source(feeds_file, source)
     click.echo(f"Added {added.name}: {added.feeds[0]}")
     if not name:
         click.echo(f'Not their name? Change it in {feeds_file}, or add again with --name "..."')
@@ -516,7 +500,6 @@ def import_opml_command(file: str, feeds: str | None) -> None:
     """Follow the feeds in an OPML FILE (from another feed reader); ones you follow already are skipped."""
     from amplify import config
     from amplify.follow.edit import add_sources
-    from amplify.follow.errors import FollowListError
     from amplify.opml import OPMLError, read_opml
 
     try:
@@ -525,10 +508,8 @@ def import_opml_command(file: str, feeds: str | None) -> None:
         raise click.ClickException(f"{file}: cannot read the file ({error.strerror or error})") from error
     try:
         added, refused = add_sources(config.feeds_path(feeds), read_opml(data))
-    except OPMLError as error:
+    except OPMLError as error:  # the file's name leads, as it is the file that is wrong
         raise click.ClickException(f"{file}: {error}") from error
-    except FollowListError as error:
-        raise click.ClickException(str(error)) from error
     click.echo(f"Added {len(added)} source{'' if len(added) == 1 else 's'} to {config.feeds_path(feeds)}.")
     for source, reason in refused:
         click.echo(f"Skipped {source.name}: {reason}")
@@ -554,13 +535,12 @@ def demo_command(directory: str | None, port: int, host: str) -> None:
     import tempfile
 
     from amplify import demo
-    from amplify.store import StoreError
 
     folder = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="amplify-demo-"))
     with demo.DemoSites() as sites:
         try:
             setup = demo.prepare_demo(folder, sites)
-        except (demo.DemoError, StoreError, OSError) as error:
+        except OSError as error:
             raise click.ClickException(str(error)) from error
         click.echo(f"Demo ready in {setup.folder}: {setup.new_items} posts from {len(demo.DEMO_SOURCES)} "
                    "sample sources, served from this computer.")
@@ -590,12 +570,11 @@ def refresh_command(feeds: str | None, db: str | None, as_json: bool, force: boo
     import sys
 
     from amplify import config
-    from amplify.follow.errors import FollowListError
     from amplify.follow.load import read_follow_list_text
     from amplify.follow.sync import sync_follow_list
     from amplify.lifetime import stop_on_signals
     from amplify.refresh import refresh
-    from amplify.store import Store, StoreError
+    from amplify.store import Store
 
     feeds_file = config.feeds_path(feeds)
     bar = _RefreshBar(enabled=not as_json and sys.stderr.isatty())
@@ -604,8 +583,6 @@ def refresh_command(feeds: str | None, db: str | None, as_json: bool, force: boo
         with stop_on_signals() as stop, Store(config.db_path(db)) as store:
             _report_skipped(sync_follow_list(store, text, file_name=feeds_file.name))
             report = refresh(store, force=force, progress=bar.advance, stop=stop)
-    except (FollowListError, StoreError) as error:
-        raise click.ClickException(str(error)) from error
     finally:
         bar.close()
     if as_json:

@@ -6,7 +6,6 @@ checklist and the tests all read the same rules. The creator is the subject of e
 handle comes first, their own words come before anything else, and no template speaks in the first person.
 """
 
-import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -17,12 +16,13 @@ import regex
 
 from amplify import counting, networks
 from amplify.counting import graphemes
+from amplify.errors import AmplifyError
 
 if TYPE_CHECKING:  # a feeds.yml source or a `sources` row: read by field, so no import is needed at run time
     from amplify.types import Source
 
 
-class ComposeError(ValueError):
+class ComposeError(AmplifyError, ValueError):
     """A composing request that cannot be honoured; the message says what to change."""
 
 
@@ -274,9 +274,7 @@ class Credit:
 def _source_fields(source: "Source | Mapping[str, Any]") -> tuple[str, dict[str, str], str]:
     if not isinstance(source, Mapping):
         return source.name, dict(source.handles), source.credit
-    handles = source.get("handles") or {}
-    if isinstance(handles, str):  # a `sources` row keeps handles as JSON text
-        handles = json.loads(handles or "{}")
+    handles = source.get("handles") or {}  # the store hands rows out with their JSON columns decoded
     return str(source["name"]), dict(handles), str(source.get("credit") or "tag")
 
 

@@ -16,6 +16,7 @@ from urllib.parse import urljoin
 import feedparser
 import nh3
 
+from amplify.errors import AmplifyError
 from amplify.fetch import DEFAULT_LIMITS, FetchError, FetchLimits, Page, fetch_page
 from amplify.names import one_line
 from amplify.urls import is_http_url
@@ -43,7 +44,7 @@ class DiscoveredFeed:
     title: str | None
 
 
-class DiscoveryError(Exception):
+class DiscoveryError(AmplifyError):
     """No feed could be found for a URL; the message says what was tried."""
 
 

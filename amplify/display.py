@@ -13,6 +13,7 @@ scripts need them. All of this is for display: stored text, exports and the word
 characters exactly, and no isolate is ever added to a draft's text.
 """
 
+import string
 import unicodedata
 
 import regex
@@ -22,6 +23,8 @@ PDI = "\N{POP DIRECTIONAL ISOLATE}"
 PDF = "\N{POP DIRECTIONAL FORMATTING}"
 TITLE_DISPLAY_CHARACTERS = 300
 ELLIPSIS = "…"
+_MARKDOWN_SPECIALS = frozenset(string.punctuation)
+_MARKDOWN_INLINE = frozenset("\\`*_{}[]<>#|~&$")
 
 # ALM, LRM, RLM; LRE, RLE, PDF, LRO, RLO; LRI, RLI, FSI, PDI.
 DIRECTION_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -86,3 +89,17 @@ def display_title(title: str | None) -> str:
 def without_direction_controls(text: str | None) -> str:
     """A URL or host name with no direction control left in it, ready to show or to check."""
     return _DIRECTION_CONTROL.sub("", text or "")
+
+
+def escape_markdown(text: str | None, *, readable: bool = False) -> str:
+    """`text` exactly as written, on one line, safe in Markdown: every ASCII punctuation mark is backslash-escaped
+    (CommonMark allows it for all of them), which also disarms HTML, entities, table pipes, Streamlit's
+    `:color[...]` directives, emoji shortcodes and `$` maths. This is what a page shows.
+
+    `readable=True` is for a Markdown file people also read as plain text (the monthly report): only inline
+    syntax, HTML, table pipes and `$` are escaped. The text must not start a line (it follows "# ", "- " or "| "),
+    as the line-start markers (1., -, +) are left alone.
+    """
+    specials = _MARKDOWN_INLINE if readable else _MARKDOWN_SPECIALS
+    return "".join(f"\\{character}" if character in specials else character
+                   for character in " ".join((text or "").split()))

@@ -39,6 +39,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from amplify import __version__
+from amplify.errors import AmplifyError
 from amplify.optional_imports import skipping
 from amplify.types import LinkProbe
 from amplify.urls import http_parts
@@ -80,7 +81,7 @@ class FetchLimits:
 DEFAULT_LIMITS = FetchLimits()
 
 
-class FetchError(Exception):
+class FetchError(AmplifyError):
     """A URL could not be fetched. `reason` is one plain line without the URL; `str()` adds the URL."""
 
     def __init__(self, url: str, reason: str) -> None:

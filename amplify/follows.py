@@ -30,6 +30,7 @@ from urllib.parse import quote, urlsplit
 
 import nh3
 
+from amplify.errors import AmplifyError
 from amplify.fetch import (
     DEFAULT_LIMITS,
     Client,
@@ -72,7 +73,7 @@ _HREF = re.compile(r"""href\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
 _BREAKS = re.compile(r"<br\s*/?>|</p>", re.IGNORECASE)
 
 
-class FollowImportError(Exception):
+class FollowImportError(AmplifyError):
     """The follow list could not be imported (or not all of it); the message says why and what to do."""
 
 

@@ -14,17 +14,18 @@ import sys
 from pathlib import Path
 
 import amplify
+from amplify.errors import AmplifyError
 
 LOOPBACK = "127.0.0.1"
 DEFAULT_PORT = 8501
 CTRL_C_GRACE_SECONDS = 5
 
 
-class AppNotFound(Exception):
+class AppNotFound(AmplifyError):
     """`app.py` is not where an installed checkout keeps it."""
 
 
-class CannotListen(Exception):
+class CannotListen(AmplifyError):
     """The address and port cannot be served on (another program has the port, or no such address)."""
 
 

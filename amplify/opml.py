@@ -18,6 +18,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
 from amplify.clock import utcnow
+from amplify.errors import AmplifyError
 from amplify.names import name_key, one_line
 from amplify.types import Source
 from amplify.urls import is_http_url
@@ -30,7 +31,7 @@ _REFUSED = "this OPML file declares a DTD or entities, which amplify does not re
 MAX_DEPTH = 100
 
 
-class OPMLError(Exception):
+class OPMLError(AmplifyError):
     """The file is not OPML amplify can read; the message says why."""
 
 

@@ -9,7 +9,6 @@ import csv
 import html
 import io
 import json
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -23,7 +22,9 @@ from amplify.audit import (
     goal_progress,
     run_audit,
 )
+from amplify.display import escape_markdown as _escape_any
 from amplify.display import isolated
+from amplify.errors import AmplifyError
 from amplify.store import Store
 
 EXPORT_COLUMNS = (
@@ -41,7 +42,7 @@ EXPORT_COLUMNS = (
 )
 
 
-class ReportError(ValueError):
+class ReportError(AmplifyError, ValueError):
     """A report or export that cannot be written as asked; the message says what would work."""
 
 
@@ -174,116 +175,139 @@ CHECKLIST_HEALTH_CAPTION = (
 
 def build_report(audit: Audit, goals: Goals | None = None) -> Report:
     """The report's content for one audit: headline, goals, sources, groups, weeks, neglected, checklist."""
-    during = audit.window.during
-    headline = Section(
-        "In short",
-        [
-            f"Shares: {audit.total_shares} ({decimal(audit.shares_per_week)} a week).",
-            f"Voices shared: {audit.followed_sources_shared} of the {audit.followed_sources} you follow "
-            f"({percent(audit.coverage)})."
-            if audit.followed_sources
-            else "You follow no one yet.",
-            f"The five most-shared voices had {percent(audit.top5_share)} of your shares."
-            if audit.top5_share is not None
-            else "No shares, so nothing is concentrated yet.",
-            f"Effective number of voices: {decimal(audit.effective_voices)}, as spread out as sharing that many "
-            "voices equally "
-            + (
-                f"(evenness {decimal(audit.evenness, 2)}; 1 is perfectly even)."
-                if audit.evenness is not None
-                else "(evenness needs shares of two or more voices)."
-            ),
-            f"Share attempts the checklist stopped: {audit.refused_attempts}.",
-        ],
-    )
-    sections = [headline]
+    sections = [_headline_section(audit)]
     if goals is not None and not goals.empty:
         sections.append(Section("Your goals", [row.sentence for row in goal_progress(audit, goals)]))
-    sections.append(
-        Section(
-            "Whom you shared",
-            [] if audit.by_source else [f"No shares {during}."],
-            Table(
-                ("Source", "Kind", "Shares", "Part", "Says of itself", "Where they said it"),
-                [
-                    (
-                        row.name,
-                        row.kind,
-                        str(row.shares),
-                        percent(row.fraction),
-                        ", ".join(row.labels) or "not stated",
-                        row.statement_url or "",
-                    )
-                    for row in audit.by_source
-                ],
-            )
-            if audit.by_source
-            else None,
-        )
+    sections.append(_whom_section(audit))
+    sections += _group_sections(audit)
+    sections += _weekly_sections(audit)
+    sections.append(_neglected_section(audit))
+    sections += _checklist_sections(audit)
+    return Report(
+        title=f"Amplification report: {audit.window.label}",
+        intro=f"Whose voices you shared {audit.window.during}, as of {long_day(audit.as_of)}. "
+        "Identity labels are only what sources say of themselves; everyone else is counted as not stated.",
+        sections=sections,
     )
+
+
+def _headline_section(audit: Audit) -> Section:
+    """In short: shares, coverage, concentration, evenness and refused attempts, one sentence each."""
+    return Section(
+        "In short",
+    [
+        f"Shares: {audit.total_shares} ({decimal(audit.shares_per_week)} a week).",
+        f"Voices shared: {audit.followed_sources_shared} of the {audit.followed_sources} you follow "
+        f"({percent(audit.coverage)})."
+        if audit.followed_sources
+        else "You follow no one yet.",
+        f"The five most-shared voices had {percent(audit.top5_share)} of your shares."
+        if audit.top5_share is not None
+        else "No shares, so nothing is concentrated yet.",
+        f"Effective number of voices: {decimal(audit.effective_voices)}, as spread out as sharing that many "
+        "voices equally "
+        + (
+            f"(evenness {decimal(audit.evenness, 2)}; 1 is perfectly even)."
+            if audit.evenness is not None
+            else "(evenness needs shares of two or more voices)."
+        ),
+        f"Share attempts the checklist stopped: {audit.refused_attempts}.",
+    ],
+    )
+
+
+def _whom_section(audit: Audit) -> Section:
+    """Each source shared, with what it says of itself and where."""
+    during = audit.window.during
+    return Section(
+        "Whom you shared",
+        [] if audit.by_source else [f"No shares {during}."],
+        Table(
+            ("Source", "Kind", "Shares", "Part", "Says of itself", "Where they said it"),
+            [
+                (
+                    row.name,
+                    row.kind,
+                    str(row.shares),
+                    percent(row.fraction),
+                    ", ".join(row.labels) or "not stated",
+                    row.statement_url or "",
+                )
+                for row in audit.by_source
+            ],
+        )
+        if audit.by_source
+        else None,
+    )
+
+
+def _group_sections(audit: Audit) -> list[Section]:
+    """Shares by self-described label, kind and tag, against whom you follow (none before any label is shared)."""
+    if not audit.by_label:
+        return []
     ratio_note = (
         "Ratio is the group's part of your shares divided by its part of the sources you follow: "
         "1 is in step with whom you follow, above 1 more, below 1 less."
     )
-    if audit.by_label:
-        sections += [
-            Section("By self-described label", [ratio_note], _group_table(audit.by_label)),
-            Section("By kind", [], _group_table(audit.by_kind)),
-            Section("By tag", [], _group_table(audit.by_tag)),
-        ]
-    if audit.weekly_by_kind:
-        sections.append(
-            Section(
-                "Shares per week, by kind",
-                [],
-                weekly_table(audit.weekly_by_kind),
-                weekly_chart=audit.weekly_by_kind,
-            )
+    return [
+        Section("By self-described label", [ratio_note], _group_table(audit.by_label)),
+        Section("By kind", [], _group_table(audit.by_kind)),
+        Section("By tag", [], _group_table(audit.by_tag)),
+    ]
+
+
+def _weekly_sections(audit: Audit) -> list[Section]:
+    """Shares per week by kind, as a table and a chart (none without shares)."""
+    if not audit.weekly_by_kind:
+        return []
+    return [Section("Shares per week, by kind", [], weekly_table(audit.weekly_by_kind),
+                    weekly_chart=audit.weekly_by_kind)]
+
+
+def _neglected_section(audit: Audit) -> Section:
+    """Sources followed that published in the window and were not shared."""
+    during = audit.window.during
+    return Section(
+        "Followed, posted, not shared",
+        [f"Sources you follow that published {during} and that you did not share."]
+        if audit.neglected
+        else [f"Everyone you follow who published {during} was shared."],
+        Table(
+            ("Source", "Posts", "Latest post", "Last shared"),
+            [
+                (row.name, str(row.items_in_window), day(row.latest_item_at), day(row.last_shared_at))
+                for row in audit.neglected
+            ],
         )
-    sections.append(
+        if audit.neglected
+        else None,
+    )
+
+
+def _checklist_sections(audit: Audit) -> list[Section]:
+    """How often each check failed, was flagged at share time, and stopped a share (none before any attempt)."""
+    if not audit.checklist:
+        return []
+    return [
         Section(
-            "Followed, posted, not shared",
-            [f"Sources you follow that published {during} and that you did not share."]
-            if audit.neglected
-            else [f"Everyone you follow who published {during} was shared."],
+            "Checklist health",
+            [CHECKLIST_HEALTH_CAPTION],
             Table(
-                ("Source", "Posts", "Latest post", "Last shared"),
+                ("Check", "Part of attempts it failed", "Flagged when shared", "Attempts it stopped",
+                 "Why it matters"),
                 [
-                    (row.name, str(row.items_in_window), day(row.latest_item_at), day(row.last_shared_at))
-                    for row in audit.neglected
+                    (
+                        row.label,
+                        percent(row.failure_rate),
+                        f"{row.flagged_at_share} of {row.shares_checked}" if row.shares_checked else "–",
+                        str(row.refused_attempts),
+                        row.why or "",
+                    )
+                    for row in audit.checklist
                 ],
-            )
-            if audit.neglected
-            else None,
+            ),
         )
-    )
-    if audit.checklist:
-        sections.append(
-            Section(
-                "Checklist health",
-                [CHECKLIST_HEALTH_CAPTION],
-                Table(
-                    ("Check", "Part of attempts it failed", "Flagged when shared", "Attempts it stopped",
-                     "Why it matters"),
-                    [
-                        (
-                            row.label,
-                            percent(row.failure_rate),
-                            f"{row.flagged_at_share} of {row.shares_checked}" if row.shares_checked else "–",
-                            str(row.refused_attempts),
-                            row.why or "",
-                        )
-                        for row in audit.checklist
-                    ],
-                ),
-            )
-        )
-    return Report(
-        title=f"Amplification report: {audit.window.label}",
-        intro=f"Whose voices you shared {during}, as of {long_day(audit.as_of)}. "
-        "Identity labels are only what sources say of themselves; everyone else is counted as not stated.",
-        sections=sections,
-    )
+    ]
 
 
 def monthly_report(store: Store, month: str, now: datetime, goals: Goals | None = None) -> Report:
@@ -293,14 +317,10 @@ def monthly_report(store: Store, month: str, now: datetime, goals: Goals | None 
 
 # -- writing -------------------------------------------------------------------------------------------------
 
-# Inline syntax, HTML, table pipes and `$` (Streamlit reads $...$ as LaTeX). The text never starts a line (it
-# follows "# ", "- " or "| "), so the line-start markers (1., -, +) cannot take effect.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~&$])")
-
 
 def escape_markdown(text: str) -> str:
-    """Text shown as itself in Markdown: every character it could read as syntax is backslash-escaped."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    """Text shown as itself in the Markdown report, which people also read as plain text."""
+    return _escape_any(text, readable=True)
 
 
 def _markdown_row(cells: tuple[str, ...]) -> str:

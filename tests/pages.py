@@ -38,3 +38,10 @@ def open_page(url_path: str = "") -> AppTest:
         app.run()
     assert not app.exception, [exception.value for exception in app.exception]
     return app
+
+
+def rerun(at: AppTest) -> AppTest:
+    """Run the page again after a click or an input, failing on any exception it raised."""
+    at.run()
+    assert not at.exception, [exception.value for exception in at.exception]
+    return at

@@ -204,12 +204,15 @@ def test_an_attempt_the_gate_refused_is_counted_per_check_it_named(store):
     assert health["read_whole"].why.startswith("SIFT")
 
 
-def test_a_refusal_logged_like_a_snapshot_names_failed_checks_and_missing_attestations():
-    detail = {
-        "checks": [{"id": "link_resolves", "passed": False}, {"id": "alt_text", "passed": True}],
-        "missing_attestations": ["read_whole"],
-    }
-    assert audit.refused_check_ids(detail) == ["link_resolves", "read_whole"]
+@pytest.mark.parametrize("detail", [
+    {"checks": [{"id": "link_resolves", "passed": False}, {"id": "alt_text", "passed": True},
+                {"id": "hashtags", "passed": False}],
+     "missing_attestations": ["read_whole"]},
+    {"failed": ["link_resolves", "hashtags"], "missing_attestations": ["read_whole"]},  # as the gate logs it
+], ids=["like-a-snapshot", "as-the-gate-logs"])
+def test_a_refusal_names_its_failed_checks_and_missing_attestations(detail):
+    assert audit.refused_check_ids(detail) == ["link_resolves", "hashtags", "read_whole"]
+    assert audit.refused_check_ids({**detail, "missing_attestations": "read_whole"}) == ["link_resolves", "hashtags"]
 
 
 def test_snapshot_entries_that_are_not_checks_are_skipped():

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from support import FIXED_NOW
 
+from amplify.attestations import ATTESTATION_IDS
 from amplify.checklist import (
     ATTESTATIONS,
     CHECKS,
@@ -25,7 +26,6 @@ from amplify.checklist import (
     validate_post_url,
 )
 from amplify.compose import Credit
-from amplify.store.shares import ATTESTATION_IDS
 
 ITEM_URL = "https://ada.example/sourdough"
 TEXT = "@ada@bakers.social: Three-day sourdough\nhttps://ada.example/sourdough\n\n#Bread #BlackOwnedBusiness"
@@ -347,3 +347,11 @@ def test_post_url_accepted(given, cleaned):
 def test_post_url_refused(given):
     with pytest.raises(InvalidPostURL, match="paste the full link"):
         validate_post_url(given)
+
+
+def test_the_checklist_asks_for_exactly_the_attestations_the_store_records():
+    assert tuple(check.id for check in ATTESTATIONS) == ATTESTATION_IDS
+
+
+def test_every_automatic_check_carries_its_function_and_no_attested_one_does():
+    assert all((check.run is not None) == (check.kind == "automatic") for check in CHECKS)

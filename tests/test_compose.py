@@ -169,7 +169,7 @@ def test_name_only_credit_lists_the_mentions_to_leave_out():
 
 
 def test_credit_reads_a_database_row_and_completes_a_bare_mastodon_handle():
-    row = {"name": "Ada", "credit": "tag", "handles": '{"mastodon": "ada@bakers.social", "x": "two words"}'}
+    row = {"name": "Ada", "credit": "tag", "handles": {"mastodon": "ada@bakers.social", "x": "two words"}}
     assert credit_for(row, "mastodon").text == "@ada@bakers.social"
     assert credit_for(row, "x").text == "Ada"  # not a usable handle: fall back to the name
     assert credit_for({"name": "Ada", "handles": {"mastodon": "@ada"}}, "mastodon").text == "Ada"

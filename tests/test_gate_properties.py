@@ -15,11 +15,12 @@ from hypothesis import strategies as st
 from support import FIXED_NOW
 from test_gate import ITEM_URL, make_draft
 
+from amplify.attestations import ATTESTATION_IDS
 from amplify.checklist import TEXT_BOUND_ATTESTATIONS, ShareError, mark_shared
 from amplify.clock import from_iso
 from amplify.store import Store
 from amplify.store.drafts import DraftError
-from amplify.store.shares import ATTESTATION_IDS, ShareStoreError
+from amplify.store.shares import ShareStoreError
 from amplify.types import LinkProbe
 
 NETWORKS = ("mastodon", "bluesky")

@@ -92,7 +92,7 @@ def test_a_redirect_off_the_creators_domain_is_refused(store, server, creator):
 def test_a_redirect_to_a_shortener_is_refused_as_one(store, server, creator, monkeypatch):
     # Real shorteners cannot be served on loopback, so this test names the loopback host "localhost" one: the
     # probe follows the redirect for real and the check judges where it ended.
-    monkeypatch.setattr(checklist, "SHORTENER_HOSTS", frozenset({"localhost"}))
+    monkeypatch.setattr(checklist.hosts, "SHORTENER_HOSTS", frozenset({"localhost"}))
     draft_id, item_url = creator
     shortened = f"http://localhost:{server.port}/s/3xYz"
     server.route("/s/3xYz", "a shortener's landing page")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import review_fixtures
-from pages import open_page, use_files
+from pages import open_page, rerun, use_files
 from review_fixtures import add_item
 from streamlit.testing.v1 import AppTest
 from support import source_by_name
@@ -60,12 +60,6 @@ class QueueApp:
 
     def open(self) -> AppTest:
         return open_page("queue")
-
-
-def rerun(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, [exception.value for exception in at.exception]
-    return at
 
 
 def markdown(at: AppTest) -> str:
@@ -200,9 +194,14 @@ def test_a_typed_hashtag_becomes_camel_case_and_joins_every_draft(app):
 def test_choosing_no_quote_rewrites_every_network(app):
     draft_id = app.queue()
     at = app.open()
+    networks = ("mastodon", "bluesky")
+    quoted = {network: at.text_area(key=f"draft_text_{draft_id}_{network}").value for network in networks}
+    assert all(text.startswith("“") for text in quoted.values())  # the draft opens on a quote
     at.selectbox(key=f"draft_quote_{draft_id}").select("").run()
-    for network in ("mastodon", "bluesky"):
-        assert not at.text_area(key=f"draft_text_{draft_id}_{network}").value.startswith("“")
+    for network in networks:
+        text = at.text_area(key=f"draft_text_{draft_id}_{network}").value
+        assert text.strip() and not text.startswith("“"), text
+        assert quoted[network].split("”", 1)[0] + "”" not in text  # the quote is gone, the rest of the post stays
 
 
 def test_ask_first_is_a_visible_reminder_and_an_extra_confirmation(tmp_path, monkeypatch, server):

@@ -22,6 +22,7 @@ from importlib import resources
 from pathlib import Path
 
 from amplify.clock import to_iso, utcnow
+from amplify.errors import AmplifyError
 
 FEED_TYPES = {
     ".xml": "application/rss+xml; charset=utf-8",
@@ -238,7 +239,7 @@ def _yaml_text(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-class DemoError(Exception):
+class DemoError(AmplifyError):
     """The demo cannot be set up where asked; the message says what to do instead."""
 
 

@@ -1,11 +1,13 @@
 """What goes wrong with the follow list as a whole, or with a change to it."""
 
+from amplify.errors import AmplifyError
 
-class FollowListError(Exception):
+
+class FollowListError(AmplifyError):
     """The whole follow list is unusable (missing, not YAML, wrong shape); the message says what to do."""
 
 
-class SourceEditError(Exception):
+class SourceEditError(AmplifyError):
     """A change to feeds.yml was refused before anything was written; the message says why."""
 
 

@@ -5,55 +5,14 @@ under "not stated" from then on. Retracted shares (a `share_retracted` event nam
 Windows are half-open, `start <= t < end`, on the stored UTC ISO text (text order is time order).
 """
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
-from amplify.store.base import StoreBase
+from amplify.store.base import StoreBase, honour_redaction, json_object, json_value, not_retracted, redacted_at
 
-RETRACTION_EVENT = "share_retracted"
 REFUSAL_EVENT = "share_refused"
 
-
-
-def not_retracted(share_alias: str) -> str:
-    """SQL that holds for a share (`share_alias`) unless a retraction event names it (events_share index)."""
-    return (
-        f"NOT EXISTS (SELECT 1 FROM events r WHERE r.share_id = {share_alias}.id"
-        f" AND r.kind = '{RETRACTION_EVENT}')"
-    )
-
-
 _NOT_RETRACTED = not_retracted("s")
-
-# `amplify forget --redact-shares` appends one per share of the forgotten source; the row itself cannot change.
-REDACTION_EVENT = "share_redacted"
-REDACTED_TEXT = "[redacted: you asked amplify to forget this source]"
-
-
-def redacted_at(share_alias: str) -> str:
-    """SQL for when a share (`share_alias`) was redacted, NULL when it was not (events_share index)."""
-    return (
-        f"(SELECT MIN(rd.at) FROM events rd WHERE rd.share_id = {share_alias}.id"
-        f" AND rd.kind = '{REDACTION_EVENT}') AS redacted_at"
-    )
-
-
-def honour_redaction(share: dict[str, Any]) -> dict[str, Any]:
-    """A share row as displays and exports show it: a redacted share's words, the check details recorded with it
-    (a credit check names the handle) and the reason it was retracted, if it was, replaced by REDACTED_TEXT."""
-    if not share.get("redacted_at"):
-        return share
-    shown = {**share, "text": REDACTED_TEXT}
-    if share.get("retraction_reason"):
-        shown["retraction_reason"] = REDACTED_TEXT
-    if isinstance(share.get("checklist"), str):
-        snapshot = _json_object(share["checklist"])
-        for check in snapshot.get("checks") or []:
-            if isinstance(check, dict) and check.get("detail"):
-                check["detail"] = REDACTED_TEXT
-        shown["checklist"] = json.dumps(snapshot, sort_keys=True, ensure_ascii=False)
-    return shown
 
 
 @dataclass(frozen=True)
@@ -132,8 +91,8 @@ class AuditQueries(StoreBase):
                 id=row["id"],
                 name=row["name"],
                 kind=row["kind"],
-                tags=tuple(json.loads(row["tags"] or "[]")),
-                identity_labels=tuple(json.loads(row["identity_labels"] or "[]")),
+                tags=tuple(json_value(row["tags"], [])),
+                identity_labels=tuple(json_value(row["identity_labels"], [])),
                 identity_source=row["identity_source"],
                 followed=bool(row["followed"]),
                 forgotten=bool(row["forgotten"]),
@@ -169,7 +128,7 @@ class AuditQueries(StoreBase):
     def latest_checklist(self, start: str | None, end: str) -> dict[str, Any]:
         """The snapshot of the newest counted share in the window (which checks there are, their labels)."""
         clause, params = _window_clause("s.shared_at", start, end)
-        return _json_object(
+        return json_object(
             self.scalar(
                 f"SELECT s.checklist FROM shares s WHERE {clause} AND {_NOT_RETRACTED}"
                 " ORDER BY s.shared_at DESC, s.id DESC LIMIT 1",
@@ -184,7 +143,7 @@ class AuditQueries(StoreBase):
             f"SELECT id, at, detail FROM events WHERE kind = '{REFUSAL_EVENT}' AND {clause} ORDER BY id",
             params,
         )
-        return [RefusedAttempt(event_id, at, _json_object(detail)) for event_id, at, detail in cursor]
+        return [RefusedAttempt(event_id, at, json_object(detail)) for event_id, at, detail in cursor]
 
     def remembered_source_names(self) -> list[str]:
         """Names of the sources not yet forgotten (followed or not), for choosing one to forget."""
@@ -210,11 +169,3 @@ class AuditQueries(StoreBase):
             """
         )]
 
-
-def _json_object(text: str | None) -> dict[str, Any]:
-    """A stored JSON object; anything else (old or damaged) reads as empty rather than failing the audit."""
-    try:
-        value = json.loads(text or "{}")
-    except json.JSONDecodeError:
-        return {}
-    return value if isinstance(value, dict) else {}

@@ -10,19 +10,20 @@ import json
 import os
 import shlex
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from amplify.clock import Clock, to_iso, utcnow
+from amplify.errors import AmplifyError
 from amplify.store.schema import MIGRATIONS, TABLES, Step, append_only_triggers, split_sql
 
 BUSY_TIMEOUT_SECONDS = 30
 
 
-class StoreError(Exception):
+class StoreError(AmplifyError):
     """The database cannot be used: the message says what to do about it."""
 
 
@@ -282,6 +283,16 @@ class StoreBase:
                 raise
             raise translated from error
 
+    def every_network_shared(self, draft_id: int) -> bool:
+        """Whether each of the draft's networks has a share that was not retracted (drafts and the share log
+        both finish a draft on it)."""
+        return not self.scalar(
+            "SELECT COUNT(*) FROM draft_posts p WHERE p.draft_id = ? AND NOT EXISTS ("
+            " SELECT 1 FROM shares sh WHERE sh.draft_id = p.draft_id AND sh.network = p.network"
+            f" AND {not_retracted('sh')})",
+            (draft_id,),
+        )
+
     # -- the event log and settings --------------------------------------------------------------------------
 
     def log_event(self, kind: str, *, source_id: int | None = None, item_id: int | None = None,
@@ -303,6 +314,88 @@ class StoreBase:
                 "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (key, value),
             )
+
+
+# -- what several areas share ----------------------------------------------------------------------------------
+# The mixins beside this module import these from here and call only StoreBase, never each other.
+
+# A share is retracted by appending this event naming it; the row itself stays (the log is append-only).
+RETRACTION_EVENT = "share_retracted"
+
+
+
+def not_retracted(share_alias: str) -> str:
+    """SQL that holds for a share (`share_alias`) unless a retraction event names it (events_share index)."""
+    return (
+        f"NOT EXISTS (SELECT 1 FROM events r WHERE r.share_id = {share_alias}.id"
+        f" AND r.kind = '{RETRACTION_EVENT}')"
+    )
+
+
+# `amplify forget --redact-shares` appends one per share of the forgotten source; the row itself cannot change.
+REDACTION_EVENT = "share_redacted"
+REDACTED_TEXT = "[redacted: you asked amplify to forget this source]"
+
+
+def redacted_at(share_alias: str) -> str:
+    """SQL for when a share (`share_alias`) was redacted, NULL when it was not (events_share index)."""
+    return (
+        f"(SELECT MIN(rd.at) FROM events rd WHERE rd.share_id = {share_alias}.id"
+        f" AND rd.kind = '{REDACTION_EVENT}') AS redacted_at"
+    )
+
+
+def honour_redaction(share: dict[str, Any]) -> dict[str, Any]:
+    """A share row as displays and exports show it: a redacted share's words, the check details recorded with it
+    (a credit check names the handle) and the reason it was retracted, if it was, replaced by REDACTED_TEXT."""
+    if not share.get("redacted_at"):
+        return share
+    shown = {**share, "text": REDACTED_TEXT}
+    if share.get("retraction_reason"):
+        shown["retraction_reason"] = REDACTED_TEXT
+    if isinstance(share.get("checklist"), str):
+        snapshot = json_object(share["checklist"])
+        for check in snapshot.get("checks") or []:
+            if isinstance(check, dict) and check.get("detail"):
+                check["detail"] = REDACTED_TEXT
+        shown["checklist"] = json.dumps(snapshot, sort_keys=True, ensure_ascii=False)
+    return shown
+
+
+# Where `refresh` keeps its last report (`last_refresh`), which renaming a source also edits.
+LAST_REFRESH_META_KEY = "last_refresh"
+# Where the review buttons can move an item. 'shared' is only ever set by the share gate.
+REVIEW_STATES = ("new", "queued", "skipped", "later")
+
+
+class ReviewError(AmplifyError, ValueError):
+    """A review action that cannot be done; the message says why."""
+
+
+def json_value(text: str | None, default: Any) -> Any:
+    """A JSON column's value; NULL or empty reads as `default` (a fresh `[]` or `{}` the caller may change)."""
+    return json.loads(text) if text else default
+
+
+def with_json(row: dict[str, Any] | None, **defaults: Any) -> dict[str, Any] | None:
+    """`row` with each named JSON column decoded (NULL reads as its default), so no reader decodes JSON itself."""
+    if row is None:
+        return None
+    return {**row, **{column: json_value(row[column], default) for column, default in defaults.items()}}
+
+
+def json_object(text: str | None) -> dict[str, Any]:
+    """A stored JSON object; anything else (old or damaged) reads as empty rather than failing the reader."""
+    try:
+        value = json.loads(text or "{}")
+    except json.JSONDecodeError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def marks(values: "Sequence[Any]") -> str:
+    """One `?` per value, for `IN (...)`."""
+    return ", ".join("?" for _ in values)
 
 
 def _steps(migration: "str | list[Step]") -> list["Step"]:

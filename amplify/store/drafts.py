@@ -6,10 +6,11 @@ Each network's text carries a `version` that only ever grows, so an attestation 
 counts for another, even when a network is removed and added again or a text is edited back to earlier words.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from amplify.store.base import StoreBase
+from amplify.errors import AmplifyError
+from amplify.store.base import REVIEW_STATES, ReviewError, StoreBase, marks, with_json
 
 DRAFT_STATES = ("open", "shared", "discarded")
 
@@ -24,7 +25,11 @@ _DRAFT_COLUMNS = """
 _DRAFT_JOIN = "drafts d JOIN items i ON i.id = d.item_id JOIN sources s ON s.id = i.source_id"
 
 
-class DraftError(ValueError):
+def _decoded(row: Any) -> Any:
+    return with_json(row, source_handles={}, source_domains=[], source_tags=[])
+
+
+class DraftError(AmplifyError, ValueError):
     """A draft action that cannot be done; the message says why and what to do instead."""
 
 
@@ -74,17 +79,18 @@ class DraftQueries(StoreBase):
         return draft_id
 
     def drafts(self, state: str = "open") -> list[dict[str, Any]]:
-        """Drafts in one state with their item and source, in queue order (first position first)."""
+        """Drafts in one state with their item and source, in queue order (first position first); the source's
+        handles, domains and tags decoded."""
         if state not in DRAFT_STATES:
             raise DraftError(f"unknown draft state {state!r}; use one of {', '.join(DRAFT_STATES)}")
-        return self.rows(
+        return [_decoded(row) for row in self.rows(
             f"SELECT {_DRAFT_COLUMNS} FROM {_DRAFT_JOIN} WHERE d.state = ? ORDER BY d.position, d.id",
             (state,),
-        )
+        )]
 
     def draft(self, draft_id: int) -> dict[str, Any] | None:
-        """One draft with its item and source, or None."""
-        return self.row(f"SELECT {_DRAFT_COLUMNS} FROM {_DRAFT_JOIN} WHERE d.id = ?", (draft_id,))
+        """One draft with its item and source (as `drafts` gives them), or None."""
+        return _decoded(self.row(f"SELECT {_DRAFT_COLUMNS} FROM {_DRAFT_JOIN} WHERE d.id = ?", (draft_id,)))
 
     def draft_posts(self, draft_id: int) -> dict[str, dict[str, Any]]:
         """The draft's text per chosen network, in the order the networks were chosen."""
@@ -209,6 +215,64 @@ class DraftQueries(StoreBase):
                 (now, draft["item_id"]),
             )
             self.log_event("draft_discarded", item_id=draft["item_id"], draft_id=draft_id)
+
+    # -- moving items between review states (queueing creates a draft, leaving the queue discards it) -----
+
+    def set_item_state(self, item_id: int, state: str, *, networks: Sequence[str] | None = None) -> None:
+        """Move one item to `state` (queued, skipped, later, or back to new), recording it in `events`.
+
+        Queueing creates the item's draft for `networks` (required then). Leaving the queue discards the open
+        draft, so the Queue never shows an item the user took back. Repeating an action changes nothing.
+        """
+        self.set_state_for([item_id], state, networks=networks)
+
+    def set_state_for(self, item_ids: Iterable[int], state: str, *,
+                      networks: Sequence[str] | None = None) -> int:
+        """Move several items at once ("skip all shown"), in one transaction; returns how many changed.
+
+        Unknown ids and shared items raise ReviewError and nothing changes."""
+        if state not in REVIEW_STATES:
+            raise ReviewError(f"an item can be moved to {', '.join(REVIEW_STATES)}, not {state!r}")
+        if state == "queued" and not networks:
+            raise ReviewError("choose at least one network to draft for before queueing")
+        wanted = list(dict.fromkeys(int(item_id) for item_id in item_ids))
+        changed = 0
+        with self.transaction():
+            found = {row["id"]: row for row in self.rows(
+                f"SELECT id, source_id, state FROM items WHERE id IN ({marks(wanted)})", wanted
+            )} if wanted else {}
+            missing = [item_id for item_id in wanted if item_id not in found]
+            if missing:
+                raise ReviewError(f"no item with id {', '.join(map(str, missing))}; reload the page")
+            shared = [item_id for item_id in wanted if found[item_id]["state"] == "shared"]
+            if shared:
+                raise ReviewError(f"item {', '.join(map(str, shared))} is already shared; see History")
+            for item_id in wanted:
+                if self._move_item(found[item_id], state, networks, bulk=len(wanted) > 1):
+                    changed += 1
+        return changed
+
+    def _move_item(self, item: dict[str, Any], state: str, networks: Sequence[str] | None, *,
+                   bulk: bool) -> bool:
+        previous = item["state"]
+        if previous == state:
+            return False
+        draft_id = None
+        if previous == "queued":
+            for open_draft in self.rows(
+                "SELECT id FROM drafts WHERE item_id = ? AND state = 'open'", (item["id"],)
+            ):
+                self.discard_draft(open_draft["id"])
+        if state == "queued":
+            draft_id = self.create_draft(item["id"], networks or ())
+        self.execute(
+            "UPDATE items SET state = ?, state_changed_at = ? WHERE id = ?", (state, self.now(), item["id"])
+        )
+        self.log_event(
+            "item_state_changed", source_id=item["source_id"], item_id=item["id"], draft_id=draft_id,
+            previous_state=previous, state=state, **({"bulk": True} if bulk else {}),
+        )
+        return True
 
     # -- helpers ---------------------------------------------------------------------------------------------
 

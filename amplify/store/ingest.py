@@ -8,10 +8,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from amplify.store.base import StoreBase
+from amplify.store.base import LAST_REFRESH_META_KEY, StoreBase, json_value
 from amplify.types import FeedUpdate
-
-LAST_REFRESH_META_KEY = "last_refresh"
 
 _ITEM_FIELDS = ("url", "title", "title_is_derived", "author", "published_at", "updated_at", "summary",
                 "content_html", "image_url", "image_alt", "markup_digest")
@@ -122,4 +120,4 @@ class IngestQueries(StoreBase):
     def last_refresh(self) -> dict[str, Any] | None:
         """The last refresh report (with `at`, when it ended), or None before the first refresh."""
         stored = self.get_meta(LAST_REFRESH_META_KEY)
-        return json.loads(stored) if stored else None
+        return json_value(stored, None)

@@ -1,4 +1,4 @@
-"""Queries for the daily review: listing, filtering, searching and moving items between states.
+"""Queries for the daily review: listing, filtering and searching items (`DraftQueries` moves them between states).
 
 Today lists items still to review (`state = 'new'`) or saved for later, newest first by `sort_at`, a page at a
 time. Every query is shaped for the indexes in schema.py: the state and date filters run on
@@ -7,23 +7,17 @@ ids over the small `sources` table, and search goes through the FTS5 index. No l
 """
 
 import re
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from amplify.store.drafts import DraftQueries
+from amplify.paging import clamp_page, page_count, page_start
+from amplify.store.base import ReviewError, StoreBase, marks
 
 REVIEW_VIEWS = ("new", "later")
-# Where the review buttons can move an item. 'shared' is only ever set by the share gate.
-REVIEW_STATES = ("new", "queued", "skipped", "later")
 DEFAULT_PAGE_SIZE = 50
 # A word for full-text search: letters or digits (any script), as FTS5's unicode61 tokenizer sees them.
 _SEARCH_WORD = re.compile(r"\w+", re.UNICODE)
-
-
-class ReviewError(ValueError):
-    """A review action that cannot be done; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -74,12 +68,12 @@ class ReviewPage:
 
     @property
     def page_count(self) -> int:
-        return max(1, -(-self.total // self.page_size))
+        return page_count(self.total, self.page_size)
 
     @property
     def first_number(self) -> int:
         """1-based position of the first item shown (0 when there is none)."""
-        return (self.page - 1) * self.page_size + 1 if self.items else 0
+        return page_start(self.page, self.page_size) + 1 if self.items else 0
 
     @property
     def last_number(self) -> int:
@@ -117,8 +111,9 @@ def search_query(text: str) -> str | None:
     return " ".join(phrases)
 
 
-class ReviewQueries(DraftQueries):
-    """Mixed into Store; see amplify.store. Queueing creates drafts, so it builds on DraftQueries."""
+class ReviewQueries(StoreBase):
+    """Mixed into Store; see amplify.store. Moving an item between states lives with the drafts (queueing
+    creates one), in DraftQueries."""
 
     def today(self, *, filters: ReviewFilters = ReviewFilters(), page: int = 1,
               page_size: int = DEFAULT_PAGE_SIZE) -> ReviewPage:
@@ -128,7 +123,7 @@ class ReviewQueries(DraftQueries):
         where, params = self._review_conditions(filters)
         total = int(self.scalar(f"SELECT COUNT(*) FROM items AS i WHERE {where}", params) or 0)
         page_size = max(1, page_size)
-        page = min(max(1, page), max(1, -(-total // page_size)))
+        page = clamp_page(page, total, page_size)
         rows = self.rows(
             f"""
             SELECT i.id, i.source_id, s.name AS source_name, s.kind AS source_kind, i.url, i.title, i.author,
@@ -138,7 +133,7 @@ class ReviewQueries(DraftQueries):
             ORDER BY i.sort_at DESC, i.id DESC
             LIMIT ? OFFSET ?
             """,
-            (*params, page_size, (page - 1) * page_size),
+            (*params, page_size, page_start(page, page_size)),
         )
         return ReviewPage(tuple(ReviewItem(**row) for row in rows), total, page, page_size)
 
@@ -172,15 +167,15 @@ class ReviewQueries(DraftQueries):
         conditions: list[str] = []
         params: list[Any] = []
         if filters.source_ids:
-            conditions.append(f"s.id IN ({_marks(filters.source_ids)})")
+            conditions.append(f"s.id IN ({marks(filters.source_ids)})")
             params.extend(filters.source_ids)
         if filters.kinds:
-            conditions.append(f"s.kind IN ({_marks(filters.kinds)})")
+            conditions.append(f"s.kind IN ({marks(filters.kinds)})")
             params.extend(filters.kinds)
         for column, wanted in (("tags", filters.tags), ("identity_labels", filters.labels)):
             if wanted:
                 conditions.append(
-                    f"EXISTS (SELECT 1 FROM json_each(s.{column}) AS j WHERE j.value IN ({_marks(wanted)}))"
+                    f"EXISTS (SELECT 1 FROM json_each(s.{column}) AS j WHERE j.value IN ({marks(wanted)}))"
                 )
                 params.extend(wanted)
         found = self.rows(f"SELECT s.id FROM sources AS s WHERE {' AND '.join(conditions)}", params)
@@ -210,63 +205,3 @@ class ReviewQueries(DraftQueries):
             " WHERE json_each.type = 'text' ORDER BY json_each.value COLLATE NOCASE"
         )
         return tuple(row["value"] for row in found)
-
-    def set_item_state(self, item_id: int, state: str, *, networks: Sequence[str] | None = None) -> None:
-        """Move one item to `state` (queued, skipped, later, or back to new), recording it in `events`.
-
-        Queueing creates the item's draft for `networks` (required then). Leaving the queue discards the open
-        draft, so the Queue never shows an item the user took back. Repeating an action changes nothing.
-        """
-        self.set_state_for([item_id], state, networks=networks)
-
-    def set_state_for(self, item_ids: Iterable[int], state: str, *,
-                      networks: Sequence[str] | None = None) -> int:
-        """Move several items at once ("skip all shown"), in one transaction; returns how many changed.
-
-        Unknown ids and shared items raise ReviewError and nothing changes."""
-        if state not in REVIEW_STATES:
-            raise ReviewError(f"an item can be moved to {', '.join(REVIEW_STATES)}, not {state!r}")
-        if state == "queued" and not networks:
-            raise ReviewError("choose at least one network to draft for before queueing")
-        wanted = list(dict.fromkeys(int(item_id) for item_id in item_ids))
-        changed = 0
-        with self.transaction():
-            found = {row["id"]: row for row in self.rows(
-                f"SELECT id, source_id, state FROM items WHERE id IN ({_marks(wanted)})", wanted
-            )} if wanted else {}
-            missing = [item_id for item_id in wanted if item_id not in found]
-            if missing:
-                raise ReviewError(f"no item with id {', '.join(map(str, missing))}; reload the page")
-            shared = [item_id for item_id in wanted if found[item_id]["state"] == "shared"]
-            if shared:
-                raise ReviewError(f"item {', '.join(map(str, shared))} is already shared; see History")
-            for item_id in wanted:
-                if self._move_item(found[item_id], state, networks, bulk=len(wanted) > 1):
-                    changed += 1
-        return changed
-
-    def _move_item(self, item: dict[str, Any], state: str, networks: Sequence[str] | None, *,
-                   bulk: bool) -> bool:
-        previous = item["state"]
-        if previous == state:
-            return False
-        draft_id = None
-        if previous == "queued":
-            for open_draft in self.rows(
-                "SELECT id FROM drafts WHERE item_id = ? AND state = 'open'", (item["id"],)
-            ):
-                self.discard_draft(open_draft["id"])
-        if state == "queued":
-            draft_id = self.create_draft(item["id"], networks or ())
-        self.execute(
-            "UPDATE items SET state = ?, state_changed_at = ? WHERE id = ?", (state, self.now(), item["id"])
-        )
-        self.log_event(
-            "item_state_changed", source_id=item["source_id"], item_id=item["id"], draft_id=draft_id,
-            previous_state=previous, state=state, **({"bulk": True} if bulk else {}),
-        )
-        return True
-
-
-def _marks(values: Sequence[Any]) -> str:
-    return ", ".join("?" for _ in values)

@@ -16,20 +16,19 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from amplify.store.audit import honour_redaction, redacted_at
-from amplify.store.base import StoreBase, StoreError
+from amplify.attestations import ATTESTATION_IDS, required_attestation_ids
+from amplify.errors import AmplifyError
+from amplify.store.base import (
+    RETRACTION_EVENT,
+    StoreBase,
+    StoreError,
+    honour_redaction,
+    not_retracted,
+    redacted_at,
+    with_json,
+)
 from amplify.store.schema import CHAINED_SCHEMA, SHARE_HASHED_COLUMNS, share_hash
 from amplify.types import LinkProbe
-
-# What the user confirms for a post. `amplify.checklist` describes each one; the ids are stored here.
-ATTESTATION_IDS = (
-    "read_whole",
-    "checked_source",
-    "traced_claims",
-    "meant_public",
-    "their_words_first",
-    "creator_agreed",
-)
 
 _SHARE_COLUMNS = f"""
     sh.id, sh.draft_id, sh.item_id, sh.source_id, sh.network, sh.text, sh.post_url, sh.shared_at,
@@ -38,14 +37,14 @@ _SHARE_COLUMNS = f"""
     r.at AS retracted_at, json_extract(r.detail, '$.reason') AS retraction_reason, {redacted_at("sh")}
 """
 # The first retraction of each share (retracting twice is refused, so there is at most one).
-_RETRACTION_JOIN = """
+_RETRACTION_JOIN = f"""
     LEFT JOIN events r ON r.id = (
-        SELECT MIN(id) FROM events WHERE kind = 'share_retracted' AND share_id = sh.id
+        SELECT MIN(id) FROM events WHERE kind = '{RETRACTION_EVENT}' AND share_id = sh.id
     )
 """
 _SHARE_JOIN = f"shares sh JOIN items i ON i.id = sh.item_id JOIN sources s ON s.id = sh.source_id {_RETRACTION_JOIN}"
 # A share (as `sh`) that has not been retracted.
-ACTIVE_SHARE = "NOT EXISTS (SELECT 1 FROM events e WHERE e.kind = 'share_retracted' AND e.share_id = sh.id)"
+ACTIVE_SHARE = not_retracted("sh")
 
 
 @dataclass(frozen=True)
@@ -60,7 +59,7 @@ def _text_as_written(data: bytes) -> str:
     return data.decode("utf-8", "surrogateescape")
 
 
-class ShareStoreError(ValueError):
+class ShareStoreError(AmplifyError, ValueError):
     """A share-log action that cannot be done; the message says why and what to do instead."""
 
 
@@ -168,9 +167,8 @@ class ShareQueries(StoreBase):
 
     def share_subject(self, draft_id: int, network: str) -> dict[str, Any] | None:
         """The draft, its post for `network`, its item and its source in one row (None when there is no such
-        post), plus `feed_urls` and `shared_networks` (JSON lists; the second of networks with an active
-        share)."""
-        return self.row(
+        post), plus `feed_urls` and `shared_networks` (lists; the second of networks with an active share)."""
+        return with_json(self.row(
             f"""
             SELECT d.id AS draft_id, d.state AS draft_state, d.alt_text,
                 p.network, p.text, p.version AS text_version,
@@ -189,7 +187,7 @@ class ShareQueries(StoreBase):
             WHERE d.id = ?
             """,
             (network, draft_id),
-        )
+        ), source_handles={}, source_domains=[], feed_urls=[], shared_networks=[])
 
     # -- the share log ---------------------------------------------------------------------------------------
 
@@ -207,28 +205,9 @@ class ShareQueries(StoreBase):
 
         The item becomes `shared`; the draft becomes `shared` once every one of its networks has an active
         share (until then it stays in the queue for the others)."""
-        failed = [
-            result["id"]
-            for result in checklist.get("checks", [])
-            if result.get("severity") == "blocking" and not result.get("passed")
-        ]
-        if failed or checklist.get("missing_attestations") or "checks" not in checklist:
-            raise ShareStoreError(
-                f"not recording a share the checklist refused ({', '.join(failed) or 'missing'})"
-            )
+        _refuse_refused_snapshot(checklist)
         with self.transaction():
-            subject = self.share_subject(draft_id, network)
-            if subject is None or subject["draft_state"] != "open":
-                raise ShareStoreError(f"draft {draft_id} has no open {network} post to share")
-            if int(subject["text_version"]) != text_version:
-                raise ShareStoreError(f"the {network} text changed while it was checked; check it again")
-            if network in json.loads(subject["shared_networks"]):
-                raise ShareStoreError(f"draft {draft_id} is already shared on {network}")
-            unconfirmed = self._unconfirmed(draft_id, network, text_version, subject["source_credit"])
-            if unconfirmed:
-                raise ShareStoreError(
-                    f"not recording a share the user has not confirmed ({', '.join(unconfirmed)})"
-                )
+            subject = self._shareable_subject(draft_id, network, text_version)
             now = self.now()
             share_id = self._append_share(
                 draft_id=draft_id,
@@ -240,14 +219,7 @@ class ShareQueries(StoreBase):
                 shared_at=now,
                 checklist=json.dumps(checklist, sort_keys=True, ensure_ascii=False),
             )
-            self.execute(
-                "UPDATE items SET state = 'shared', state_changed_at = ? WHERE id = ? AND state != 'shared'",
-                (now, subject["item_id"]),
-            )
-            if self.every_network_shared(draft_id):
-                self.execute(
-                    "UPDATE drafts SET state = 'shared', updated_at = ? WHERE id = ?", (now, draft_id)
-                )
+            self._finish_after_share(draft_id, subject["item_id"], now)
             self.log_event(
                 "share_recorded",
                 source_id=subject["source_id"],
@@ -259,6 +231,34 @@ class ShareQueries(StoreBase):
                 post_url=post_url,
             )
         return share_id
+
+    def _shareable_subject(self, draft_id: int, network: str, text_version: int) -> dict[str, Any]:
+        """The share subject, when the post may be shared now: open, at the checked text version, not shared on
+        this network yet, and with every attestation the user gave. Else ShareStoreError says which."""
+        subject = self.share_subject(draft_id, network)
+        if subject is None or subject["draft_state"] != "open":
+            raise ShareStoreError(f"draft {draft_id} has no open {network} post to share")
+        if int(subject["text_version"]) != text_version:
+            raise ShareStoreError(f"the {network} text changed while it was checked; check it again")
+        if network in subject["shared_networks"]:
+            raise ShareStoreError(f"draft {draft_id} is already shared on {network}")
+        unconfirmed = self._unconfirmed(draft_id, network, text_version, subject["source_credit"])
+        if unconfirmed:
+            raise ShareStoreError(
+                f"not recording a share the user has not confirmed ({', '.join(unconfirmed)})"
+            )
+        return subject
+
+    def _finish_after_share(self, draft_id: int, item_id: int, now: str) -> None:
+        """The item becomes shared; the draft too, once every one of its networks has an active share."""
+        self.execute(
+            "UPDATE items SET state = 'shared', state_changed_at = ? WHERE id = ? AND state != 'shared'",
+            (now, item_id),
+        )
+        if self.every_network_shared(draft_id):
+            self.execute(
+                "UPDATE drafts SET state = 'shared', updated_at = ? WHERE id = ?", (now, draft_id)
+            )
 
     def _append_share(self, **columns: Any) -> int:
         """Append one row to the hash chain of `shares` (inside the caller's transaction); returns its id. Only
@@ -321,14 +321,6 @@ class ShareQueries(StoreBase):
                                                    "export no longer show it")
         return None
 
-    def every_network_shared(self, draft_id: int) -> bool:
-        """Whether each of the draft's networks has a share that was not retracted."""
-        return not self.scalar(
-            "SELECT COUNT(*) FROM draft_posts p WHERE p.draft_id = ? AND NOT EXISTS ("
-            f" SELECT 1 FROM shares sh WHERE sh.draft_id = p.draft_id AND sh.network = p.network AND {ACTIVE_SHARE})",
-            (draft_id,),
-        )
-
     def shares(
         self,
         *,
@@ -377,7 +369,7 @@ class ShareQueries(StoreBase):
             if self.is_retracted(share_id):
                 raise ShareStoreError(f"share {share_id} is already retracted")
             self.log_event(
-                "share_retracted",
+                RETRACTION_EVENT,
                 source_id=share["source_id"],
                 item_id=share["item_id"],
                 draft_id=share["draft_id"],
@@ -388,7 +380,7 @@ class ShareQueries(StoreBase):
     def is_retracted(self, share_id: int) -> bool:
         return bool(
             self.scalar(
-                "SELECT 1 FROM events WHERE kind = 'share_retracted' AND share_id = ? LIMIT 1", (share_id,)
+                f"SELECT 1 FROM events WHERE kind = '{RETRACTION_EVENT}' AND share_id = ? LIMIT 1", (share_id,)
             )
         )
 
@@ -400,11 +392,7 @@ class ShareQueries(StoreBase):
         given = {
             row["check_id"] for row in self.attestations(draft_id, network) if int(row["text_version"]) <= text_version
         }
-        return [
-            check_id
-            for check_id in ATTESTATION_IDS
-            if check_id not in given and (check_id != "creator_agreed" or credit == "ask")
-        ]
+        return [check_id for check_id in required_attestation_ids(credit) if check_id not in given]
 
     def _open_post(self, draft_id: int, network: str) -> dict[str, Any]:
         post = self.row(
@@ -441,3 +429,17 @@ def _share_filter(
     if not include_retracted:
         conditions.append("r.id IS NULL")
     return (f"WHERE {' AND '.join(conditions)}" if conditions else ""), params
+
+
+def _refuse_refused_snapshot(checklist: dict[str, Any]) -> None:
+    """ShareStoreError when the checklist snapshot says a blocking check failed or an attestation is missing (or
+    has no checks at all): the store's own lock on the door the gate already keeps."""
+    failed = [
+        result["id"]
+        for result in checklist.get("checks", [])
+        if result.get("severity") == "blocking" and not result.get("passed")
+    ]
+    if failed or checklist.get("missing_attestations") or "checks" not in checklist:
+        raise ShareStoreError(
+            f"not recording a share the checklist refused ({', '.join(failed) or 'missing'})"
+        )

@@ -13,9 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from amplify.names import name_key
-from amplify.store.audit import not_retracted
-from amplify.store.base import StoreBase, StoreError
-from amplify.store.ingest import LAST_REFRESH_META_KEY
+from amplify.store.base import LAST_REFRESH_META_KEY, REDACTION_EVENT, StoreBase, StoreError, json_value, not_retracted
 from amplify.types import FollowList, Source
 
 # meta: which feeds.yml text the tables match, and that text's problems. Triggers delete it whenever sources or
@@ -60,9 +58,9 @@ def decode_source_row(row: dict[str, Any]) -> dict[str, Any]:
     decoded = dict(row)
     for column in JSON_COLUMNS:
         if isinstance(decoded.get(column), str):
-            decoded[column] = json.loads(decoded[column])
+            decoded[column] = json_value(decoded[column], None)
     if "feeds" in decoded:
-        decoded["feeds"] = json.loads(decoded["feeds"] or "[]")
+        decoded["feeds"] = json_value(decoded["feeds"], [])
     return decoded
 
 
@@ -144,7 +142,7 @@ class SourceQueries(StoreBase):
         """feeds.yml's `allow_private_addresses`, as of the text synced last (False when none is), so a refresh of
         an unchanged file knows it without reading the file."""
         stored = self.get_meta(SYNCED_META_KEY)
-        return bool(stored and json.loads(stored).get("allow_private_addresses"))
+        return bool(json_value(stored, {}).get("allow_private_addresses"))
 
     def _synced_key(self, digest: str) -> str:
         # A migration may change what a sync writes: the same text is synced again under a new schema.
@@ -333,15 +331,15 @@ class SourceQueries(StoreBase):
             if redact_shares:
                 for share in self.rows(
                     "SELECT id, draft_id, item_id FROM shares AS sh WHERE source_id = ? AND NOT EXISTS ("
-                    "SELECT 1 FROM events WHERE kind = 'share_redacted' AND share_id = sh.id) ORDER BY id",
+                    f"SELECT 1 FROM events WHERE kind = '{REDACTION_EVENT}' AND share_id = sh.id) ORDER BY id",
                     (source_id,),
                 ):
-                    self.log_event("share_redacted", source_id=source_id, item_id=share["item_id"],
+                    self.log_event(REDACTION_EVENT, source_id=source_id, item_id=share["item_id"],
                                    draft_id=share["draft_id"], share_id=share["id"])
 
     def _rename_in_last_refresh(self, old_name: str, new_name: str) -> None:
         stored = self.get_meta(LAST_REFRESH_META_KEY)
-        report = json.loads(stored) if stored else None
+        report = json_value(stored, None)
         if not isinstance(report, dict) or not isinstance(report.get("errors"), list):
             return
         for error in report["errors"]:

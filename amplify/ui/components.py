@@ -8,7 +8,6 @@ reorder nothing beside it, and URLs lose theirs before they are checked or shown
 """
 
 import re
-import string
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +15,7 @@ from urllib.parse import quote
 
 import streamlit as st
 
+from amplify import display
 from amplify.clock import relative_time
 from amplify.display import display_title, isolated, without_direction_controls
 from amplify.store.review import ReviewItem
@@ -24,7 +24,6 @@ from amplify.urls import is_http_url
 
 EXCERPT_CHARACTERS = 280
 IMAGE_WIDTH = 200
-_MARKDOWN_SPECIALS = frozenset(string.punctuation)
 # Streamlit's Markdown also turns bare `name@host` into a mailto: link and `www.host` into a web link, escaped or
 # not. An invisible word joiner after the `@` and after `www` breaks both patterns; the words read the same.
 _AUTOLINK_TRIGGER = re.compile(r"@|\bwww(?=\\\.)", re.IGNORECASE)
@@ -38,12 +37,9 @@ def one_line(text: str | None) -> str:
 
 
 def escape_markdown(text: str | None) -> str:
-    """`text` exactly as written, on one line, safe to hand to st.markdown: every ASCII punctuation mark is
-    backslash-escaped (CommonMark allows it for all of them), which also disarms HTML, entities, Streamlit's
-    `:color[...]` directives, emoji shortcodes and `$` maths."""
-    escaped = "".join(f"\\{character}" if character in _MARKDOWN_SPECIALS else character
-                      for character in one_line(text))
-    return _AUTOLINK_TRIGGER.sub("\\g<0>\N{WORD JOINER}", escaped)
+    """`text` exactly as written, on one line, safe to hand to st.markdown: `amplify.display.escape_markdown`, and
+    no address or host Streamlit would turn into a link by itself."""
+    return _AUTOLINK_TRIGGER.sub("\\g<0>\N{WORD JOINER}", display.escape_markdown(text))
 
 
 def excerpt(text: str | None, limit: int = EXCERPT_CHARACTERS) -> str:

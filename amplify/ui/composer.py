@@ -10,7 +10,6 @@ Feed text is untrusted: titles, names and quotes are drawn as plain text or as e
 only when they are absolute http(s).
 """
 
-import json
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
@@ -20,9 +19,8 @@ import streamlit as st
 
 from amplify import checklist, compose
 from amplify.display import isolated, without_direction_controls
-from amplify.store import Store, StoreError
-from amplify.store.drafts import DraftError
-from amplify.store.shares import ShareStoreError
+from amplify.errors import AmplifyError
+from amplify.store import Store
 from amplify.types import Settings
 from amplify.ui import context
 from amplify.ui.components import (
@@ -61,7 +59,7 @@ def write(action: Callable[[Store], object]) -> None:
     try:
         with page_store() as store:
             action(store)
-    except (DraftError, ShareStoreError, StoreError, compose.ComposeError, checklist.ShareError) as refusal:
+    except AmplifyError as refusal:
         st.session_state[NOTICE_KEY] = str(refusal)  # StoreError: a full disk, a read-only or tampered file
 
 
@@ -86,7 +84,7 @@ def quote_options(draft: Mapping[str, Any]) -> list[str]:
 
 
 def suggested_hashtags(draft: Mapping[str, Any]) -> list[str]:
-    return compose.suggest_hashtags(json.loads(draft["source_tags"] or "[]"))
+    return compose.suggest_hashtags(draft["source_tags"])
 
 
 def _quote_key(draft_id: int) -> str:
@@ -405,7 +403,7 @@ def _share(draft_id: int, network: str, source_name: str) -> None:
         st.session_state[f"_refused_{draft_id}_{network}"] = (
             "Not marked shared. Still to do:\n" + reasons_markdown(refused.failures)
         )
-    except (checklist.ShareError, ShareStoreError) as problem:
+    except AmplifyError as problem:
         st.session_state[f"_refused_{draft_id}_{network}"] = escape_markdown(str(problem))
     else:
         st.session_state[TOAST_KEY] = (

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from amplify.errors import AmplifyError
 from amplify.fetch import DEFAULT_LIMITS, FetchLimits
-from amplify.follow.errors import FollowListError
 from amplify.follow.load import load_follow_list
 from amplify.follows import (
     BLUESKY,
@@ -28,7 +28,8 @@ from amplify.follows import (
     import_follows,
     list_key,
 )
-from amplify.store import Store, StoreError
+from amplify.paging import page_count, page_start
+from amplify.store import Store
 from amplify.types import FollowList
 from amplify.ui import components, context
 
@@ -74,7 +75,7 @@ def _fetch(job: Job) -> None:
     try:
         with Store(job.db) as store:
             import_follows(store, job.network, job.account, server=job.server, limits=job.limits)
-    except (FollowImportError, StoreError) as error:
+    except AmplifyError as error:
         _errors[job] = str(error)
     except Exception as error:  # noqa: BLE001 - a thread's failure must reach the page, not vanish
         _errors[job] = f"The import stopped: {error}"
@@ -166,10 +167,11 @@ def _chooser(store: Store, job: Job, import_id: int, follow_list: FollowList) ->
                   args=(selectable, True), disabled=not selectable)
         st.button("Clear my choices", key="import_clear", on_click=_choose,
                   args=(list(chosen), False), disabled=not chosen)
-    pages = max(1, -(-len(found) // PAGE_SIZE))
+    pages = page_count(len(found), PAGE_SIZE)
     page = st.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, step=1, key="import_page") \
         if pages > 1 else 1
-    for number, candidate in found[(int(page) - 1) * PAGE_SIZE:int(page) * PAGE_SIZE]:
+    start = page_start(int(page), PAGE_SIZE)
+    for number, candidate in found[start:start + PAGE_SIZE]:
         _row(number, candidate, candidate.handle in followed, chosen)
     count = len(chosen)
     if st.button(f"Follow {count:,} chosen" if count else "Follow the chosen accounts", key="import_confirm",
@@ -212,7 +214,7 @@ def _follow(chosen: list[Candidate], store: Store) -> None:
         try:
             outcome = add_candidates(path, chosen, limits=context.fetch_limits())
             store.sync_sources(load_follow_list(path))
-        except (FollowListError, StoreError) as error:
+        except AmplifyError as error:
             st.error(components.escape_markdown(str(error)))
             return
     st.session_state[CHOSEN_KEY] = set()

@@ -16,7 +16,6 @@ from amplify import config
 from amplify.audit import (
     NOT_STATED,
     Audit,
-    AuditError,
     Goals,
     GroupShares,
     GroupTarget,
@@ -28,8 +27,8 @@ from amplify.audit import (
     parse_window,
     run_audit,
 )
+from amplify.errors import AmplifyError
 from amplify.follow.edit import set_setting
-from amplify.follow.errors import FollowListError, SourceEditError
 from amplify.follow.load import load_follow_list
 from amplify.follow.sync import forget_source
 from amplify.report import (
@@ -37,7 +36,6 @@ from amplify.report import (
     build_report,
     day,
     decimal,
-    escape_markdown,
     export_shares,
     percent,
     representation_summary,
@@ -45,8 +43,9 @@ from amplify.report import (
     weekly_table,
 )
 from amplify.report import render as render_report
-from amplify.store import Store, StoreError
+from amplify.store import Store
 from amplify.ui import context
+from amplify.ui.components import escape_markdown
 from amplify.ui.pages import today
 
 # What the buttons say, and the window each names for `parse_window` ("month" asks which one).
@@ -150,7 +149,7 @@ def _load_goals() -> Goals:
         return Goals()
     try:
         return goals_from_settings(load_follow_list(path).settings.goals)
-    except (FollowListError, AuditError) as error:
+    except AmplifyError as error:
         st.warning(f"Your goals in {path.name} could not be read: {error}")
         return Goals()
 
@@ -221,7 +220,7 @@ def _goal_form(goals: Goals) -> None:
 def _save_goals(goals: Goals) -> None:
     try:
         set_setting(context.feeds_path(), "goals", goals_to_settings(goals) or None)
-    except (FollowListError, SourceEditError) as error:
+    except AmplifyError as error:
         st.error(f"Your goals were not saved: {error}")
         return
     st.toast("Goals saved to your follow list.")
@@ -493,7 +492,7 @@ def _forget() -> None:
             st.session_state["audit_forget_confirm"] = False
             try:
                 new_name = forget_source(context.feeds_path(), context.store(), name, redact_shares=redact)
-            except (FollowListError, SourceEditError, StoreError) as error:
+            except AmplifyError as error:
                 st.error(str(error))
                 return
             st.toast(f"Forgotten. They are now {new_name}.")

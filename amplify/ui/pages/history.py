@@ -13,6 +13,7 @@ import streamlit as st
 from amplify import compose
 from amplify.clock import from_iso, to_iso
 from amplify.display import isolated, without_direction_controls
+from amplify.paging import clamp_page, page_count, page_start
 from amplify.store import Store
 from amplify.ui import composer, context
 from amplify.ui.components import escape_markdown, markdown_link, relative_time
@@ -116,12 +117,12 @@ def render() -> None:
     summary = f"{total} {'share' if total == 1 else 'shares'}"
     if retracted:
         summary += f", {retracted} of them retracted"
-    pages = -(-total // PAGE_SIZE)
-    page = min(max(st.session_state.get(PAGE_KEY, 1), 1), pages)
+    pages = page_count(total, PAGE_SIZE)
+    page = clamp_page(st.session_state.get(PAGE_KEY, 1), total, PAGE_SIZE)
     if pages > 1:
         summary += f"; page {page} of {pages}"
     st.caption(summary + ".")
-    for share in store.shares(**chosen, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE):
+    for share in store.shares(**chosen, limit=PAGE_SIZE, offset=page_start(page, PAGE_SIZE)):
         share_card(share, now)
     if pages > 1:
         with st.container(horizontal=True):

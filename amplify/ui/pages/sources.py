@@ -16,13 +16,13 @@ from typing import Any
 import streamlit as st
 
 from amplify import networks
-from amplify.discover import DiscoveryError, discover_feed
+from amplify.discover import discover_feed
 from amplify.display import isolated
+from amplify.errors import AmplifyError
 from amplify.follow.edit import add_source, remove_source, update_source
-from amplify.follow.errors import FollowListError, SourceEditError
 from amplify.follow.load import load_follow_list
 from amplify.glance import Activity, Group, glance, groups, matches
-from amplify.store import Store, StoreError
+from amplify.store import Store
 from amplify.types import CREDIT_PREFERENCES, KINDS, FollowList, Source
 from amplify.ui import components, context, follow_import
 
@@ -103,7 +103,7 @@ def _site_form(store: Store) -> bool:
                 feeds=(found.feed_url,), url=found.homepage, kind=kind, tags=_split(tags),
             ))
             _resync(store)
-        except (DiscoveryError, SourceEditError, FollowListError, StoreError) as error:
+        except AmplifyError as error:
             st.error(components.escape_markdown(str(error)))
             return False
     st.success(f"Now following {components.escape_markdown(isolated(added.name))}. Press Refresh on Today to fetch "
@@ -236,7 +236,7 @@ def _write(change: Any, success: str) -> None:
         change()
         with context.open_store() as store:
             _resync(store)
-    except (SourceEditError, FollowListError, StoreError) as error:
+    except AmplifyError as error:
         st.session_state[NOTICE_KEY] = ("error", str(error))
         return
     st.session_state[NOTICE_KEY] = ("ok", success)

@@ -13,10 +13,10 @@ from datetime import date, datetime
 import streamlit as st
 
 from amplify.display import isolated, without_direction_controls
+from amplify.errors import AmplifyError
 from amplify.refresh import refresh
-from amplify.store import Store, StoreError
-from amplify.store.drafts import DraftError
-from amplify.store.review import ReviewError, ReviewFilters, ReviewPage
+from amplify.store import Store
+from amplify.store.review import ReviewFilters, ReviewPage
 from amplify.types import FollowList
 from amplify.ui import components, context
 
@@ -163,7 +163,7 @@ def _acting(action: Callable[..., object]) -> Callable[..., None]:
         try:
             with context.open_store() as store:
                 action(store, *args)
-        except (ReviewError, DraftError, StoreError) as error:
+        except AmplifyError as error:
             st.session_state[NOTICE_KEY] = str(error)
 
     return run
