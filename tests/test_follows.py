@@ -330,3 +330,11 @@ def test_a_next_link_that_comes_round_again_ends_the_list(server, store):
     result = import_follows(store, MASTODON, "@ada@social.example", server=server.url(""))
     assert [candidate.handle for candidate in result.candidates] == [f"@p{n}@social.example" for n in range(4)]
     assert len(server.hits(first)) == 2 and store.follow_import_by_id(result.import_id)["state"] == "fetched"
+
+
+def test_an_answer_nested_too_deep_is_a_plain_error(server, store):
+    # Valid JSON, 100,000 arrays deep: Python's decoder gives up with a RecursionError, not a ValueError.
+    server.route("/api/v1/accounts/lookup?acct=ada", "[" * 100_000 + "]" * 100_000,
+                 headers={"Content-Type": "application/json"})
+    with pytest.raises(FollowImportError, match="did not answer with JSON"):
+        import_follows(store, MASTODON, "@ada@social.example", server=server.url(""))
