@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from amplify.display import isolated, without_direction_controls
 from amplify.fetch import DEFAULT_LIMITS, FetchLimits
 from amplify.follows import (
     BLUESKY,
@@ -178,12 +179,15 @@ def _chooser(store: Store, job: Job, import_id: int, follow_list: FollowList) ->
 def _row(number: int, candidate: Candidate, followed: bool, chosen: set[str]) -> None:
     key = f"pick_{number}"
     st.session_state[key] = followed or candidate.handle in chosen
-    label = f"**{components.escape_markdown(candidate.name)}** · {components.escape_markdown(candidate.handle)}"
+    # Each field in its own direction isolate, the website without direction controls (amplify/display.py).
+    label = (f"**{components.escape_markdown(isolated(candidate.name))}** · "
+             f"{components.escape_markdown(isolated(candidate.handle))}")
     st.checkbox(label + (" · following already" if followed else ""), key=key, disabled=followed,
                 on_change=_toggle, args=(key, candidate.handle))
-    details = [components.excerpt(candidate.bio, 160)] if candidate.bio else []
+    details = [isolated(components.excerpt(candidate.bio, 160))] if candidate.bio else []
     if candidate.website:
-        details.append(f"site: {candidate.website}" + (" (verified)" if candidate.website_verified else ""))
+        details.append(f"site: {without_direction_controls(candidate.website)}"
+                       + (" (verified)" if candidate.website_verified else ""))
     if details:
         components.plain_text(" · ".join(details), small=True)
 
