@@ -191,3 +191,18 @@ def test_a_hostile_name_bio_and_website_reorder_nothing_beside_them(follow_list,
     caption = next(caption.value for caption in app.caption if "mallory" in caption.value)
     assert components.escape_markdown(isolated("I bake\u202e loaves")) in caption  # closed before the site
     assert components.escape_markdown("site: https://mallory.example/gnp.exe") in caption
+
+
+def test_the_tables_links_carry_no_direction_controls(store, tmp_path, monkeypatch):
+    # As an import writes a website field: an override inside the address, which would show "gnp.exe" as "exe.png".
+    follow_list_beside(store, tmp_path, monkeypatch, """\
+sources:
+  - name: Mallory
+    feed: https://mallory.example/feed.xml
+    url: "https://mallory.example/\\u202egnp.exe"
+    identity: {labels: [Queer], source: "https://mallory.example/\\u202babout"}
+""")
+    app = checked(open_page("sources"))
+    row = app.dataframe[0].value.to_dict("records")[0]
+    assert row["Homepage"] == "https://mallory.example/gnp.exe"
+    assert row["Where they said it"] == "https://mallory.example/about"
