@@ -225,6 +225,7 @@ def _fetch_pages(store: Store, pager: "_Pager", import_id: int, network: str, ke
             store.note_follow_import(import_id, "hidden")
             raise HiddenFollowList(_hidden_message(key, with_token))
         before = int(row["fetched"])
+        accounts = accounts[:max(MAX_ACCOUNTS - before, 0)]  # one long page cannot take the list past the most
         # The end: no next page, an empty page, or a page pointing at itself.
         last = next_page is None or not accounts or next_page == page or before + len(accounts) >= MAX_ACCOUNTS
         fetched = store.save_follow_page(import_id, [candidate.row() for candidate in accounts],
