@@ -76,6 +76,7 @@ _MASTODON_ADDRESS = re.compile(r"^@?([A-Za-z0-9_]+(?:[.-][A-Za-z0-9_]+)*)@([A-Za
 _LINK = re.compile(r"<([^>]*)>([^<]*)")
 _HREF = re.compile(r"""href\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
 _BREAKS = re.compile(r"<br\s*/?>|</p>", re.IGNORECASE)
+_DID = re.compile(r"did:[a-z]+:[A-Za-z0-9._:%-]+")
 
 
 class FollowImportError(Exception):
@@ -148,7 +149,7 @@ def mastodon_address(text: str) -> tuple[str, str]:
 def bluesky_actor(text: str) -> str:
     """A Bluesky handle (a leading @ dropped) or a DID; FollowImportError otherwise."""
     actor = text.strip().removeprefix("@")
-    if actor.startswith("did:") and re.fullmatch(r"did:[a-z]+:[A-Za-z0-9._:%-]+", actor):
+    if actor.startswith("did:") and _DID.fullmatch(actor):
         return actor
     handle = normalize_handle("bluesky", actor)
     if handle is None:
@@ -360,7 +361,8 @@ def mastodon_candidate(account: Mapping[str, Any], instance: str) -> Candidate |
     domain = acct.split("@", 1)[1].lower() if "@" in acct else instance
     if not username:
         return None
-    handle = normalize_handle(MASTODON, f"@{username}@{domain}") or f"@{username}@{domain}"
+    # A handle Mastodon would not write is kept for display, without control characters (it is printed as is).
+    handle = normalize_handle(MASTODON, f"@{username}@{domain}") or one_line(f"@{username}@{domain}")
     profile = str(account.get("url") or "")
     if is_http_url(profile) and urlsplit(profile).path.rstrip("/") == f"/@{username}":
         feed = profile.rstrip("/") + ".rss"
@@ -385,7 +387,7 @@ def _mastodon_website(fields: Any) -> tuple[str | None, bool]:
         value = str(field.get("value") or "")
         found = _HREF.search(value)
         link = unescape(found.group(1)) if found else unescape(nh3.clean(value, tags=set())).strip()
-        if is_http_url(link):
+        if _web_link(link):
             links.append((link, bool(field.get("verified_at"))))
     verified = [link for link, checked in links if checked]
     if verified:
@@ -396,7 +398,7 @@ def _mastodon_website(fields: Any) -> tuple[str | None, bool]:
 def bluesky_candidate(profile: Mapping[str, Any]) -> Candidate | None:
     """An app.bsky.actor.defs#profileView as a candidate; its feed is addressed by DID (handles change)."""
     did = str(profile.get("did") or "")
-    if not did.startswith("did:"):
+    if not _DID.fullmatch(did):
         return None
     handle = normalize_handle(BLUESKY, str(profile.get("handle") or "")) or did
     avatar = str(profile.get("avatar") or "")
@@ -405,8 +407,13 @@ def bluesky_candidate(profile: Mapping[str, Any]) -> Candidate | None:
         network=BLUESKY, handle=handle, name=one_line(str(profile.get("displayName") or "")) or handle,
         feed_url=f"{BLUESKY_WEB}/profile/{did}/rss", bio=plain_bio(str(profile.get("description") or "")),
         avatar_url=avatar if is_http_url(avatar) else None, profile_url=f"{BLUESKY_WEB}/profile/{handle}",
-        website=website if is_http_url(website) else None,
+        website=website if _web_link(website) else None,
     )
+
+
+def _web_link(text: str) -> bool:
+    """An http(s) link with no control character at all (C1 ones too: a terminal may act on them)."""
+    return is_http_url(text) and one_line(text, len(text)) == text
 
 
 # -- rate limits -------------------------------------------------------------------------------------------------

@@ -347,3 +347,14 @@ def test_no_more_than_max_accounts_are_kept_however_the_pages_come(server, store
     assert [candidate.handle for candidate in result.candidates] == [f"@p{n}@social.example" for n in range(5)]
     assert store.follow_import_by_id(result.import_id)["state"] == "fetched"
     assert len([path for path in server.routes if "max_id" in path and server.hits(path)]) == 1  # no third page
+
+
+def test_an_account_carries_no_control_characters_to_a_terminal():
+    # ESC [ 2 J clears the terminal that prints the list; U+009B is the same introducer in one character.
+    masto = mastodon_candidate({"username": "mal\x1b[2Jlory", "acct": "mal\x1b[2Jlory", "display_name": "M",
+                                "fields": [{"name": "Site", "value": "https://m.example/\x9b2J"}]},
+                               "social.example")
+    assert "\x1b" not in masto.handle and masto.website is None
+    assert bluesky_candidate({"did": "did:plc:abc\x1b[2J", "handle": "not a handle"}) is None
+    assert bluesky_candidate({"did": "did:plc:abc", "handle": "cy.example",
+                              "website": "https://cy.example/\x9b2J"}).website is None
