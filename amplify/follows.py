@@ -58,7 +58,8 @@ BLUESKY = "bluesky"
 IMPORT_NETWORKS = (MASTODON, BLUESKY)
 PUBLIC_APPVIEW = "https://public.api.bsky.app"
 BLUESKY_WEB = "https://bsky.app"
-# A token of the user's own Mastodon account, for a follow list they keep hidden. Never stored by amplify.
+# A token of the user's own Mastodon account, for a follow list they keep hidden. Never stored by amplify, and sent
+# only to their own instance (feeds.yml's `mastodon_instance`).
 TOKEN_VARIABLE = "AMPLIFY_MASTODON_TOKEN"
 MASTODON_PAGE_SIZE = 80  # the most Mastodon gives in one page of /following
 BLUESKY_PAGE_SIZE = 100  # the most getFollows gives
@@ -176,20 +177,25 @@ def list_key(network: str, account: str, server: str | None = None) -> tuple[str
 
 
 def import_follows(store: Store, network: str, account: str, *, server: str | None = None,
-                   token: str | None = None, progress: Progress | None = None,
+                   token: str | None = None, own_instance: str | None = None, progress: Progress | None = None,
                    sleep: Callable[[float], None] = time.sleep, limits: FetchLimits = DEFAULT_LIMITS,
                    max_wait: float = MAX_WAIT_SECONDS, restart: bool = False) -> ImportResult:
     """Fetch whom `account` follows on `network` (server: the instance, or the Bluesky AppView, unless given).
 
     An unfinished import of the same list goes on where it stopped (`restart` begins again). `token` (Mastodon
-    only; default: the AMPLIFY_MASTODON_TOKEN variable) is sent for a list its owner keeps hidden. Raises
+    only) is sent for a list its owner keeps hidden; without one, the AMPLIFY_MASTODON_TOKEN variable is, when the
+    server asked is `own_instance` (host, or host:port; feeds.yml's `mastodon_instance`). Raises
     FollowImportError; ImportPaused when it stopped partway (run it again to go on)."""
     key, base = list_key(network, account, server)
+    withheld = ""
     if network == MASTODON and token is None:
-        token = os.environ.get(TOKEN_VARIABLE) or None
+        token = own_token(base, own_instance)
+        if token is None and os.environ.get(TOKEN_VARIABLE):
+            withheld = (f" {TOKEN_VARIABLE} is set, but amplify sends it only to your own instance, "
+                        f"{own_instance or '(not named)'}: mastodon_instance in feeds.yml's settings.")
     headers = {"Authorization": f"Bearer {token}"} if token and network == MASTODON else {}
     with open_client(limits, connections=1) as client:
-        pager = _Pager(client, headers, limits, sleep, max_wait)
+        pager = _Pager(client, headers, limits, sleep, max_wait, withheld)
         existing = store.follow_import(network, key, base)
         resumed = existing is not None and existing["state"] == "fetching" and not restart
         if resumed:
@@ -219,12 +225,12 @@ def _fetch_pages(store: Store, pager: "_Pager", import_id: int, network: str, ke
                 answer = pager.get(_bluesky_follows_url(row["server"], row["account_id"], page))
                 accounts, next_page = _bluesky_page(answer)
         except FetchError as error:
-            _stopped(store, import_id, _fetch_reason(error, key, with_token), row)
+            _stopped(store, import_id, _fetch_reason(error, key, with_token) + pager.withheld, row)
         except ImportPaused as paused:
             _stopped(store, import_id, str(paused), row)
         if network == MASTODON and not accounts and not row["fetched"] and expected:
             store.note_follow_import(import_id, "hidden")
-            raise HiddenFollowList(_hidden_message(key, with_token))
+            raise HiddenFollowList(_hidden_message(key, with_token) + pager.withheld)
         before = int(row["fetched"])
         accounts = accounts[:max(MAX_ACCOUNTS - before, 0)]  # one long page cannot take the list past the most
         # The end: no next page, an empty page, or a page pointing at itself.
@@ -246,12 +252,23 @@ def _stopped(store: Store, import_id: int, reason: str, row: Mapping[str, Any]) 
     raise ImportPaused(reason + kept)
 
 
+def own_token(base: str, own_instance: str | None) -> str | None:
+    """AMPLIFY_MASTODON_TOKEN when `base` is the user's own instance, else None: a token opens the account it
+    belongs to, so it never goes to the server of someone whose list is imported."""
+    token = os.environ.get(TOKEN_VARIABLE) or None
+    if token is None or not own_instance:
+        return None
+    own, asked = urlsplit(f"//{own_instance.strip().lower()}"), urlsplit(base)
+    return token if (asked.hostname, asked.port) == (own.hostname, own.port) else None
+
+
 def _fetch_reason(error: FetchError, key: str, with_token: bool) -> str:
     if isinstance(error, HTTPStatusError) and error.status in (401, 403):
         if with_token:
             return f"The server refused the token for {key} ({error.reason})."
         return (f"The server of {key} shows follow lists only to signed-in apps. Set {TOKEN_VARIABLE} to an access "
-                "token of your account (Preferences > Development) and run the import again.")
+                "token of your account there (Preferences > Development), and mastodon_instance in feeds.yml's "
+                "settings to that server, and run the import again.")
     if isinstance(error, HTTPStatusError) and error.status == 404:
         return f"No account {key} there ({error.reason})."
     return f"Could not fetch the follow list: {error}."
@@ -262,8 +279,8 @@ def _hidden_message(key: str, with_token: bool) -> str:
         return (f"{key} keeps the list of whom they follow hidden, and the token given is not theirs, so it stays "
                 "hidden. Nothing was imported.")
     return (f"{key} keeps the list of whom they follow hidden. If it is your own account, set {TOKEN_VARIABLE} to "
-            "an access token of it (Preferences > Development > New application, read only) and run the import "
-            "again. Nothing was imported.")
+            "an access token of it (Preferences > Development > New application, read only), and mastodon_instance "
+            "in feeds.yml's settings to its server, and run the import again. Nothing was imported.")
 
 
 def _mastodon_start(store: Store, pager: "_Pager", key: str, base: str) -> int:
@@ -271,7 +288,8 @@ def _mastodon_start(store: Store, pager: "_Pager", key: str, base: str) -> int:
         # The bare username: the instance asked is the account's own, where that names it exactly.
         account = pager.get(f"{base}/api/v1/accounts/lookup?acct={quote(key.split('@')[1])}").data
     except FetchError as error:
-        raise FollowImportError(_fetch_reason(error, key, "Authorization" in pager.headers)) from error
+        raise FollowImportError(_fetch_reason(error, key, "Authorization" in pager.headers) + pager.withheld) \
+            from error
     except ImportPaused as paused:
         raise FollowImportError(str(paused)) from paused
     if not isinstance(account, dict) or not account.get("id"):
@@ -423,8 +441,9 @@ class _Pager:
     """GETs one page after another, waiting when the server's rate-limit headers say so."""
 
     def __init__(self, client: Client, headers: dict[str, str], limits: FetchLimits,
-                 sleep: Callable[[float], None], max_wait: float) -> None:
+                 sleep: Callable[[float], None], max_wait: float, withheld: str = "") -> None:
         self.client = client
+        self.withheld = withheld  # why the user's token was not sent, for the messages
         self.headers = headers
         self.limits = limits
         self.sleep = sleep

@@ -127,7 +127,8 @@ def test_a_hidden_list_says_so_and_a_token_opens_it(server, store, monkeypatch):
     assert "the token given is not theirs" in str(still_hidden.value)
 
     monkeypatch.setenv("AMPLIFY_MASTODON_TOKEN", "own-token")
-    result = import_follows(store, MASTODON, "@ada@social.example", server=server.url(""), restart=True)
+    result = import_follows(store, MASTODON, "@ada@social.example", server=server.url(""), restart=True,
+                            own_instance=server.url("").split("//", 1)[1])
     assert len(result.candidates) == 3
     assert server.requests[-1].headers["Authorization"] == "Bearer own-token"
 
@@ -358,3 +359,19 @@ def test_an_account_carries_no_control_characters_to_a_terminal():
     assert bluesky_candidate({"did": "did:plc:abc\x1b[2J", "handle": "not a handle"}) is None
     assert bluesky_candidate({"did": "did:plc:abc", "handle": "cy.example",
                               "website": "https://cy.example/\x9b2J"}).website is None
+
+
+def test_the_token_goes_only_to_the_users_own_instance(server, store, monkeypatch):
+    # A token opens the account it belongs to: importing someone's list on another server must not hand it over.
+    serve_mastodon(server, "mallory", [mastodon_account(server, "p0")], page_size=10, token="own-token")
+    monkeypatch.setenv("AMPLIFY_MASTODON_TOKEN", "own-token")
+    with pytest.raises(HiddenFollowList) as hidden:
+        import_follows(store, MASTODON, "@mallory@evil.example", server=server.url(""),
+                       own_instance="mastodon.social")
+    assert all("Authorization" not in request.headers for request in server.requests)
+    assert "only to your own instance, mastodon.social" in str(hidden.value)
+    own = server.url("").split("//", 1)[1]  # 127.0.0.1:PORT: this server is the user's own instance
+    result = import_follows(store, MASTODON, "@mallory@evil.example", server=server.url(""), own_instance=own,
+                            restart=True)
+    assert len(result.candidates) == 1
+    assert server.requests[-1].headers["Authorization"] == "Bearer own-token"

@@ -50,6 +50,7 @@ class Job:
     account: str
     server: str
     limits: FetchLimits = DEFAULT_LIMITS
+    own_instance: str | None = None  # where the user's Mastodon token may go (feeds.yml's mastodon_instance)
 
 
 _threads: dict[Job, threading.Thread] = {}
@@ -72,7 +73,8 @@ def start(job: Job) -> None:
 def _fetch(job: Job) -> None:
     try:
         with Store(job.db) as store:
-            import_follows(store, job.network, job.account, server=job.server, limits=job.limits)
+            import_follows(store, job.network, job.account, server=job.server, limits=job.limits,
+                           own_instance=job.own_instance)
     except (FollowImportError, StoreError) as error:
         _errors[job] = str(error)
     except Exception as error:  # noqa: BLE001 - a thread's failure must reach the page, not vanish
@@ -111,7 +113,8 @@ def render(store: Store, follow_list: FollowList) -> None:
         except FollowImportError as error:
             st.error(components.escape_markdown(str(error)))
         else:
-            job = Job(store.path, network or MASTODON, key, base, context.fetch_limits())
+            job = Job(store.path, network or MASTODON, key, base, context.fetch_limits(),
+                      follow_list.settings.mastodon_instance)
             st.session_state[JOB_KEY] = job
             st.session_state[CHOSEN_KEY] = set()
             start(job)
