@@ -297,8 +297,8 @@ def _mastodon_start(store: Store, pager: "_Pager", key: str, base: str) -> int:
     account_id = str(account["id"])
     expected = account.get("following_count")
     first = f"{base}/api/v1/accounts/{quote(account_id)}/following?limit={MASTODON_PAGE_SIZE}"
-    return store.start_follow_import(MASTODON, key, base, account_id=account_id,
-                                     expected=expected if isinstance(expected, int) else None, first_page=first)
+    return store.start_follow_import(MASTODON, key, base, account_id=account_id, expected=_count(expected),
+                                     first_page=first)
 
 
 def _bluesky_start(store: Store, pager: "_Pager", key: str, base: str) -> int:
@@ -316,8 +316,13 @@ def _bluesky_start(store: Store, pager: "_Pager", key: str, base: str) -> int:
         raise FollowImportError(f"{base} did not describe the account {key}; is it a Bluesky AppView?")
     expected = profile.get("followsCount")
     # The list is asked for by DID (handles change); "" is the first page's cursor.
-    return store.start_follow_import(BLUESKY, key, base, account_id=profile["did"],
-                                     expected=expected if isinstance(expected, int) else None, first_page="")
+    return store.start_follow_import(BLUESKY, key, base, account_id=profile["did"], expected=_count(expected),
+                                     first_page="")
+
+
+def _count(value: Any) -> int | None:
+    """A count a server states, when it is one (a whole number, not negative, not true or false)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
 def _bluesky_follows_url(base: str, did: str, cursor: str) -> str:

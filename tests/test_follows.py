@@ -1,6 +1,7 @@
 """Importing a follow list: Mastodon through the `mastodon-mock` server and a loopback server of our own (hidden
 lists, `Link` paging, rate limits, resuming), and adding the chosen accounts to feeds.yml."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -375,3 +376,14 @@ def test_the_token_goes_only_to_the_users_own_instance(server, store, monkeypatc
                             restart=True)
     assert len(result.candidates) == 1
     assert server.requests[-1].headers["Authorization"] == "Bearer own-token"
+
+
+def test_a_following_count_that_is_no_count_is_not_believed(server, store):
+    serve_mastodon(server, "ada", [mastodon_account(server, "p0")], page_size=10)
+    for count in (-3, True, "12"):  # a negative count would draw the page's progress bar below zero
+        server.route("/api/v1/accounts/lookup?acct=ada", json.dumps({"id": "1", "following_count": count}),
+                     headers={"Content-Type": "application/json"})
+        seen = Waits()  # records each call's expected count
+        result = import_follows(store, MASTODON, "@ada@social.example", server=server.url(""), restart=True,
+                                progress=lambda fetched, expected, seen=seen: seen(expected))
+        assert seen == [None, None] and store.follow_import_by_id(result.import_id)["expected"] is None
