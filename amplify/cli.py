@@ -332,8 +332,9 @@ def import_follows_command(network: str, account: str, take_all: bool, picks: tu
     Shows each account they follow (name, handle, the start of their bio), marks the ones you follow already, and
     adds the ones you choose to feeds.yml: their public feed, the feed of their website when one is found, their
     handle, and your usual credit. Identity labels are left for you: only what a source says of itself belongs
-    there. A hidden Mastodon list needs an access token of your own account in AMPLIFY_MASTODON_TOKEN. A long
-    list that stops partway goes on from there when you run the same command again.
+    there. A hidden Mastodon list needs an access token of your own account in AMPLIFY_MASTODON_TOKEN, sent only
+    to your own instance (feeds.yml's mastodon_instance). A long list that stops partway goes on from there when
+    you run the same command again.
     """
     import sys
 
@@ -352,10 +353,11 @@ def import_follows_command(network: str, account: str, take_all: bool, picks: tu
             click.echo(f"\rFetched {fetched}{of} accounts…", nl=False, err=True)
 
     try:
+        follow_list = load_follow_list(feeds_file) if feeds_file.exists() else FollowList((), Settings())
         with Store(config.db_path(db)) as store:
             result = import_follows(store, network, account, server=server, restart=restart, progress=progress,
-                                    limits=_fetch_limits(feeds_file))
-        follow_list = load_follow_list(feeds_file) if feeds_file.exists() else FollowList((), Settings())
+                                    limits=_fetch_limits(feeds_file),
+                                    own_instance=follow_list.settings.mastodon_instance)
     finally:
         if show_progress:
             click.echo("", err=True)

@@ -462,7 +462,7 @@ def fetch_json(client: Client, url: str, *, headers: dict[str, str] | None = Non
         body = _read_body(response, final_url, limits, deadline)
     try:
         data = json.loads(body)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:  # RecursionError: nested deeper than the decoder goes
         raise FetchError(final_url, "did not answer with JSON; is this the right server?") from error
     return JSONResponse(final_url, response.status, response.headers, data)
 

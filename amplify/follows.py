@@ -53,7 +53,8 @@ from amplify.urls import is_http_url
 MASTODON, BLUESKY = FOLLOW_LIST_IMPORTS
 PUBLIC_APPVIEW = "https://public.api.bsky.app"
 BLUESKY_WEB = "https://bsky.app"
-# A token of the user's own Mastodon account, for a follow list they keep hidden. Never stored by amplify.
+# A token of the user's own Mastodon account, for a follow list they keep hidden. Never stored by amplify, and sent
+# only to their own instance (feeds.yml's `mastodon_instance`).
 TOKEN_VARIABLE = "AMPLIFY_MASTODON_TOKEN"
 MASTODON_PAGE_SIZE = 80  # the most Mastodon gives in one page of /following
 BLUESKY_PAGE_SIZE = 100  # the most getFollows gives
@@ -71,6 +72,7 @@ _MASTODON_ADDRESS = re.compile(r"^@?([A-Za-z0-9_]+(?:[.-][A-Za-z0-9_]+)*)@([A-Za
 _LINK = re.compile(r"<([^>]*)>([^<]*)")
 _HREF = re.compile(r"""href\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
 _BREAKS = re.compile(r"<br\s*/?>|</p>", re.IGNORECASE)
+_DID = re.compile(r"did:[a-z]+:[A-Za-z0-9._:%-]+")
 
 
 class FollowImportError(AmplifyError):
@@ -143,7 +145,7 @@ def mastodon_address(text: str) -> tuple[str, str]:
 def bluesky_actor(text: str) -> str:
     """A Bluesky handle (a leading @ dropped) or a DID; FollowImportError otherwise."""
     actor = text.strip().removeprefix("@")
-    if actor.startswith("did:") and re.fullmatch(r"did:[a-z]+:[A-Za-z0-9._:%-]+", actor):
+    if actor.startswith("did:") and _DID.fullmatch(actor):
         return actor
     handle = normalize_handle("bluesky", actor)
     if handle is None:
@@ -170,20 +172,25 @@ def list_key(network: str, account: str, server: str | None = None) -> tuple[str
 
 
 def import_follows(store: Store, network: str, account: str, *, server: str | None = None,
-                   token: str | None = None, progress: Progress | None = None,
+                   token: str | None = None, own_instance: str | None = None, progress: Progress | None = None,
                    sleep: Callable[[float], None] = time.sleep, limits: FetchLimits = DEFAULT_LIMITS,
                    max_wait: float = MAX_WAIT_SECONDS, restart: bool = False) -> ImportResult:
     """Fetch whom `account` follows on `network` (server: the instance, or the Bluesky AppView, unless given).
 
     An unfinished import of the same list goes on where it stopped (`restart` begins again). `token` (Mastodon
-    only; default: the AMPLIFY_MASTODON_TOKEN variable) is sent for a list its owner keeps hidden. Raises
+    only) is sent for a list its owner keeps hidden; without one, the AMPLIFY_MASTODON_TOKEN variable is, when the
+    server asked is `own_instance` (host, or host:port; feeds.yml's `mastodon_instance`). Raises
     FollowImportError; ImportPaused when it stopped partway (run it again to go on)."""
     key, base = list_key(network, account, server)
+    withheld = ""
     if network == MASTODON and token is None:
-        token = os.environ.get(TOKEN_VARIABLE) or None
+        token = own_token(base, own_instance)
+        if token is None and os.environ.get(TOKEN_VARIABLE):
+            withheld = (f" {TOKEN_VARIABLE} is set, but amplify sends it only to your own instance, "
+                        f"{own_instance or '(not named)'}: mastodon_instance in feeds.yml's settings.")
     headers = {"Authorization": f"Bearer {token}"} if token and network == MASTODON else {}
     with open_client(limits, connections=1) as client:
-        pager = _Pager(client, headers, limits, sleep, max_wait)
+        pager = _Pager(client, headers, limits, sleep, max_wait, withheld)
         existing = store.follow_import(network, key, base)
         resumed = existing is not None and existing["state"] == "fetching" and not restart
         if resumed:
@@ -213,13 +220,14 @@ def _fetch_pages(store: Store, pager: "_Pager", import_id: int, network: str, ke
                 answer = pager.get(_bluesky_follows_url(row["server"], row["account_id"], page))
                 accounts, next_page = _bluesky_page(answer)
         except FetchError as error:
-            _stopped(store, import_id, _fetch_reason(error, key, with_token), row)
+            _stopped(store, import_id, _fetch_reason(error, key, with_token) + pager.withheld, row)
         except ImportPaused as paused:
             _stopped(store, import_id, str(paused), row)
         if network == MASTODON and not accounts and not row["fetched"] and expected:
             store.note_follow_import(import_id, "hidden")
-            raise HiddenFollowList(_hidden_message(key, with_token))
+            raise HiddenFollowList(_hidden_message(key, with_token) + pager.withheld)
         before = int(row["fetched"])
+        accounts = accounts[:max(MAX_ACCOUNTS - before, 0)]  # one long page cannot take the list past the most
         # The end: no next page, an empty page, or a page pointing at itself.
         last = next_page is None or not accounts or next_page == page or before + len(accounts) >= MAX_ACCOUNTS
         fetched = store.save_follow_page(import_id, [candidate.row() for candidate in accounts],
@@ -239,12 +247,23 @@ def _stopped(store: Store, import_id: int, reason: str, row: Mapping[str, Any]) 
     raise ImportPaused(reason + kept)
 
 
+def own_token(base: str, own_instance: str | None) -> str | None:
+    """AMPLIFY_MASTODON_TOKEN when `base` is the user's own instance, else None: a token opens the account it
+    belongs to, so it never goes to the server of someone whose list is imported."""
+    token = os.environ.get(TOKEN_VARIABLE) or None
+    if token is None or not own_instance:
+        return None
+    own, asked = urlsplit(f"//{own_instance.strip().lower()}"), urlsplit(base)
+    return token if (asked.hostname, asked.port) == (own.hostname, own.port) else None
+
+
 def _fetch_reason(error: FetchError, key: str, with_token: bool) -> str:
     if isinstance(error, HTTPStatusError) and error.status in (401, 403):
         if with_token:
             return f"The server refused the token for {key} ({error.reason})."
         return (f"The server of {key} shows follow lists only to signed-in apps. Set {TOKEN_VARIABLE} to an access "
-                "token of your account (Preferences > Development) and run the import again.")
+                "token of your account there (Preferences > Development), and mastodon_instance in feeds.yml's "
+                "settings to that server, and run the import again.")
     if isinstance(error, HTTPStatusError) and error.status == 404:
         return f"No account {key} there ({error.reason})."
     return f"Could not fetch the follow list: {error}."
@@ -255,8 +274,8 @@ def _hidden_message(key: str, with_token: bool) -> str:
         return (f"{key} keeps the list of whom they follow hidden, and the token given is not theirs, so it stays "
                 "hidden. Nothing was imported.")
     return (f"{key} keeps the list of whom they follow hidden. If it is your own account, set {TOKEN_VARIABLE} to "
-            "an access token of it (Preferences > Development > New application, read only) and run the import "
-            "again. Nothing was imported.")
+            "an access token of it (Preferences > Development > New application, read only), and mastodon_instance "
+            "in feeds.yml's settings to its server, and run the import again. Nothing was imported.")
 
 
 def _mastodon_start(store: Store, pager: "_Pager", key: str, base: str) -> int:
@@ -264,7 +283,8 @@ def _mastodon_start(store: Store, pager: "_Pager", key: str, base: str) -> int:
         # The bare username: the instance asked is the account's own, where that names it exactly.
         account = pager.get(f"{base}/api/v1/accounts/lookup?acct={quote(key.split('@')[1])}").data
     except FetchError as error:
-        raise FollowImportError(_fetch_reason(error, key, "Authorization" in pager.headers)) from error
+        raise FollowImportError(_fetch_reason(error, key, "Authorization" in pager.headers) + pager.withheld) \
+            from error
     except ImportPaused as paused:
         raise FollowImportError(str(paused)) from paused
     if not isinstance(account, dict) or not account.get("id"):
@@ -272,8 +292,8 @@ def _mastodon_start(store: Store, pager: "_Pager", key: str, base: str) -> int:
     account_id = str(account["id"])
     expected = account.get("following_count")
     first = f"{base}/api/v1/accounts/{quote(account_id)}/following?limit={MASTODON_PAGE_SIZE}"
-    return store.start_follow_import(MASTODON, key, base, account_id=account_id,
-                                     expected=expected if isinstance(expected, int) else None, first_page=first)
+    return store.start_follow_import(MASTODON, key, base, account_id=account_id, expected=_count(expected),
+                                     first_page=first)
 
 
 def _bluesky_start(store: Store, pager: "_Pager", key: str, base: str) -> int:
@@ -291,8 +311,13 @@ def _bluesky_start(store: Store, pager: "_Pager", key: str, base: str) -> int:
         raise FollowImportError(f"{base} did not describe the account {key}; is it a Bluesky AppView?")
     expected = profile.get("followsCount")
     # The list is asked for by DID (handles change); "" is the first page's cursor.
-    return store.start_follow_import(BLUESKY, key, base, account_id=profile["did"],
-                                     expected=expected if isinstance(expected, int) else None, first_page="")
+    return store.start_follow_import(BLUESKY, key, base, account_id=profile["did"], expected=_count(expected),
+                                     first_page="")
+
+
+def _count(value: Any) -> int | None:
+    """A count a server states, when it is one (a whole number, not negative, not true or false)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
 def _bluesky_follows_url(base: str, did: str, cursor: str) -> str:
@@ -354,7 +379,8 @@ def mastodon_candidate(account: Mapping[str, Any], instance: str) -> Candidate |
     domain = acct.split("@", 1)[1].lower() if "@" in acct else instance
     if not username:
         return None
-    handle = normalize_handle(MASTODON, f"@{username}@{domain}") or f"@{username}@{domain}"
+    # A handle Mastodon would not write is kept for display, without control characters (it is printed as is).
+    handle = normalize_handle(MASTODON, f"@{username}@{domain}") or one_line(f"@{username}@{domain}")
     profile = str(account.get("url") or "")
     if is_http_url(profile) and urlsplit(profile).path.rstrip("/") == f"/@{username}":
         feed = profile.rstrip("/") + ".rss"
@@ -379,7 +405,7 @@ def _mastodon_website(fields: Any) -> tuple[str | None, bool]:
         value = str(field.get("value") or "")
         found = _HREF.search(value)
         link = unescape(found.group(1)) if found else unescape(nh3.clean(value, tags=set())).strip()
-        if is_http_url(link):
+        if _web_link(link):
             links.append((link, bool(field.get("verified_at"))))
     verified = [link for link, checked in links if checked]
     if verified:
@@ -390,7 +416,7 @@ def _mastodon_website(fields: Any) -> tuple[str | None, bool]:
 def bluesky_candidate(profile: Mapping[str, Any]) -> Candidate | None:
     """An app.bsky.actor.defs#profileView as a candidate; its feed is addressed by DID (handles change)."""
     did = str(profile.get("did") or "")
-    if not did.startswith("did:"):
+    if not _DID.fullmatch(did):
         return None
     handle = normalize_handle(BLUESKY, str(profile.get("handle") or "")) or did
     avatar = str(profile.get("avatar") or "")
@@ -399,8 +425,13 @@ def bluesky_candidate(profile: Mapping[str, Any]) -> Candidate | None:
         network=BLUESKY, handle=handle, name=one_line(str(profile.get("displayName") or "")) or handle,
         feed_url=f"{BLUESKY_WEB}/profile/{did}/rss", bio=plain_bio(str(profile.get("description") or "")),
         avatar_url=avatar if is_http_url(avatar) else None, profile_url=f"{BLUESKY_WEB}/profile/{handle}",
-        website=website if is_http_url(website) else None,
+        website=website if _web_link(website) else None,
     )
+
+
+def _web_link(text: str) -> bool:
+    """An http(s) link with no control character at all (C1 ones too: a terminal may act on them)."""
+    return is_http_url(text) and one_line(text, len(text)) == text
 
 
 # -- rate limits -------------------------------------------------------------------------------------------------
@@ -410,8 +441,9 @@ class _Pager:
     """GETs one page after another, waiting when the server's rate-limit headers say so."""
 
     def __init__(self, client: Client, headers: dict[str, str], limits: FetchLimits,
-                 sleep: Callable[[float], None], max_wait: float) -> None:
+                 sleep: Callable[[float], None], max_wait: float, withheld: str = "") -> None:
         self.client = client
+        self.withheld = withheld  # why the user's token was not sent, for the messages
         self.headers = headers
         self.limits = limits
         self.sleep = sleep

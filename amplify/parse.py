@@ -149,6 +149,10 @@ def parse_fast(body: bytes, *, url: str, headers: Mapping[str, str] | None = Non
     if feed_title is None and _SOURCES["title"].search(body, 0, spans[0][0]):
         doubt = "the feed has no title where its markup may"
     digests = _digest_start(url, feed_base, body[:spans[0][0]])
+    if known_digests and _keys_repeat(raw_entries[:max_items], spans, body, url):
+        # Which entry of a key repeated in the feed is kept (the first) can only be told by reading them all: skip
+        # none, or the copy read would change from one refresh to the next.
+        known_digests = frozenset()
     for index, (raw, (start, end)) in enumerate(zip(raw_entries[:max_items], spans, strict=False)):
         markup = body[start:end]
         digest = digests.copy()
@@ -219,8 +223,7 @@ def _entry_from_fastfeedparser(raw: dict[str, Any], feed_url: str, feed_base: st
         for address, kind in enclosures + thumbnails:
             if _text(kind).lower().startswith("image/") and (image_url := safe_http_url(_text(address), base)):
                 break
-    # fastfeedparser falls back to the link for an entry without an id; feedparser, and so the key, does not.
-    identifier = _text(raw.get("id")) if _SOURCES["id"].search(markup) else None
+    identifier = _fast_identifier(raw, markup)
     # It also reads a date out of a guid such as "1" (the first of this month); feedparser only reads dates.
     published = updated = None
     if _SOURCES["published"].search(markup):
@@ -262,6 +265,25 @@ def _feedparser_image(raw: Any, base: str) -> tuple[str | None, str | None]:
         if found := safe_http_url(thumbnail.get("url"), base):
             return found, None
     return None, None
+
+
+def _fast_identifier(raw: dict[str, Any], body: bytes, start: int = 0, end: int | None = None) -> str | None:
+    """The entry's id, where its markup (`body[start:end]`) has one."""
+    # fastfeedparser falls back to the link for an entry without an id; feedparser, and so the key, does not.
+    return _text(raw.get("id")) if _SOURCES["id"].search(body, start, len(body) if end is None else end) else None
+
+
+def _keys_repeat(raw_entries: list[dict[str, Any]], spans: list[tuple[int, int]], body: bytes, url: str) -> bool:
+    """Whether two entries share an id, or lacking one a link: the key `_entry_key` gives them (entries keyed by
+    a hash of their words say the same, and are left out)."""
+    seen: set[str] = set()
+    for raw, (start, end) in zip(raw_entries, spans, strict=False):
+        key = (_fast_identifier(raw, body, start, end) or "").strip() or safe_http_url(_text(raw.get("link")), url)
+        if key in seen:
+            return True
+        if key:
+            seen.add(key)
+    return False
 
 
 def _fast_summary(raw: dict[str, Any], markup: bytes) -> str:

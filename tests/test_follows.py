@@ -1,6 +1,7 @@
 """Importing a follow list: Mastodon through the `mastodon-mock` server and a loopback server of our own (hidden
 lists, `Link` paging, rate limits, resuming), and adding the chosen accounts to feeds.yml."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -127,7 +128,8 @@ def test_a_hidden_list_says_so_and_a_token_opens_it(server, store, monkeypatch):
     assert "the token given is not theirs" in str(still_hidden.value)
 
     monkeypatch.setenv("AMPLIFY_MASTODON_TOKEN", "own-token")
-    result = import_follows(store, MASTODON, "@ada@social.example", server=server.url(""), restart=True)
+    result = import_follows(store, MASTODON, "@ada@social.example", server=server.url(""), restart=True,
+                            own_instance=server.url("").split("//", 1)[1])
     assert len(result.candidates) == 3
     assert server.requests[-1].headers["Authorization"] == "Bearer own-token"
 
@@ -330,3 +332,58 @@ def test_a_next_link_that_comes_round_again_ends_the_list(server, store):
     result = import_follows(store, MASTODON, "@ada@social.example", server=server.url(""))
     assert [candidate.handle for candidate in result.candidates] == [f"@p{n}@social.example" for n in range(4)]
     assert len(server.hits(first)) == 2 and store.follow_import_by_id(result.import_id)["state"] == "fetched"
+
+
+def test_an_answer_nested_too_deep_is_a_plain_error(server, store):
+    # Valid JSON, 100,000 arrays deep: Python's decoder gives up with a RecursionError, not a ValueError.
+    server.route("/api/v1/accounts/lookup?acct=ada", "[" * 100_000 + "]" * 100_000,
+                 headers={"Content-Type": "application/json"})
+    with pytest.raises(FollowImportError, match="did not answer with JSON"):
+        import_follows(store, MASTODON, "@ada@social.example", server=server.url(""))
+
+
+def test_no_more_than_max_accounts_are_kept_however_the_pages_come(server, store, monkeypatch):
+    monkeypatch.setattr("amplify.follows.MAX_ACCOUNTS", 5)  # 50,000 in use; five here, the rule is the same
+    serve_mastodon(server, "ada", [mastodon_account(server, f"p{n}") for n in range(12)], page_size=4)
+    result = import_follows(store, MASTODON, "@ada@social.example", server=server.url(""))
+    assert [candidate.handle for candidate in result.candidates] == [f"@p{n}@social.example" for n in range(5)]
+    assert store.follow_import_by_id(result.import_id)["state"] == "fetched"
+    assert len([path for path in server.routes if "max_id" in path and server.hits(path)]) == 1  # no third page
+
+
+def test_an_account_carries_no_control_characters_to_a_terminal():
+    # ESC [ 2 J clears the terminal that prints the list; U+009B is the same introducer in one character.
+    masto = mastodon_candidate({"username": "mal\x1b[2Jlory", "acct": "mal\x1b[2Jlory", "display_name": "M",
+                                "fields": [{"name": "Site", "value": "https://m.example/\x9b2J"}]},
+                               "social.example")
+    assert "\x1b" not in masto.handle and masto.website is None
+    assert bluesky_candidate({"did": "did:plc:abc\x1b[2J", "handle": "not a handle"}) is None
+    assert bluesky_candidate({"did": "did:plc:abc", "handle": "cy.example",
+                              "website": "https://cy.example/\x9b2J"}).website is None
+
+
+def test_the_token_goes_only_to_the_users_own_instance(server, store, monkeypatch):
+    # A token opens the account it belongs to: importing someone's list on another server must not hand it over.
+    serve_mastodon(server, "mallory", [mastodon_account(server, "p0")], page_size=10, token="own-token")
+    monkeypatch.setenv("AMPLIFY_MASTODON_TOKEN", "own-token")
+    with pytest.raises(HiddenFollowList) as hidden:
+        import_follows(store, MASTODON, "@mallory@evil.example", server=server.url(""),
+                       own_instance="mastodon.social")
+    assert all("Authorization" not in request.headers for request in server.requests)
+    assert "only to your own instance, mastodon.social" in str(hidden.value)
+    own = server.url("").split("//", 1)[1]  # 127.0.0.1:PORT: this server is the user's own instance
+    result = import_follows(store, MASTODON, "@mallory@evil.example", server=server.url(""), own_instance=own,
+                            restart=True)
+    assert len(result.candidates) == 1
+    assert server.requests[-1].headers["Authorization"] == "Bearer own-token"
+
+
+def test_a_following_count_that_is_no_count_is_not_believed(server, store):
+    serve_mastodon(server, "ada", [mastodon_account(server, "p0")], page_size=10)
+    for count in (-3, True, "12"):  # a negative count would draw the page's progress bar below zero
+        server.route("/api/v1/accounts/lookup?acct=ada", json.dumps({"id": "1", "following_count": count}),
+                     headers={"Content-Type": "application/json"})
+        seen = Waits()  # records each call's expected count
+        result = import_follows(store, MASTODON, "@ada@social.example", server=server.url(""), restart=True,
+                                progress=lambda fetched, expected, seen=seen: seen(expected))
+        assert seen == [None, None] and store.follow_import_by_id(result.import_id)["expected"] is None

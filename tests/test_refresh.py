@@ -117,6 +117,18 @@ def test_changed_entries_update_text_but_keep_review_state(server, db):
     assert db.scalar("SELECT COUNT(*) FROM items_fts WHERE items_fts MATCH 'sourdough'") == 1
 
 
+def test_a_guid_listed_twice_keeps_its_first_entry_however_often_the_feed_changes(server, db):
+    follow_list = follow(("Ada", server.url("/ada.xml")))
+    for build in range(4):  # the feed changes around the two entries, which stay as they were
+        server.route("/ada.xml", f"""<?xml version="1.0"?><rss version="2.0"><channel><title>Ada</title>
+<link>https://ada.example/</link><lastBuildDate>Mon, 0{build + 1} Nov 2026 09:00:00 GMT</lastBuildDate>
+<item><title>First</title><link>https://ada.example/1</link><guid>same</guid></item>
+<item><title>Second</title><link>https://ada.example/2</link><guid>same</guid></item>
+</channel></rss>""")
+        refresh(db, follow_list, force=True)
+        assert [item["title"] for item in items(db)] == ["First"], f"after refresh {build + 1}"
+
+
 def test_entries_a_feed_sends_again_unchanged_are_not_read_again(server, db):
     server.route("/ada.xml", rss("Bread", "Cake"))
     follow_list = follow(("Ada", server.url("/ada.xml")))

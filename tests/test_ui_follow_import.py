@@ -9,6 +9,7 @@ from pages import follow_list_beside, open_page
 from review_fixtures import add_item
 from streamlit.testing.v1 import AppTest
 
+from amplify.display import isolated
 from amplify.follow.load import load_follow_list
 from amplify.glance import Group
 from amplify.ui import components, follow_import
@@ -175,3 +176,33 @@ def test_progress_shows_while_the_list_comes_in(follow_list, server, store):
     follow_import.wait(app.session_state[follow_import.JOB_KEY], 60)
     checked(checked(app))
     assert [box.key for box in app.checkbox] == ["pick_0", "pick_1", "pick_2"]
+
+
+def test_a_hostile_name_bio_and_website_reorder_nothing_beside_them(follow_list, server):
+    # An override left open reverses what follows it on the line ("gnp.exe" reads "exe.png").
+    name = "Mallory\u202e: gnp.exe"
+    mallory = mastodon_account(server, "mallory", display_name=name)
+    mallory["note"] = "<p>I bake\u202e loaves</p>"
+    mallory["fields"] = [{"name": "Site", "value": "https://mallory.example/\u202egnp.exe", "verified_at": None}]
+    serve_mastodon(server, "me", [mallory], page_size=5)
+    app = fetch(open_page("sources"), "@me@social.example", server.url(""))
+    label = app.checkbox(key="pick_0").label
+    assert label.startswith(f"**{components.escape_markdown(isolated(name))}** · ")
+    caption = next(caption.value for caption in app.caption if "mallory" in caption.value)
+    assert components.escape_markdown(isolated("I bake\u202e loaves")) in caption  # closed before the site
+    assert components.escape_markdown("site: https://mallory.example/gnp.exe") in caption
+
+
+def test_the_tables_links_carry_no_direction_controls(store, tmp_path, monkeypatch):
+    # As an import writes a website field: an override inside the address, which would show "gnp.exe" as "exe.png".
+    follow_list_beside(store, tmp_path, monkeypatch, """\
+sources:
+  - name: Mallory
+    feed: https://mallory.example/feed.xml
+    url: "https://mallory.example/\\u202egnp.exe"
+    identity: {labels: [Queer], source: "https://mallory.example/\\u202babout"}
+""")
+    app = checked(open_page("sources"))
+    row = app.dataframe[0].value.to_dict("records")[0]
+    assert row["Homepage"] == "https://mallory.example/gnp.exe"
+    assert row["Where they said it"] == "https://mallory.example/about"

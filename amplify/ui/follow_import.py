@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from amplify.display import isolated, without_direction_controls
 from amplify.errors import AmplifyError
 from amplify.fetch import DEFAULT_LIMITS, FetchLimits
 from amplify.follow.load import load_follow_list
@@ -52,6 +53,7 @@ class Job:
     account: str
     server: str
     limits: FetchLimits = DEFAULT_LIMITS
+    own_instance: str | None = None  # where the user's Mastodon token may go (feeds.yml's mastodon_instance)
 
 
 _threads: dict[Job, threading.Thread] = {}
@@ -74,7 +76,8 @@ def start(job: Job) -> None:
 def _fetch(job: Job) -> None:
     try:
         with Store(job.db) as store:
-            import_follows(store, job.network, job.account, server=job.server, limits=job.limits)
+            import_follows(store, job.network, job.account, server=job.server, limits=job.limits,
+                           own_instance=job.own_instance)
     except AmplifyError as error:
         _errors[job] = str(error)
     except Exception as error:  # noqa: BLE001 - a thread's failure must reach the page, not vanish
@@ -113,7 +116,8 @@ def render(store: Store, follow_list: FollowList) -> None:
         except FollowImportError as error:
             st.error(components.escape_markdown(str(error)))
         else:
-            job = Job(store.path, network or MASTODON, key, base, context.fetch_limits())
+            job = Job(store.path, network or MASTODON, key, base, context.fetch_limits(),
+                      follow_list.settings.mastodon_instance)
             st.session_state[JOB_KEY] = job
             st.session_state[CHOSEN_KEY] = set()
             start(job)
@@ -182,12 +186,15 @@ def _chooser(store: Store, job: Job, import_id: int, follow_list: FollowList) ->
 def _row(number: int, candidate: Candidate, followed: bool, chosen: set[str]) -> None:
     key = f"pick_{number}"
     st.session_state[key] = followed or candidate.handle in chosen
-    label = f"**{components.escape_markdown(candidate.name)}** · {components.escape_markdown(candidate.handle)}"
+    # Each field in its own direction isolate, the website without direction controls (amplify/display.py).
+    label = (f"**{components.escape_markdown(isolated(candidate.name))}** · "
+             f"{components.escape_markdown(isolated(candidate.handle))}")
     st.checkbox(label + (" · following already" if followed else ""), key=key, disabled=followed,
                 on_change=_toggle, args=(key, candidate.handle))
-    details = [components.excerpt(candidate.bio, 160)] if candidate.bio else []
+    details = [isolated(components.excerpt(candidate.bio, 160))] if candidate.bio else []
     if candidate.website:
-        details.append(f"site: {candidate.website}" + (" (verified)" if candidate.website_verified else ""))
+        details.append(f"site: {without_direction_controls(candidate.website)}"
+                       + (" (verified)" if candidate.website_verified else ""))
     if details:
         components.plain_text(" · ".join(details), small=True)
 

@@ -17,7 +17,7 @@ import streamlit as st
 
 from amplify import networks
 from amplify.discover import discover_feed
-from amplify.display import isolated
+from amplify.display import isolated, without_direction_controls
 from amplify.errors import AmplifyError
 from amplify.follow.edit import add_source, remove_source, update_source
 from amplify.follow.load import load_follow_list
@@ -139,8 +139,9 @@ def _table(sources: tuple[Source, ...], health: dict[str, dict[str, Any]], now: 
     for source in sources:
         row = health.get(source.name, {})
         # Link cells, not markdown: the follow list admits only http(s) URLs here (urls.is_http_url), so they go
-        # in as written (checking 5,000 of them again each run cost a tenth of the page's time).
-        statement = source.identity_source if source.identity_labels else None
+        # in without their direction controls alone (checking 5,000 of them again each run cost a tenth of the
+        # page's time).
+        statement = without_direction_controls(source.identity_source) or None if source.identity_labels else None
         # Health first (the columns a narrow window shows), then what the user wrote about them.
         rows.append({
             "Name": source.name,
@@ -156,7 +157,7 @@ def _table(sources: tuple[Source, ...], health: dict[str, dict[str, Any]], now: 
             "Kind": source.kind,
             "Tags": ", ".join(source.tags),
             "Status": row.get("last_status"),
-            "Homepage": source.url,
+            "Homepage": without_direction_controls(source.url) or None,
         })
     failing = sum(1 for row in rows if row["Problem"])
     shown = f"{len(rows):,} of your {total:,}" if len(rows) != total else f"Your {total:,}"
