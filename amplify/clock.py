@@ -2,7 +2,7 @@
 so text order is time order. Functions that depend on "now" take it as an argument, which keeps tests exact."""
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 Clock = Callable[[], datetime]
 # A time up to this far "ahead" of now still reads "just now": it was written after `now` was read, or by a clock
@@ -45,3 +45,22 @@ def relative_time(moment: str | datetime | None, now: datetime) -> str:
     if days < 7:
         return f"{days} days ago"
     return f"on {when.day} {when:%b %Y}"
+
+
+# Periods a filter offers in place of a calendar, each by how many days before today it starts (0: today).
+# "This year" starts on 1 January; "Any time" has no start.
+ANY_TIME = "Any time"
+THIS_YEAR = "This year"
+DAYS_BACK = {"Today": 0, "Since yesterday": 1, "Last 7 days": 7, "Last 30 days": 30, "Last 90 days": 90}
+PERIODS = (ANY_TIME, THIS_YEAR, *DAYS_BACK)
+
+
+def period_start(period: str, today: date) -> date | None:
+    """The first day (UTC) a period named in `PERIODS` covers, up to and including today; None for any time."""
+    if period == ANY_TIME:
+        return None
+    if period == THIS_YEAR:
+        return today.replace(month=1, day=1)
+    if period not in DAYS_BACK:
+        raise ValueError(f"no such period {period!r}; choose one of {', '.join(PERIODS)}")
+    return today - timedelta(days=DAYS_BACK[period])

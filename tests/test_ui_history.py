@@ -99,13 +99,24 @@ def test_filters_narrow_by_network_source_and_date(app):
     at.selectbox(key="history_network").select("bluesky").run()
     [only] = shown_titles(at)
     assert "Book on Bluesky" in only
-    at.date_input(key="history_since").set_value(utcnow().date() - timedelta(days=60)).run()
+    assert at.selectbox(key="history_period").value == "Last 30 days"
+    at.selectbox(key="history_period").select("Last 90 days").run()
     assert len(shown_titles(at)) == 2
     with app.store() as store:
         ada = source_by_name(store, "Ada's Bakery")["id"]
     at.selectbox(key="history_source").select(ada).run()
     [only] = shown_titles(at)
     assert "Old loaf" in only
+
+
+def test_the_period_looks_back_from_today(app):
+    app.share("Ada's Bakery", "This week", "mastodon", days_ago=2)
+    app.share("Ada's Bakery", "Last month", "mastodon", days_ago=20)
+    app.share("Ada's Bakery", "Long ago", "mastodon", days_ago=400)
+    at = app.open()
+    for period, count in (("Last 7 days", 1), ("Last 30 days", 2), ("Last 90 days", 2), ("Any time", 3)):
+        at.selectbox(key="history_period").select(period).run()
+        assert len(shown_titles(at)) == count, period
 
 
 def test_retracting_keeps_the_share_and_marks_it(app):

@@ -1,10 +1,10 @@
 """The Today page through Streamlit's AppTest: empty states, 10,000 items, hostile feed text, filters, paging,
 and one-click actions that land in the database and `events`."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
-from pages import follow_list_beside, open_page
+from pages import APP, follow_list_beside, open_page
 from review_fixtures import add_item, add_source, fill
 from streamlit.testing.v1 import AppTest
 from support import FIXED_NOW
@@ -195,9 +195,34 @@ def test_filters_narrow_the_list(open_today, store):
     assert item_ids_shown(app) == [bread]
     app.text_input(key="search").input('chap"book OR (').run()  # FTS syntax typed by a user: no error
     assert not app.exception
-    app.text_input(key="search").input("").run()
-    app.date_input(key="dates").set_value((FIXED_NOW.date(), FIXED_NOW.date())).run()
-    assert item_ids_shown(app) == [poem]
+
+
+def test_published_narrows_to_a_period_back_from_today(open_today, store):
+    source = add_source(store, "Ada's Bakery")
+    midnight = datetime.combine(utcnow().date(), time.min)
+    today, yesterday, five, twenty, sixty = (add_item(store, source, title=f"{days} days ago",
+                                                      sort_at=midnight - timedelta(days=days))
+                                             for days in (0, 1, 5, 20, 60))
+    app = open_today()
+    assert app.selectbox(key="published").value == "Any time"
+    assert item_ids_shown(app) == [today, yesterday, five, twenty, sixty]
+    for period, shown in (("Today", [today]), ("Since yesterday", [today, yesterday]),
+                          ("Last 7 days", [today, yesterday, five]),
+                          ("Last 30 days", [today, yesterday, five, twenty])):
+        app.selectbox(key="published").select(period).run()
+        assert item_ids_shown(app) == shown, period
+
+
+def test_published_is_a_query_parameter(open_today, store):
+    source = add_source(store, "Ada's Bakery")
+    fresh = add_item(store, source, title="fresh", sort_at=datetime.combine(utcnow().date(), time.min))
+    add_item(store, source, title="old", sort_at=utcnow() - timedelta(days=3))
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.query_params["published"] = "Today"
+    app.run()
+    assert not app.exception
+    assert app.selectbox(key="published").value == "Today"
+    assert item_ids_shown(app) == [fresh]
 
 
 def test_no_match_offers_to_clear_filters(open_today, store):
@@ -205,9 +230,11 @@ def test_no_match_offers_to_clear_filters(open_today, store):
     item = add_item(store, source, title="bread")
     app = open_today()
     app.text_input(key="search").input("nothing like this").run()
+    app.selectbox(key="published").select("Today").run()
     assert "Nothing matches these filters." in texts(app)
     app.button(key="clear_filters").click().run()
     assert item_ids_shown(app) == [item]
+    assert app.selectbox(key="published").value == "Any time"
 
 
 def test_follow_list_problems_are_a_gentle_warning(open_today, follow_list):

@@ -9,17 +9,12 @@ installed with `npm ci --prefix tests/browser` (`.ci/run` does it). Without it t
 note, or fails when AMPLIFY_REQUIRE_BROWSER=1, as the browser fixture does.
 """
 
-import re
 from pathlib import Path
 
 AXE_SCRIPT = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
 # Every A and AA rule of WCAG 2.0, 2.1 and 2.2 (axe tags each rule with the version that introduced it).
 WCAG_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa")
 THEMES = ("light", "dark")
-# What Streamlit draws and the app cannot change, allowed by rule and element, nothing wider
-# (docs/accessibility.md): the date picker's calendar names its month and year buttons "month" and "year"
-# while they show "November" and "2026" (WCAG 2.5.3, Label in Name).
-CALENDAR_HEADER = ("label-content-name-mismatch", re.compile(r'^<button [^>]*aria-label="(month|year)"'))
 
 # Finite animations (a toast sliding in, an expander opening) must end before colours are measured; a spinner
 # runs forever and is left alone.
@@ -50,22 +45,16 @@ class Axe:
         page.wait_for_function(SETTLED)
         return page.evaluate(_RUN_AXE, list(WCAG_TAGS))
 
-    def check(self, page, where: str, *, themes: tuple[str, ...] = THEMES,
-              allow: tuple[tuple[str, re.Pattern[str]], ...] = ()) -> None:
+    def check(self, page, where: str, *, themes: tuple[str, ...] = THEMES) -> None:
         """No violation on `where` in each of `themes` (the app follows the browser's colour scheme, so the
-        page is switched in place, without a reload), except the elements `allow` names by rule and HTML.
-        The page is left in the light theme."""
+        page is switched in place, without a reload). The page is left in the light theme."""
         tracebacks = page.locator('[data-testid="stException"]')
         assert tracebacks.count() == 0, f"{where} shows a traceback: {tracebacks.first.inner_text()}"
         found: list[str] = []
         for theme in themes:
             page.emulate_media(color_scheme=theme)
             page.wait_for_function(_DRAWN_IN, arg=theme == "dark")
-            for violation in self.violations(page):
-                violation["nodes"] = [node for node in violation["nodes"] if not any(
-                    violation["id"] == rule and pattern.search(node["html"]) for rule, pattern in allow)]
-                if violation["nodes"]:
-                    found.append(describe(violation, where, theme))
+            found += [describe(violation, where, theme) for violation in self.violations(page)]
         page.emulate_media(color_scheme=THEMES[0])
         assert not found, f"axe-core: {len(found)} WCAG A/AA violations\n" + "\n".join(found)
 

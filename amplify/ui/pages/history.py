@@ -5,13 +5,13 @@ stays in the list, marked as retracted, so the record stays honest.
 """
 
 import json
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Any
 
 import streamlit as st
 
 from amplify import compose
-from amplify.clock import from_iso, to_iso
+from amplify.clock import ANY_TIME, THIS_YEAR, from_iso, period_start, to_iso
 from amplify.display import isolated, without_direction_controls
 from amplify.paging import clamp_page, page_count, page_start
 from amplify.store import Store
@@ -20,7 +20,9 @@ from amplify.ui.components import escape_markdown, markdown_link, relative_time
 
 PAGE_SIZE = 25  # a page of cards draws quickly however long the history is
 PAGE_KEY = "history_page"
-DEFAULT_DAYS = 30
+# Periods to look back over instead of a calendar; the last 30 days unless the user picks another.
+PERIODS = ("Last 7 days", "Last 30 days", "Last 90 days", THIS_YEAR, ANY_TIME)
+DEFAULT_PERIOD = "Last 30 days"
 ANY = 0  # the "any source" choice in the source filter
 
 
@@ -34,8 +36,8 @@ def _retract(share_id: int) -> None:
 
 
 def filters(store: Store, today: date) -> dict[str, Any]:
-    """Network, source and date filters; returns the keyword arguments for `Store.shares`."""
-    network_column, source_column, since_column, until_column = st.columns([1, 2, 1, 1])
+    """Network, source and period filters; returns the keyword arguments for `Store.shares`."""
+    network_column, source_column, period_column = st.columns([1, 2, 1])
     network = network_column.selectbox(
         "Network", [None, *compose.NETWORKS], key="history_network", on_change=_first_page,
         format_func=lambda choice: "All networks" if choice is None else _network_label(choice),
@@ -45,14 +47,13 @@ def filters(store: Store, today: date) -> dict[str, Any]:
         "Source", [ANY, *sources], key="history_source", on_change=_first_page,
         format_func=lambda choice: "All sources" if choice == ANY else sources[choice],
     )
-    since = since_column.date_input("From", today - timedelta(days=DEFAULT_DAYS), key="history_since",
-                                    on_change=_first_page)
-    until = until_column.date_input("To", today, key="history_until", on_change=_first_page)
+    period = period_column.selectbox("Shared", PERIODS, index=PERIODS.index(DEFAULT_PERIOD), key="history_period",
+                                     on_change=_first_page)
+    since = period_start(period, today)
     return {
         "network": network,
         "source_id": source_id or None,
-        "since": to_iso(datetime.combine(since, time.min)),
-        "until": to_iso(datetime.combine(until + timedelta(days=1), time.min)),
+        "since": to_iso(datetime.combine(since, time.min)) if since else None,
     }
 
 

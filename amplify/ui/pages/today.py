@@ -1,17 +1,17 @@
 """Today: what followed sources published, newest first, to queue, skip or save for later.
 
 Widget keys (tests and deep links use them): filters `view`, `search`, `source`, `kind`, `tag`, `label`,
-`dates` (all but `dates` are also query parameters, so `/?source=Ada's Bakery` opens Today filtered to one
-source);
+`published` (all also query parameters, so `/?source=Ada's Bakery` opens Today filtered to one source);
 `refresh`, `skip_all_shown`, `page_prev`, `page_next`, `clear_filters`; per item `queue_{id}`, `skip_{id}`,
 `later_{id}`, `new_{id}`. What the user decides is stored at once, so it survives a reload.
 """
 
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import datetime
 
 import streamlit as st
 
+from amplify.clock import ANY_TIME, period_start
 from amplify.display import isolated, without_direction_controls
 from amplify.errors import AmplifyError
 from amplify.refresh import refresh
@@ -23,6 +23,8 @@ from amplify.ui import components, context
 PAGE_SIZE = 50
 # The view's label is its value, so deep links read `?view=Saved+for+later`.
 VIEWS = {"To review": "new", "Saved for later": "later"}
+# When a post was published, in periods that suit a daily feed (a calendar is more than a feed needs).
+PERIODS = (ANY_TIME, "Today", "Since yesterday", "Last 7 days", "Last 30 days")
 NOTICE_KEY = "today_notice"
 PAGE_KEY = "today_page"
 
@@ -50,7 +52,7 @@ def render() -> None:
     if notice:
         st.warning(notice)
 
-    filters = _filters(store)
+    filters = _filters(store, now)
     page = store.today(filters=filters, page=st.session_state.get(PAGE_KEY, 1), page_size=PAGE_SIZE)
     st.session_state[PAGE_KEY] = page.page
     if not page.items:
@@ -66,7 +68,7 @@ def _first_page() -> None:
     st.session_state[PAGE_KEY] = 1
 
 
-def _filters(store: Store) -> ReviewFilters:
+def _filters(store: Store, now: datetime) -> ReviewFilters:
     options = store.filter_options()
     source_ids = dict((name, source_id) for source_id, name in options.sources)
     with st.sidebar:
@@ -79,17 +81,15 @@ def _filters(store: Store) -> ReviewFilters:
         tags = _choose("Tag", options.tags, "tag")
         labels = _choose("Self-described as", options.labels, "label",
                          help="Only what sources say of themselves, in their own words, with where they said it")
-        dates = st.date_input("Published between", value=(), key="dates", on_change=_first_page,
-                              format="YYYY-MM-DD")
-    since, until = _date_range(dates)
+        published = st.selectbox("Published", PERIODS, key="published", bind="query-params",
+                                 on_change=_first_page)
     return ReviewFilters(
         view=VIEWS.get(view or "", "new"),
         source_ids=tuple(source_ids[name] for name in sources if name in source_ids),
         kinds=tuple(kinds),
         tags=tuple(tags),
         labels=tuple(labels),
-        since=since,
-        until=until,
+        since=period_start(published or ANY_TIME, now.date()),
         search=search or "",
     )
 
@@ -102,20 +102,12 @@ def _choose(label: str, options: Sequence[str], key: str, *, help: str | None = 
     return st.multiselect(label, options, key=key, bind="query-params", on_change=_first_page, help=help)
 
 
-def _date_range(picked: object) -> tuple[date | None, date | None]:
-    """The date input gives nothing, one date (a range being picked) or two; one date means that day."""
-    chosen = [value for value in (picked if isinstance(picked, tuple | list) else (picked,)) if value]
-    if not chosen:
-        return None, None
-    return min(chosen), max(chosen)
-
-
 def _clear_filters() -> None:
-    # Bound to the URL, these are cleared through their state; the date range is not, so it is dropped.
+    # Bound to the URL, these are cleared through their state.
     for key in ("source", "kind", "tag", "label"):
         st.session_state[key] = []
     st.session_state["search"] = ""
-    st.session_state.pop("dates", None)
+    st.session_state["published"] = ANY_TIME
     _first_page()
 
 
