@@ -251,6 +251,8 @@ class _Run:
                     self._take(self.results.get(timeout=BATCH_SECONDS))
                 while not self.results.empty() and not self.stop.is_set():
                     self._take(self.results.get())
+                if self.done + len(self.batch) >= len(self.plans):
+                    break  # every feed is in: write the last batch now, not after one more pause
                 # Let results gather for a moment instead of waking for each one: every wake-up takes Python's
                 # lock from the fetch threads.
                 time.sleep(GATHER_SECONDS)
