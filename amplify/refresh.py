@@ -317,7 +317,10 @@ class _Run:
     def _host_slot(self, url: str) -> threading.BoundedSemaphore:
         host = (urlsplit(url).hostname or "").lower()
         with self.host_slots_lock:
-            return self.host_slots.setdefault(host, threading.BoundedSemaphore(PER_HOST_CONNECTIONS))
+            slot = self.host_slots.get(host)
+            if slot is None:  # made once a host: a semaphore is a lock and a condition to build
+                slot = self.host_slots[host] = threading.BoundedSemaphore(PER_HOST_CONNECTIONS)
+            return slot
 
     # -- on the calling thread
 
