@@ -221,6 +221,7 @@ class _Run:
         self.stopping = threading.Event()  # told to the fetch threads: take no more feeds
         self.fetching = 0  # fetch threads still running
         self.fetching_lock = threading.Lock()
+        self.fetched = threading.Event()  # set by the last fetch thread out: every fetch result is on the queue
         self.batch: list[tuple[FeedPlan, FeedUpdate]] = []
         self.flushed_at = time.monotonic()
 
@@ -251,9 +252,14 @@ class _Run:
                     self._take(self.results.get(timeout=BATCH_SECONDS))
                 while not self.results.empty() and not self.stop.is_set():
                     self._take(self.results.get())
+                if self.done + len(self.batch) >= len(self.plans):
+                    break  # every feed is in: write the last batch now, not after one more pause
                 # Let results gather for a moment instead of waking for each one: every wake-up takes Python's
-                # lock from the fetch threads.
-                time.sleep(GATHER_SECONDS)
+                # lock from the fetch threads. With nothing sent to parse, the pause ends when the fetching does.
+                if self.parser is None:
+                    self.fetched.wait(GATHER_SECONDS)
+                else:
+                    time.sleep(GATHER_SECONDS)
                 if len(self.batch) >= BATCH_FEEDS or time.monotonic() - self.flushed_at > BATCH_SECONDS:
                     self._flush()
             self._flush()
@@ -285,6 +291,7 @@ class _Run:
                 self.fetching -= 1
                 last = self.fetching == 0
             if last:
+                self.fetched.set()
                 client.close()
 
     def _fetch(self, client: Any, plan: FeedPlan) -> tuple[Any, ...]:
@@ -310,7 +317,10 @@ class _Run:
     def _host_slot(self, url: str) -> threading.BoundedSemaphore:
         host = (urlsplit(url).hostname or "").lower()
         with self.host_slots_lock:
-            return self.host_slots.setdefault(host, threading.BoundedSemaphore(PER_HOST_CONNECTIONS))
+            slot = self.host_slots.get(host)
+            if slot is None:  # made once a host: a semaphore is a lock and a condition to build
+                slot = self.host_slots[host] = threading.BoundedSemaphore(PER_HOST_CONNECTIONS)
+            return slot
 
     # -- on the calling thread
 
