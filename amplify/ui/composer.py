@@ -10,6 +10,7 @@ Feed text is untrusted: titles, names and quotes are drawn as plain text or as e
 only when they are absolute http(s).
 """
 
+import html
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
@@ -290,8 +291,11 @@ def length_caption(text: str, network: str) -> None:
     Ctrl+Enter), never on every keystroke. The region is the same element from run to run, only its words
     change, which is what makes it announce."""
     checked = compose.check_length(text, network)
-    rule = compose.NETWORKS[network].counting
-    count = checked.reason if checked.fits else f":red[{checked.reason}]"
+    # Raw HTML for the live region: the words are amplify's own (counts, limits, the network's rule), escaped all
+    # the same so a future reason that quotes the draft cannot become markup.
+    rule = html.escape(compose.NETWORKS[network].counting, quote=False)
+    reason = html.escape(checked.reason, quote=False)
+    count = reason if checked.fits else f":red[{reason}]"
     st.caption(f'<span role="status">{count}</span> · {rule}', unsafe_allow_html=True)
 
 
