@@ -123,7 +123,7 @@ def test_the_daily_path_with_the_keyboard_alone(daily, page, ui):
     ui.wait_for_run()
     with app.store() as store:
         [draft] = store.drafts()
-    draft_id = draft["id"]
+    draft_id = draft.id
 
     # Write: replace the text, then leave the box with Tab, which saves it.
     text = ui.text_input(f"draft_text_{draft_id}_mastodon")
@@ -136,7 +136,7 @@ def test_the_daily_path_with_the_keyboard_alone(daily, page, ui):
     expect(count.get_by_role("status")).to_contain_text(f"{compose.count(written, 'mastodon')} of 500 characters")
     ui.wait_for_run()
     with app.store() as store:
-        assert store.draft_posts(draft_id)["mastodon"]["text"] == written
+        assert store.draft_posts(draft_id)["mastodon"].text == written
 
     # Check the link.
     status = ui.keyed(f"share_status_{draft_id}_mastodon")
@@ -163,7 +163,7 @@ def test_the_daily_path_with_the_keyboard_alone(daily, page, ui):
     ui.wait_for_run()
     with app.store() as store:
         [share_row] = store.shares()
-        assert share_row["text"] == written
+        assert share_row.text == written
 
     # History, by the sidebar again.
     keys.to(page.get_by_role("link", name="History"), backwards=True)

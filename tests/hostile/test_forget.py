@@ -170,7 +170,7 @@ def test_redact_shares_hides_their_words_in_exports_and_history(tmp_path, monkey
             assert HANDLE not in exported and "redacted" in exported
         assert json.loads(export_shares(store, "json"))[0]["redacted"] == 1
         shown = store.shares()[0]
-        assert HANDLE not in shown["text"] and HANDLE not in shown["checklist"]
+        assert HANDLE not in shown.text and HANDLE not in shown.checklist
         assert store.verify_share_log() is None  # the row itself is untouched
         assert store.scalar("SELECT text FROM shares WHERE id = ?", (share_id,)).endswith("read it")
     use_files(monkeypatch, db, feeds)
@@ -188,7 +188,7 @@ def test_redact_shares_hides_a_retraction_reason_that_names_them_too(tmp_path, m
     forget(feeds, db, "Ada Bakes", "--redact-shares")
     with Store(db) as store:
         shown = store.shares()[0]
-        assert shown["retracted_at"] and HANDLE not in shown["retraction_reason"]
+        assert shown.retracted_at and HANDLE not in shown.retraction_reason
     use_files(monkeypatch, db, feeds)
     page = open_page("history")
     drawn = " ".join([*(text.value for text in page.text), *(md.value for md in page.markdown),
