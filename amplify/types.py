@@ -180,8 +180,8 @@ class SourceHealth(SourceRecord):
 class SourceActivity:
     """A followed source's activity, for the follow list at a glance."""
 
-    last_post_at: str | None  # its newest item's sort time
-    fetched: bool  # any feed of it was fetched at least once
+    last_post_at: str | None = None  # its newest item's sort time
+    fetched: bool = False  # any feed of it was fetched at least once
 
 
 @dataclass(frozen=True)
@@ -192,18 +192,19 @@ class FeedRecord:
     url: str
     source_id: int
     source_name: str
-    title: str | None
-    etag: str | None
-    last_modified: str | None
-    body_hash: str | None
-    last_status: int | None
-    last_error: str | None
-    error_count: int
-    next_attempt_at: str | None  # backing off after errors: not fetched before this
-    last_fetched_at: str | None
-    last_success_at: str | None
-    moved_to: str | None  # where a permanent redirect said the feed now lives
-    followed: bool
+    # What the fetches so far learned (nothing yet for a feed never fetched).
+    title: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    last_status: int | None = None
+    last_error: str | None = None
+    error_count: int = 0  # failures in a row
+    next_attempt_at: str | None = None  # backing off after errors: not fetched before this
+    last_fetched_at: str | None = None
+    last_success_at: str | None = None
+    moved_to: str | None = None  # where a permanent redirect said the feed now lives
+    followed: bool = True
 
 
 @dataclass(frozen=True)

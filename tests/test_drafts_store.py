@@ -13,7 +13,7 @@ from amplify.store.drafts import DraftError
 def add_item(store, title="Sourdough at dawn", *, source="Ada's Bakery", state="new", image_alt=None):
     """One item of `source` (created on first use), as the review fixtures write it."""
     found = source_by_name(store, source)
-    source_id = found["id"] if found else review_fixtures.add_source(store, source)
+    source_id = found.id if found else review_fixtures.add_source(store, source)
     return review_fixtures.add_item(store, source_id, title=title, summary="We bake at four.", state=state,
                                     image_alt=image_alt)
 

@@ -52,7 +52,7 @@ class QueueApp:
     def queue(self, title: str = "Sourdough at dawn", *, path: str = "/dawn",
               networks=("mastodon", "bluesky"), url: str | None = None, image: bool = False) -> int:
         with self.store() as store:
-            source_id = source_by_name(store, "Ada's Bakery")["id"]
+            source_id = source_by_name(store, "Ada's Bakery").id
             item_id = add_item(store, source_id, title=title, summary=SUMMARY,
                                url=url or f"{self.site}{path}",
                                image_url=f"{self.site}/loaf.jpg" if image else None)

@@ -78,7 +78,7 @@ def prepared(browser, tmp_path_factory: pytest.TempPathFactory, site: LoopbackSe
         fill(store, sources=6, items=120, newest=now)
         share_id = store.scalar("SELECT id FROM shares ORDER BY shared_at DESC LIMIT 1")
         store.retract_share(share_id, "Shared the wrong post")
-        ada = source_by_name(store, "Ada's Bakery")["id"]
+        ada = source_by_name(store, "Ada's Bakery").id
         add_item(store, ada, title="The oven is back", summary="Our oven is fixed.", sort_at=now,
                  image_url=site.url("/loaf.svg"), image_alt="A loaf on a floured board")
         add_item(store, ada, title="Rye on Saturdays", summary="Rye is back.", sort_at=now,
@@ -185,8 +185,8 @@ def fresh_draft(app: RunningApp, networks: tuple[str, ...]) -> int:
         for draft in store.drafts():
             store.discard_draft(draft.id)
         ada = source_by_name(store, "Ada's Bakery")
-        site = ada["url"].rstrip("/")
-        item = add_item(store, ada["id"], title="Sourdough at dawn", url=f"{site}/dawn",
+        site = ada.url.rstrip("/")
+        item = add_item(store, ada.id, title="Sourdough at dawn", url=f"{site}/dawn",
                         summary="We shape every loaf by hand before dawn. The market opens at eight.",
                         image_url=f"{site}/loaf.svg")
         return store.create_draft(item, list(networks))

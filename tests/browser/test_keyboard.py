@@ -96,7 +96,7 @@ def daily(start_app, tmp_path):
     db_path = tmp_path / "daily.db"
     with Store(db_path) as store:
         store.sync_sources(parse_follow_list(feeds))
-        add_item(store, source_by_name(store, "Ada's Bakery")["id"], title="Sourdough at dawn",
+        add_item(store, source_by_name(store, "Ada's Bakery").id, title="Sourdough at dawn",
                  url=f"{site}/posts/dawn", sort_at=datetime.now(UTC),
                  summary="We shape every loaf by hand before dawn. The market opens on Saturday at eight.")
     yield start_app(feeds, db_path=db_path, env={"AMPLIFY_ALLOW_PRIVATE": "1"}), site
