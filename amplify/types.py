@@ -11,6 +11,7 @@ and the store can each be read, and changed, without the others.
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from amplify.names import name_key
 
@@ -383,3 +384,59 @@ class FollowedAccount:
     profile_url: str | None
     website: str | None
     website_verified: bool  # the network verified the website link (Mastodon's verified profile field)
+
+
+# -- what the voice audit reads (`amplify.audit` computes from these)
+
+
+@dataclass(frozen=True)
+class AuditSource:
+    """One source as the audit sees it: what it says of itself now, its activity up to the window's end."""
+
+    id: int
+    name: str
+    kind: str
+    tags: tuple[str, ...]
+    identity_labels: tuple[str, ...]
+    identity_source: str | None
+    followed: bool
+    forgotten: bool
+    last_shared_at: str | None
+    items_in_window: int
+    latest_item_at: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditShare:
+    """One counted share (never retracted) in the window."""
+
+    id: int
+    source_id: int
+    shared_at: str
+
+
+@dataclass(frozen=True)
+class CheckFlags:
+    """How many counted shares in the window were recorded with this check not passed (`share_flags`)."""
+
+    check_id: str
+    label: str | None
+    flagged: int
+
+
+@dataclass(frozen=True)
+class RefusedAttempt:
+    """A share attempt the gate refused (a `share_refused` event), with the detail it logged."""
+
+    event_id: int
+    at: str
+    detail: dict[str, Any]  # as the gate logged it: "failed" check ids, "missing_attestations"
+
+
+@dataclass(frozen=True)
+class SharedChecklist:
+    """The checklist snapshot recorded with one share."""
+
+    share_id: int
+    shared_at: str
+    snapshot: dict[str, Any]  # as amplify.checklist wrote it: "checks" (id, label, passed, ...), "probe", ...

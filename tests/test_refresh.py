@@ -89,8 +89,8 @@ def test_refresh_stores_items_then_uses_conditional_get(server, db):
     assert len(items(db)) == 2
     events = db.rows("SELECT detail FROM events WHERE kind = 'refresh' ORDER BY id")
     assert [json.loads(event["detail"])["new_items"] for event in events] == [2, 0]
-    assert db.last_refresh()["not_modified"] == 1
-    assert db.last_refresh()["at"] == "2026-11-20T09:30:00+00:00"
+    assert db.last_refresh().not_modified == 1
+    assert db.last_refresh().at == "2026-11-20T09:30:00+00:00"
 
 
 def test_an_unchanged_body_without_validators_is_not_parsed_again(server, db):

@@ -78,7 +78,7 @@ def assert_forgotten(feeds, db, name: str) -> None:
         assert (row.handles, row.identity_labels, row.identity_source, row.notes) == ({}, (), None, None)
         assert store.scalar("SELECT count(*) FROM events WHERE kind = 'source_forgotten' AND source_id = ?",
                             (row.id,)) == 1
-        assert store.last_refresh()["errors"][0]["source"] == "forgotten source 1"
+        assert store.last_refresh().errors[0].source == "forgotten source 1"
         assert source_by_name(store, "Bea Builds").forgotten is False
 
 
