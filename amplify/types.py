@@ -7,6 +7,8 @@ and the store can each be read, and changed, without the others.
   `amplify.follow`, synced into the store by `amplify.follow.sync`).
 - What one refresh learned about one feed: `FeedUpdate`, with the `Entry`s parsed from its body.
 - Whether a link resolves: `LinkProbe` (made by `amplify.fetch`, kept by the share gate).
+- What the store returns: one record per kind of row (`SourceRecord`, `FeedRecord`, `Draft`, `DraftPost`,
+  `Share`, `Attestation`, `LinkProbeRecord`, the audit's rows, ...), never a dict of a row.
 """
 
 from collections.abc import Sequence
@@ -440,3 +442,53 @@ class SharedChecklist:
     share_id: int
     shared_at: str
     snapshot: dict[str, Any]  # as amplify.checklist wrote it: "checks" (id, label, passed, ...), "probe", ...
+
+
+# -- review and the share log's check
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """One item to review, with its source's name and kind (a row of Today)."""
+
+    id: int
+    source_id: int
+    source_name: str
+    source_kind: str
+    url: str | None
+    title: str
+    author: str | None
+    published_at: str | None
+    sort_at: str
+    summary: str
+    image_url: str | None
+    image_alt: str | None
+    state: str
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    """What the filters can offer: only values that some source actually has."""
+
+    sources: tuple[tuple[int, str], ...] = ()
+    kinds: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReviewCounts:
+    """How many items are in each review state."""
+
+    new: int = 0
+    later: int = 0
+    queued: int = 0
+    by_state: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    """The first share of the log that does not match its hash chain, and why."""
+
+    share_id: int
+    reason: str

@@ -13,7 +13,6 @@ it.
 
 import json
 import sqlite3
-from dataclasses import dataclass
 from typing import Any
 
 from amplify.attestations import ATTESTATION_IDS, required_attestation_ids
@@ -28,7 +27,7 @@ from amplify.store.base import (
     with_json,
 )
 from amplify.store.schema import CHAINED_SCHEMA, SHARE_HASHED_COLUMNS, share_hash
-from amplify.types import Attestation, LinkProbe, LinkProbeRecord, Share, ShareSubject
+from amplify.types import Attestation, ChainBreak, LinkProbe, LinkProbeRecord, Share, ShareSubject
 
 _SHARE_COLUMNS = f"""
     sh.id, sh.draft_id, sh.item_id, sh.source_id, sh.network, sh.text, sh.post_url, sh.shared_at,
@@ -45,14 +44,6 @@ _RETRACTION_JOIN = f"""
 _SHARE_JOIN = f"shares sh JOIN items i ON i.id = sh.item_id JOIN sources s ON s.id = sh.source_id {_RETRACTION_JOIN}"
 # A share (as `sh`) that has not been retracted.
 ACTIVE_SHARE = not_retracted("sh")
-
-
-@dataclass(frozen=True)
-class ChainBreak:
-    """The first share of the log that does not match its hash chain, and why."""
-
-    share_id: int
-    reason: str
 
 
 def _text_as_written(data: bytes) -> str:
@@ -275,7 +266,7 @@ class ShareQueries(StoreBase):
         )
         return int(row["id"])
 
-    def verify_share_log(self) -> "ChainBreak | None":
+    def verify_share_log(self) -> ChainBreak | None:
         """Walk the hash chain of `shares`, oldest first: the first share whose stored hashes do not match what
         it holds and what came before it (a share changed, replaced, removed or slipped in), or None when every
         row matches, every `share_recorded` event still has its row and every share its item, source and draft.
