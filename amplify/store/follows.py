@@ -7,14 +7,14 @@ pages loses nothing and repeats nothing.
 """
 
 from collections.abc import Iterable, Mapping
+from dataclasses import fields
 from typing import Any
 
 from amplify.store.base import StoreBase
 from amplify.types import FollowedAccount, FollowImport
 
-IMPORT_COLUMNS = ("id", "network", "account", "server", "account_id", "expected", "next_page", "state", "fetched",
-                  "note", "started_at", "updated_at")
-ACCOUNT_COLUMNS = ("handle", "name", "bio", "avatar_url", "feed_url", "profile_url", "website", "website_verified")
+IMPORT_COLUMNS = tuple(field.name for field in fields(FollowImport))
+ACCOUNT_COLUMNS = tuple(field.name for field in fields(FollowedAccount))
 
 
 class FollowImportQueries(StoreBase):
