@@ -133,3 +133,66 @@ class LinkProbe:
     final_url: str | None
     redirects: int
     error: str | None
+
+
+# -- reach: what a share reached
+
+
+@dataclass(frozen=True, slots=True)
+class ReachSnapshot:
+    """One reading of a share's public counts (`reach` table). `source` is "api" (read from the network) or
+    "typed" (typed by hand from what the network shows). A deleted post has no counts and ends the series."""
+
+    id: int
+    share_id: int
+    taken_at: str
+    reposts: int | None
+    likes: int | None
+    replies: int | None
+    quotes: int | None
+    source: str
+    deleted: bool
+    post_ref: str | None = None
+
+    @property
+    def interactions(self) -> int:
+        """Reposts, likes, replies and quotes together (0 for a deleted post)."""
+        return sum(count or 0 for count in (self.reposts, self.likes, self.replies, self.quotes))
+
+
+@dataclass(frozen=True, slots=True)
+class ReachShare:
+    """A share whose post reach can read, with what its snapshots so far say: when the last one read from the
+    network was taken, whether the post was found deleted, and the post's address as the API knows it."""
+
+    share_id: int
+    network: str
+    post_url: str
+    shared_at: str
+    last_checked_at: str | None = None
+    deleted: bool = False
+    post_ref: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReachCounts:
+    """Counts read for one post, to append as a snapshot. `deleted` with no counts when the post is gone."""
+
+    share_id: int
+    reposts: int | None = None
+    likes: int | None = None
+    replies: int | None = None
+    quotes: int | None = None
+    deleted: bool = False
+    post_ref: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ShareReach:
+    """A counted share in a window with its latest numbers, for the audit's "Reach by voice"."""
+
+    share_id: int
+    source_id: int
+    network: str
+    interactions: int
+    deleted: bool
