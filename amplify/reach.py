@@ -8,7 +8,7 @@ found deleted ends its series. X, LinkedIn and Threads have no logged-out API: t
 - `plan(shares, now)`: the pure planner. Which shares are due a snapshot now, and for which milestone. A share is
   due when a milestone has passed since it was shared and no snapshot read from the network was taken at or after
   that milestone; several missed milestones make one snapshot (the latest). Nothing after the 30-day one, nothing
-  after a deletion.
+  after a deletion, nothing for a link reach cannot read.
 - `post_address(network, url)`: where a post link says the counts are (the Mastodon instance and status id, or the
   Bluesky actor and record key).
 - `amplify.reach_run.check_reach(store, ...)`: the runner. Reads the due posts (batched where the network allows
@@ -55,8 +55,9 @@ class Due:
 
 
 def due_milestone(share: ReachShare, now: datetime) -> timedelta | None:
-    """The milestone `share` is due a snapshot for at `now`, or None when none is due."""
-    if share.deleted:
+    """The milestone `share` is due a snapshot for at `now`, or None when none is due (also for a link reach
+    cannot read: its numbers can be typed by hand)."""
+    if share.deleted or post_address(share.network, share.post_url) is None:
         return None
     shared = from_iso(share.shared_at)
     passed = [milestone for milestone in MILESTONES if shared + milestone <= now]
