@@ -33,6 +33,8 @@ from amplify.urls import http_parts
 MILESTONES = (timedelta(hours=1), timedelta(days=1), timedelta(days=7), timedelta(days=30))
 MILESTONE_NAMES = {MILESTONES[0]: "1 hour", MILESTONES[1]: "1 day", MILESTONES[2]: "7 days", MILESTONES[3]: "30 days"}
 PUBLIC_APPVIEW = "https://public.api.bsky.app"
+# Another AppView to read Bluesky counts from (`amplify reach --appview`, the "Check reach" button).
+APPVIEW_VARIABLE = "AMPLIFY_APPVIEW"
 PRIVATE_NUMBERS = "this instance keeps its numbers private"
 
 _MASTODON_PATH = re.compile(r"^/(?:@[A-Za-z0-9_.-]+|users/[A-Za-z0-9_.-]+/statuses)/(\d{1,30})/?$")

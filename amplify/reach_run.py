@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from amplify.clock import from_iso
+from amplify.errors import AmplifyError
 from amplify.fetch import (
     DEFAULT_LIMITS,
     Client,
@@ -97,12 +98,15 @@ def connected_mastodon_headers(instance: str, own_instance: str | None) -> dict[
     return {"Authorization": f"Bearer {token}"} if token else None
 
 
-class RateLimited(Exception):
-    """A server asked for a longer wait than the run allows."""
+class RateLimited(AmplifyError):
+    """A server asked for a longer wait than the run allows; the message says which and how long."""
 
 
-class KeepsPrivate(Exception):
+class KeepsPrivate(AmplifyError):
     """The instance refuses logged-out reads and there is no connected account for it."""
+
+    def __init__(self) -> None:
+        super().__init__(PRIVATE_NUMBERS)
 
 
 class Reader:

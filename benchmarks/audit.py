@@ -23,7 +23,9 @@ from streamlit.testing.v1 import AppTest
 
 from amplify.audit import all_time, calendar_month, last_days, run_audit
 from amplify.clock import to_iso
-from amplify.report import export_shares, monthly_report, render
+from amplify.export import export_shares
+from amplify.report import monthly_report
+from amplify.report_render import render
 from amplify.store import Store
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
