@@ -35,7 +35,7 @@ from amplify.fetch import (
     fetch_json,
     open_client,
 )
-from amplify.follows import wait_seconds
+from amplify.follows import own_token, wait_seconds
 from amplify.reach import (
     PRIVATE_NUMBERS,
     PUBLIC_APPVIEW,
@@ -92,8 +92,6 @@ def connected_mastodon_headers(instance: str, own_instance: str | None) -> dict[
 
     The seam for connected accounts: today the token in AMPLIFY_MASTODON_TOKEN, sent only to the user's own
     instance (`own_instance`, feeds.yml's `mastodon_instance`), as the follow-list import does."""
-    from amplify.follows import own_token
-
     token = own_token(instance, own_instance)
     return {"Authorization": f"Bearer {token}"} if token else None
 

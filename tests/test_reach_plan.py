@@ -141,3 +141,27 @@ def test_a_file_that_lost_a_reach_trigger_is_not_written_to(tmp_path):
     raw.close()
     with Store(path) as reopened:
         assert reopened.write_refusal is not None and "reach_no_delete" in reopened.write_refusal
+
+
+# -- reach by voice ---------------------------------------------------------------------------------------------
+
+
+def test_reach_by_voice_sets_each_groups_part_of_interactions_beside_its_part_of_shares(store):
+    from audit_fixtures import add_share as share_of
+
+    from amplify.audit import last_days, run_audit
+    from amplify.audit_reach import run_reach_audit
+
+    both = add_source(store, "Ada Bakes", labels=["Black-owned", "woman-owned"], statement="https://ada.example/a")
+    plain = add_source(store, "Bea Builds")
+    read = share_of(store, both, to_iso(FIXED_NOW - DAY), network="bluesky")
+    gone = share_of(store, plain, to_iso(FIXED_NOW - DAY * 2))
+    share_of(store, plain, to_iso(FIXED_NOW - DAY * 3))  # no numbers: not among the measured
+    store.add_reach([ReachCounts(read, reposts=2, likes=4, replies=1, quotes=1), ReachCounts(gone, likes=2)])
+    store.add_reach([ReachCounts(gone, deleted=True)])
+    reach = run_reach_audit(store, run_audit(store, last_days(30, FIXED_NOW), FIXED_NOW))
+    assert (reach.total_shares, reach.measured_shares, reach.interactions, reach.deleted) == (3, 2, 10, 1)
+    parts = {row.group: (row.shares, row.interactions, row.share_part, row.interaction_part) for row in reach.by_label}
+    assert parts == {"Black-owned": (1, 8, 0.5, 0.8), "woman-owned": (1, 8, 0.5, 0.8), "not stated": (1, 2, 0.5, 0.2)}
+    assert [(row.group, row.interactions) for row in reach.by_voice] == [("Ada Bakes", 8), ("Bea Builds", 2)]
+    assert [(row.network, row.per_share) for row in reach.by_network] == [("Bluesky", 8.0), ("Mastodon", 2.0)]

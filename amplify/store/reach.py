@@ -120,19 +120,25 @@ class ReachQueries(StoreBase):
         return {row["share_id"]: _snapshot(row) for row in rows}
 
     def reach_in_window(self, start: str | None, end: str) -> list[ShareReach]:
-        """The counted shares in `[start, end)` that have numbers, with their latest interactions."""
+        """The counted shares in `[start, end)` that have numbers, with their latest interactions (a deleted post's
+        last numbers before it went)."""
         window = "sh.shared_at < ?" if start is None else "sh.shared_at >= ? AND sh.shared_at < ?"
         params = [end] if start is None else [start, end]
+        # A window reads only its own shares' snapshots; all time reads them all, without the extra lookup.
+        only_counted = "" if start is None else "AND share_id IN (SELECT id FROM counted)"
         rows = self.rows(
             f"""
-            {_latest('')}
-            SELECT sh.id AS share_id, sh.source_id, sh.network,
-                   coalesce(r.reposts, 0) + coalesce(r.likes, 0) + coalesce(r.replies, 0)
-                       + coalesce(r.quotes, 0) AS interactions,
-                   c.gone AS deleted
-            FROM chosen c JOIN reach r ON r.id = c.id JOIN shares sh ON sh.id = c.share_id
-            WHERE {window} AND {not_retracted("sh")}
-            ORDER BY sh.id
+            WITH counted AS (SELECT sh.id, sh.source_id, sh.network FROM shares sh WHERE {window}
+                                AND {not_retracted("sh")}),
+            -- With one max(), SQLite takes the other columns from the row that has it: the latest snapshot.
+            latest AS (SELECT share_id, max(id),
+                              coalesce(reposts, 0) + coalesce(likes, 0) + coalesce(replies, 0)
+                                  + coalesce(quotes, 0) AS interactions
+                       FROM reach WHERE NOT deleted {only_counted} GROUP BY share_id)
+            SELECT c.id AS share_id, c.source_id, c.network, l.interactions,
+                   EXISTS (SELECT 1 FROM reach d WHERE d.share_id = c.id AND d.deleted) AS deleted
+            FROM counted c JOIN latest l ON l.share_id = c.id
+            ORDER BY c.id
             """,
             params,
         )
