@@ -91,7 +91,9 @@ def connected_mastodon_headers(instance: str, own_instance: str | None) -> dict[
     """The Authorization header of the user's connected Mastodon account on `instance`, or None.
 
     The seam for connected accounts: today the token in AMPLIFY_MASTODON_TOKEN, sent only to the user's own
-    instance (`own_instance`, feeds.yml's `mastodon_instance`), as the follow-list import does."""
+    instance (`own_instance`, feeds.yml's `mastodon_instance`), as the follow-list import does. Where
+    `amplify.accounts` is, this asks it first: the account `accounts.connected(store, "mastodon")`, when its
+    `server` is `instance`, with `accounts.mastodon_headers(account)`. A token never goes to another instance."""
     token = own_token(instance, own_instance)
     return {"Authorization": f"Bearer {token}"} if token else None
 
