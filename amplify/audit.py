@@ -15,7 +15,6 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from amplify.audit_windows import LAST_DAYS_CHOICES as LAST_DAYS_CHOICES
 from amplify.audit_windows import AuditError as AuditError
@@ -33,7 +32,7 @@ from amplify.goals import GroupTarget as GroupTarget
 from amplify.goals import goals_from_settings as goals_from_settings
 from amplify.goals import goals_to_settings as goals_to_settings
 from amplify.store import Store
-from amplify.store.audit import AuditShare, AuditSource, CheckFlags, RefusedAttempt
+from amplify.types import AuditShare, AuditSource, CheckFlags, RefusedAttempt, SharedChecklist
 
 NOT_STATED = "not stated"
 NO_TAGS = "no tags"
@@ -315,7 +314,7 @@ def compute_audit(
     as_of: datetime,
     sources: Sequence[AuditSource],
     shares: Sequence[AuditShare],
-    latest_snapshot: dict[str, Any] | None = None,
+    latest: SharedChecklist | None = None,
     flags: Sequence[CheckFlags] = (),
     refusals: Sequence[RefusedAttempt] = (),
 ) -> Audit:
@@ -348,7 +347,7 @@ def compute_audit(
         weekly_by_label=weekly_shares(per_week, sources, label_groups, *weeks_shown) if total else [],
         neglected=neglected_sources(sources, counts),
         last_shared=source_shares(followed, Counter(), as_of, only_shared=False),
-        checklist=checklist_health(total, latest_snapshot or {}, flags, refusals),
+        checklist=checklist_health(total, latest.snapshot if latest else {}, flags, refusals),
         refused_attempts=len(refusals),
     )
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from amplify.checklist import CHECKS_BY_ID
-from amplify.store.audit import CheckFlags, RefusedAttempt
+from amplify.types import CheckFlags, RefusedAttempt
 
 
 @dataclass(frozen=True)

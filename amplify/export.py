@@ -5,6 +5,7 @@ import csv
 import io
 import json
 from collections.abc import Iterable
+from dataclasses import asdict
 
 from amplify.report import ReportError
 from amplify.store import Store
@@ -34,7 +35,7 @@ def export_shares(store: Store, fmt: str) -> str:
     latest = store.latest_reach()
     columns = EXPORT_COLUMNS + REACH_COLUMNS
     records = []
-    for row in store.shares_for_export():
+    for row in map(asdict, store.shares_for_export()):  # the export writes plain columns
         snapshot = latest.get(row["share_id"])
         reach = (snapshot.reposts, snapshot.likes, snapshot.replies, snapshot.quotes, snapshot.taken_at,
                  snapshot.source, int(snapshot.deleted)) if snapshot else (None,) * len(REACH_COLUMNS)
