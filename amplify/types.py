@@ -9,6 +9,8 @@ and the store can each be read, and changed, without the others.
 - Whether a link resolves: `LinkProbe` (made by `amplify.fetch`, kept by the share gate).
 - What the store returns: one record per kind of row (`SourceRecord`, `FeedRecord`, `Draft`, `DraftPost`,
   `Share`, `Attestation`, `LinkProbeRecord`, the audit's rows, ...), never a dict of a row.
+- What a share reached: `ReachSnapshot` (a row of `reach`), `ReachShare` (a share as reach's planner sees it),
+  `ReachCounts` (counts to append) and `ShareReach` (a share's latest interactions, for the audit).
 """
 
 from collections.abc import Sequence
