@@ -3,7 +3,9 @@ logged-out reads, 404 after a deletion, 429 with reset headers, instances withou
 reach tests and benchmarks/reach.py. Every request is recorded by the LoopbackServer underneath."""
 
 import json
+import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
@@ -46,6 +48,7 @@ class Instance:
     token: str = "own-token"
     limited: int = 0
     remaining_zero: bool = False
+    reset_only: bool = False  # a 429 that says when to come back only with X-RateLimit-Reset, 5 s from now
 
     def mount(self, server: LoopbackServer) -> None:
         serve(server, "/api/v1/statuses", self._many)
@@ -61,6 +64,11 @@ class Instance:
     def _refused(self, handler: BaseHTTPRequestHandler) -> bool:
         if self.limited:
             self.limited -= 1
+            if self.reset_only:
+                reset = datetime.fromtimestamp(time.time() + 5, UTC).isoformat()
+                answer(handler, 429, {"error": "Too many requests"},
+                       {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset})
+                return True
             answer(handler, 429, {"error": "Too many requests"},
                    {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "2026-11-20T09:30:07Z", "Retry-After": "7"})
             return True

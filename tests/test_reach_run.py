@@ -137,6 +137,16 @@ def test_a_429_is_waited_out_as_its_headers_say_and_the_run_goes_on(server, db):
     assert run.calls["mastodon"] == 3
 
 
+def test_a_429_with_only_a_reset_time_waits_until_then(server, db):
+    instance = Instance(limited=1, reset_only=True)
+    instance.add(server, "101", likes=1)
+    instance.mount(server)
+    shared(db, "mastodon", server.url("/@ada/101"))
+    waits = Waits()
+    run = check_reach(db, sleep=waits)
+    assert run.taken == 1 and len(waits) == 1 and 0 < waits[0] <= 5
+
+
 def test_an_exhausted_rate_limit_waits_for_its_reset_before_the_next_call(server, db):
     instance = Instance(remaining_zero=True, batch=False)
     instance.add(server, "101", likes=1)
