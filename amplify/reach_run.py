@@ -19,10 +19,12 @@ Every request goes through `amplify.fetch.fetch_json`.
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import suppress
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from amplify import accounts
 from amplify.clock import from_iso
 from amplify.errors import AmplifyError
 from amplify.fetch import (
@@ -80,22 +82,30 @@ def check_reach(store: Store, *, now: datetime | None = None, appview: str = PUB
         reader = Reader(client, limits, sleep=sleep, max_wait=max_wait)
         counts = read_due(reader, due, run, appview=appview.rstrip("/"),
                           mastodon_headers=mastodon_headers
-                          or (lambda instance: connected_mastodon_headers(instance, own_instance)))
+                          or (lambda instance: connected_mastodon_headers(store, instance, own_instance)))
         run.calls.update(reader.calls)
     run.taken = store.add_reach(counts)
     run.deleted = sum(1 for count in counts if count.deleted)
     return run
 
 
-def connected_mastodon_headers(instance: str, own_instance: str | None) -> dict[str, str] | None:
+def connected_mastodon_headers(store: Store, instance: str, own_instance: str | None) -> dict[str, str] | None:
     """The Authorization header of the user's connected Mastodon account on `instance`, or None.
 
-    The seam for connected accounts: today the token in AMPLIFY_MASTODON_TOKEN, sent only to the user's own
-    instance (`own_instance`, feeds.yml's `mastodon_instance`), as the follow-list import does. Where
-    `amplify.accounts` is, this asks it first: the account `accounts.connected(store, "mastodon")`, when its
-    `server` is `instance`, with `accounts.mastodon_headers(account)`. A token never goes to another instance."""
+    The account connected with `amplify account add mastodon` when its server is `instance`; else the token in
+    AMPLIFY_MASTODON_TOKEN when `instance` is the user's own (`own_instance`, feeds.yml's `mastodon_instance`), as
+    the follow-list import does. A token never goes to another instance."""
+    account = accounts.connected(store, "mastodon")
+    if account is not None and _host(account.server) == _host(instance):
+        with suppress(accounts.AccountError):  # connected, but its token is gone: logged out, as without one
+            return accounts.mastodon_headers(account)
     token = own_token(instance, own_instance)
     return {"Authorization": f"Bearer {token}"} if token else None
+
+
+def _host(base: str) -> tuple[str | None, int | None]:
+    parts = urlsplit(base)
+    return parts.hostname, parts.port
 
 
 class RateLimited(AmplifyError):

@@ -354,6 +354,21 @@ MIGRATIONS: list[str | list[Step]] = [
     """,
     # Reach snapshots: what each share reached, read from the networks' public counts or typed by hand.
     _REACH_TABLE,
+    # The accounts migration: the Mastodon and Bluesky accounts the user connected, one a network, without their
+    # secrets (amplify.secrets keeps those outside the database), with the Mastodon server's rules for a post.
+    """
+    CREATE TABLE accounts (
+        network TEXT PRIMARY KEY,
+        server TEXT NOT NULL,
+        handle TEXT NOT NULL,
+        did TEXT,
+        account_id TEXT,
+        display_name TEXT NOT NULL DEFAULT '',
+        connected_at TEXT NOT NULL,
+        rules TEXT,
+        rules_checked_at TEXT
+    );
+    """,
 ]
 
 # The first schema whose shares carry `prev_hash` and `row_hash`.
@@ -385,7 +400,7 @@ def append_only_triggers(version: int) -> dict[str, str]:
 
 # Tables every amplify database has once migrated; a file without one of them is not (or no longer) amplify's.
 TABLES = ("sources", "feeds", "items", "drafts", "draft_posts", "attestations", "link_probes", "shares",
-          "share_flags", "events", "meta", "reach")
+          "share_flags", "events", "meta", "reach", "accounts")
 
 
 def split_sql(script: str) -> list[str]:
