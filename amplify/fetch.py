@@ -650,3 +650,63 @@ def _first_line(error: Exception) -> str:
 
 def _size(count: int) -> str:
     return f"{count / (1024 * 1024):g} MiB" if count >= 1024 * 1024 else f"{count} bytes"
+
+
+# -- writing to an API (posting) --------------------------------------------------------------------------------
+
+
+class APIError(HTTPStatusError):
+    """An API answered a write with an error status. `data` is its decoded JSON body (None when it sent none)."""
+
+    def __init__(self, url: str, status: int, reason: str, headers: dict[str, str], data: Any) -> None:
+        super().__init__(url, status, reason, headers)
+        self.data = data
+
+
+def send_api(client: Client, method: str, url: str, *, headers: dict[str, str] | None = None,
+             json_body: Any = None, form: dict[str, Any] | None = None,
+             files: dict[str, tuple[str, bytes, str]] | None = None, content: bytes | None = None,
+             limits: FetchLimits = DEFAULT_LIMITS) -> JSONResponse:
+    """Send one API request with a body (JSON, a form, a multipart upload or raw bytes) on `client`, within
+    `limits`. No redirect is followed: a write and its token go only to the address given. Raises APIError for
+    4xx/5xx (with the answer's JSON error body) and FetchError for everything else (then whether the server acted
+    is unknown)."""
+    built = httpx.Request(method, url, json=json_body, data=form, files=files, content=content)
+    body = built.read()
+    _require_web_url(url, url, first=True)
+    extra = {name.decode(): value.decode() for name, value in built.headers.raw
+             if name.lower() in (b"content-type", b"content-length")}
+    deadline = time.monotonic() + limits.total_timeout
+    remaining = _remaining(url, limits, deadline)
+    timeout = {"connect": min(limits.connect_timeout, remaining), "read": remaining, "write": remaining,
+               "pool": remaining}
+    parsed = httpx.URL(url)
+    request = httpcore.Request(
+        method.encode(),
+        httpcore.URL(scheme=parsed.raw_scheme, host=parsed.raw_host, port=parsed.port, target=parsed.raw_path),
+        headers=[(b"Host", parsed.netloc), *client.headers,
+                 *((name.encode(), _header_bytes(value)) for name, value in {**extra, **(headers or {})}.items())],
+        content=body, extensions={"timeout": timeout},
+    )
+    pool = client._secure_pool() if parsed.raw_scheme == b"https" else client.plain
+    try:
+        answer = Answer(pool.handle_request(request))
+    except RefusedAddress as refused:
+        raise AddressRefused(url, refused.reason) from None
+    except httpcore.TimeoutException as error:
+        raise FetchTimeout(url, f"no answer within {limits.total_timeout:g} s") from error
+    except (httpcore.NetworkError, httpcore.ProtocolError, httpcore.UnsupportedProtocol) as error:
+        raise FetchError(url, f"the connection failed ({_first_line(error)})") from error
+    try:
+        raw = _read_body(answer, url, limits, deadline)
+    finally:
+        answer.close()
+    try:
+        data = json.loads(raw) if raw.strip() else None
+    except (ValueError, RecursionError):
+        data = None
+    if not 200 <= answer.status < 300:
+        raise APIError(url, answer.status, _status_reason(answer.status), answer.headers, data)
+    if data is None:
+        raise FetchError(url, "did not answer with JSON; is this the right server?")
+    return JSONResponse(url, answer.status, answer.headers, data)
