@@ -15,7 +15,7 @@ from typing import Any
 
 from amplify.clock import from_iso
 from amplify.fetch import DEFAULT_LIMITS, FetchError, FetchLimits, fetch_page, open_client, send_api
-from amplify.publish import PostFailed, PostRequest, Published, explain
+from amplify.publish import AccountServer, PostFailed, PostRequest, Published, explain
 from amplify.types import OutboxRow
 
 # A server remembers an Idempotency-Key for up to an hour; a retry later than this looks for the status instead.
@@ -32,7 +32,7 @@ def plain_words(text: str) -> str:
     return _MENTION_DOMAIN.sub(r"\1", "".join(html.unescape(_TAG.sub(" ", text)).split()))
 
 
-class MastodonPoster:
+class MastodonPoster(AccountServer):
     """Posts to `server` (https://INSTANCE) with the headers `auth()` gives (the account's token)."""
 
     network = "mastodon"
@@ -40,11 +40,7 @@ class MastodonPoster:
     def __init__(self, server: str, auth: Callable[[], dict[str, str]], *, account: str,
                  limits: FetchLimits = DEFAULT_LIMITS, zone: str = "UTC",
                  sleep: Callable[[float], None] = time.sleep) -> None:
-        self.server = server.rstrip("/")
-        self.auth = auth
-        self.account = account
-        self.limits = limits
-        self.zone = zone
+        super().__init__(server, auth, account=account, limits=limits, zone=zone)
         self.sleep = sleep
 
     def _call(self, method: str, path: str, **body: Any) -> Any:

@@ -15,7 +15,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from amplify.errors import AmplifyError
-from amplify.fetch import APIError, FetchError
+from amplify.fetch import DEFAULT_LIMITS, APIError, FetchError, FetchLimits
 from amplify.types import OutboxRow
 
 
@@ -69,6 +69,19 @@ class Poster(Protocol):
 
 PosterFor = Callable[[str], Poster]
 
+
+class AccountServer:
+    """What every poster holds: the account's server, the headers that sign in (`auth()`, asked at each call, so a
+    renewed session is used), the account's handle, the fetch limits and the time zone for messages."""
+
+    def __init__(self, server: str, auth: Callable[[], dict[str, str]], *, account: str,
+                 limits: FetchLimits = DEFAULT_LIMITS, zone: str = "UTC") -> None:
+        self.server = server.rstrip("/")
+        self.auth = auth
+        self.account = account
+        self.limits = limits
+        self.zone = zone
+
 # Bluesky's record keys: a timestamp identifier (TID), 13 characters of this sortable base-32 alphabet.
 _TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
 
@@ -114,6 +127,10 @@ def server_message(data: object) -> str | None:
     return None
 
 
+# What a Bluesky server answers (with 400) about a session that is no longer good.
+_SIGN_IN_ERRORS = frozenset({"ExpiredToken", "InvalidToken", "AuthRequired", "AuthMissing"})
+
+
 def explain(error: FetchError, label: str, *, zone: str = "UTC", reconnect: str = "") -> PostingError:
     """The plain-words error for a failed call to `label` (Mastodon, Bluesky)."""
     if not isinstance(error, APIError):
@@ -122,7 +139,8 @@ def explain(error: FetchError, label: str, *, zone: str = "UTC", reconnect: str 
             "posting it again (`amplify post --resume`, or the next start)."
         )
     message = server_message(error.data)
-    if error.status in (401, 403):
+    code = error.data.get("error") if isinstance(error.data, dict) else None
+    if error.status in (401, 403) or code in _SIGN_IN_ERRORS:
         return PostFailed(f"{label} refused the account's sign-in ({error.status}): reconnect the account"
                           f"{reconnect} and post again.")
     if error.status == 429:
