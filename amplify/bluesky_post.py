@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from amplify.facets import facets
-from amplify.fetch import DEFAULT_LIMITS, APIError, FetchError, FetchLimits, fetch_page, open_client, send_api
+from amplify.fetch import DEFAULT_LIMITS, FetchError, FetchLimits, HTTPStatusError, fetch_page, open_client, send_api
 from amplify.publish import AccountServer, PostFailed, PostRequest, Published, explain
 from amplify.types import OutboxRow
 
@@ -42,8 +42,7 @@ class BlueskyPoster(AccountServer):
         try:
             return self._send(method, nsid, query, **body)
         except FetchError as error:
-            raise explain(error, "Bluesky", zone=self.zone,
-                          reconnect=" (amplify account add bluesky)") from error
+            raise explain(error, "bluesky", zone=self.zone) from error
 
     def url_of(self, rkey: str) -> str:
         return f"{self.web}/profile/{self.account}/post/{rkey}"
@@ -64,13 +63,13 @@ class BlueskyPoster(AccountServer):
         try:
             data = self._send("POST", "com.atproto.repo.createRecord",
                               json_body={"repo": self.did, "collection": COLLECTION, "rkey": key, "record": record})
-        except APIError as error:
+        except HTTPStatusError as error:
             # A record with this key already there is this very post, made by an earlier try.
             if error.status == 400 and (existing := self._record(key)) is not None:
                 return existing
-            raise explain(error, "Bluesky", zone=self.zone, reconnect=" (amplify account add bluesky)") from error
+            raise explain(error, "bluesky", zone=self.zone) from error
         except FetchError as error:
-            raise explain(error, "Bluesky", zone=self.zone) from error
+            raise explain(error, "bluesky", zone=self.zone) from error
         return Published(str(data["uri"]), self.url_of(key))
 
     def _record(self, rkey: str) -> Published | None:
@@ -78,12 +77,12 @@ class BlueskyPoster(AccountServer):
         try:
             data = self._send("GET", "com.atproto.repo.getRecord",
                               {"repo": self.did, "collection": COLLECTION, "rkey": rkey})
-        except APIError as error:
+        except HTTPStatusError as error:
             if error.status == 400 and isinstance(error.data, dict) and error.data.get("error") == "RecordNotFound":
                 return None
-            raise explain(error, "Bluesky", zone=self.zone) from error
+            raise explain(error, "bluesky", zone=self.zone) from error
         except FetchError as error:
-            raise explain(error, "Bluesky", zone=self.zone) from error
+            raise explain(error, "bluesky", zone=self.zone) from error
         return Published(str(data["uri"]), self.url_of(rkey))
 
     def find(self, row: OutboxRow, now: datetime) -> Published | None:

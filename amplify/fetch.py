@@ -22,6 +22,8 @@ Four entry points:
   from `open_client()`.
 - `fetch_json(client, url, headers=...)`: a JSON API answer with its headers (paging links, rate limits), for
   importing follow lists.
+- `send_json(client, url, json=... or form=...)`: a POST to a JSON API (connecting an account, a session), which
+  follows no redirect, so what it sends goes only to the address it was given for.
 """
 
 import ipaddress
@@ -36,7 +38,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urlencode, urljoin
 
 from amplify import __version__
 from amplify.errors import AmplifyError
@@ -112,12 +114,14 @@ class BodyTooLarge(FetchError):
 
 class HTTPStatusError(FetchError):
     """The server answered with an error status (4xx, 5xx). `headers` are the answer's (a 429's say when to
-    come back)."""
+    come back); `data` is an API's decoded error body (`send_json` reads it), else None."""
 
-    def __init__(self, url: str, status: int, reason: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(self, url: str, status: int, reason: str, headers: dict[str, str] | None = None,
+                 data: Any = None) -> None:
         super().__init__(url, reason)
         self.status = status
         self.headers = headers or {}
+        self.data = data
 
 
 @dataclass(frozen=True)
@@ -291,9 +295,11 @@ class Client:
                 self.secure = self._pool(httpx.create_ssl_context())
             return self.secure
 
-    def send(self, url: str, headers: dict[str, str], timeout: dict[str, float]) -> "Answer":
-        """GET `url`. Raises FetchError for a URL that is too long, a port outside 1-65535 and (unless allowed) an
-        address that is not on the public internet; httpcore's exceptions for network trouble."""
+    def send(self, url: str, headers: dict[str, str], timeout: dict[str, float], method: bytes = b"GET",
+             body: bytes = b"") -> "Answer":
+        """GET `url` (or another `method`, with `body`). Raises FetchError for a URL that is too long, a port outside
+        1-65535 and (unless allowed) an address that is not on the public internet; httpcore's exceptions for
+        network trouble."""
         if len(url) > MAX_URL_LENGTH:
             raise NotWebURL(url, f"is longer than {MAX_URL_LENGTH:,} characters, which amplify does not fetch")
         parsed = httpx.URL(url)
@@ -301,10 +307,11 @@ class Client:
             # Unchecked, the port would wrap around (83617 connects to 18081).
             raise NotWebURL(url, f"the port {parsed.port} is not valid (ports go from 1 to 65535)")
         request = httpcore.Request(
-            b"GET",
+            method,
             httpcore.URL(scheme=parsed.raw_scheme, host=parsed.raw_host, port=parsed.port, target=parsed.raw_path),
             headers=[(b"Host", parsed.netloc), *self.headers,
                      *((name.encode(), _header_bytes(value)) for name, value in headers.items())],
+            content=body,
             extensions={"timeout": timeout},
         )
         pool = self._secure_pool() if parsed.raw_scheme == b"https" else self.plain
@@ -467,6 +474,53 @@ def fetch_json(client: Client, url: str, *, headers: dict[str, str] | None = Non
     return JSONResponse(final_url, response.status, response.headers, data)
 
 
+def send_json(client: Client, url: str, *, json_body: Any = None, form: dict[str, str] | None = None,
+              headers: dict[str, str] | None = None, limits: FetchLimits = DEFAULT_LIMITS) -> JSONResponse:
+    """POST `json_body` (as JSON), `form` (form-encoded) or nothing to a JSON API on `client` and decode the answer. No
+    redirect is followed: what is sent (a password, a code) goes only to the address it was given for. Raises
+    FetchError; HTTPStatusError for 4xx/5xx, with the server's decoded error body as `.data` (None when it is not
+    JSON) so the caller can say what the server said."""
+    _require_web_url(url, url, first=True)
+    sent = dict(headers or {})
+    body = b""
+    if form is not None:
+        body, sent["Content-Type"] = urlencode(form).encode(), "application/x-www-form-urlencoded"
+    elif json_body is not None:
+        body, sent["Content-Type"] = json.dumps(json_body).encode(), "application/json"
+    sent["Content-Length"] = str(len(body))
+    return _json_answer(client, url, sent, limits, b"POST", body)
+
+
+def _json_answer(client: Client, url: str, sent: dict[str, str], limits: FetchLimits, method: bytes,
+                 body: bytes) -> JSONResponse:
+    """Send one request, follow no redirect, and decode its JSON answer (an empty one as {}); HTTPStatusError with
+    the error body as `.data` for 4xx/5xx."""
+    deadline = time.monotonic() + limits.total_timeout
+    response = _send(client, url, sent, limits, deadline, method, body)
+    try:
+        if response.status in REDIRECT_STATUSES:
+            raise FetchError(url, "answered with a redirect, which amplify does not follow here; check the "
+                                  "server's address")
+        if not 200 <= response.status < 300:
+            raise HTTPStatusError(url, response.status, _status_reason(response.status), response.headers,
+                                  _error_data(response, url, limits, deadline))
+        data = _read_body(response, url, limits, deadline)
+    finally:
+        response.close()
+    try:
+        return JSONResponse(url, response.status, response.headers, json.loads(data) if data.strip() else {})
+    except (ValueError, RecursionError) as error:
+        raise FetchError(url, "did not answer with JSON; is this the right server?") from error
+
+
+def _error_data(response: Answer, url: str, limits: FetchLimits, deadline: float) -> Any:
+    """An error answer's body, decoded as JSON when it is (small, bounded); None otherwise."""
+    try:
+        return json.loads(_read_body(response, url, replace(limits, max_bytes=DRAIN_LIMIT_BYTES), deadline))
+    except (FetchError, ValueError, RecursionError):
+        return None
+
+
 # -- internals ---------------------------------------------------------------------------------------------
 
 
@@ -505,12 +559,13 @@ def _follow(client: Client, url: str, limits: FetchLimits, headers: dict[str, st
         response.close()
 
 
-def _send(client: Client, url: str, headers: dict[str, str], limits: FetchLimits, deadline: float) -> Answer:
+def _send(client: Client, url: str, headers: dict[str, str], limits: FetchLimits, deadline: float,
+          method: bytes = b"GET", body: bytes = b"") -> Answer:
     remaining = _remaining(url, limits, deadline)
     timeout = {"connect": min(limits.connect_timeout, remaining), "read": remaining, "write": remaining,
                "pool": remaining}
     try:
-        return client.send(url, headers, timeout)
+        return client.send(url, headers, timeout, method, body)
     except httpcore.ConnectTimeout as error:
         raise FetchTimeout(url, f"could not connect within {limits.connect_timeout:g} s") from error
     except httpcore.TimeoutException as error:
@@ -655,58 +710,18 @@ def _size(count: int) -> str:
 # -- writing to an API (posting) --------------------------------------------------------------------------------
 
 
-class APIError(HTTPStatusError):
-    """An API answered a write with an error status. `data` is its decoded JSON body (None when it sent none)."""
-
-    def __init__(self, url: str, status: int, reason: str, headers: dict[str, str], data: Any) -> None:
-        super().__init__(url, status, reason, headers)
-        self.data = data
-
-
 def send_api(client: Client, method: str, url: str, *, headers: dict[str, str] | None = None,
              json_body: Any = None, form: dict[str, Any] | None = None,
              files: dict[str, tuple[str, bytes, str]] | None = None, content: bytes | None = None,
              limits: FetchLimits = DEFAULT_LIMITS) -> JSONResponse:
-    """Send one API request with a body (JSON, a form, a multipart upload or raw bytes) on `client`, within
-    `limits`. No redirect is followed: a write and its token go only to the address given. Raises APIError for
-    4xx/5xx (with the answer's JSON error body) and FetchError for everything else (then whether the server acted
-    is unknown)."""
+    """Any API request (GET, or a POST with a JSON body, a form, a multipart upload or raw bytes) on `client`,
+    within `limits`, following no redirect: a write and its token go only to the address given. Raises
+    HTTPStatusError for 4xx/5xx, with the server's decoded error body as `.data`; FetchError for anything else
+    (then whether the server acted is unknown)."""
+    _require_web_url(url, url, first=True)
     built = httpx.Request(method, url, json=json_body, data=form, files=files, content=content)
     body = built.read()
-    _require_web_url(url, url, first=True)
-    extra = {name.decode(): value.decode() for name, value in built.headers.raw
-             if name.lower() in (b"content-type", b"content-length")}
-    deadline = time.monotonic() + limits.total_timeout
-    remaining = _remaining(url, limits, deadline)
-    timeout = {"connect": min(limits.connect_timeout, remaining), "read": remaining, "write": remaining,
-               "pool": remaining}
-    parsed = httpx.URL(url)
-    request = httpcore.Request(
-        method.encode(),
-        httpcore.URL(scheme=parsed.raw_scheme, host=parsed.raw_host, port=parsed.port, target=parsed.raw_path),
-        headers=[(b"Host", parsed.netloc), *client.headers,
-                 *((name.encode(), _header_bytes(value)) for name, value in {**extra, **(headers or {})}.items())],
-        content=body, extensions={"timeout": timeout},
-    )
-    pool = client._secure_pool() if parsed.raw_scheme == b"https" else client.plain
-    try:
-        answer = Answer(pool.handle_request(request))
-    except RefusedAddress as refused:
-        raise AddressRefused(url, refused.reason) from None
-    except httpcore.TimeoutException as error:
-        raise FetchTimeout(url, f"no answer within {limits.total_timeout:g} s") from error
-    except (httpcore.NetworkError, httpcore.ProtocolError, httpcore.UnsupportedProtocol) as error:
-        raise FetchError(url, f"the connection failed ({_first_line(error)})") from error
-    try:
-        raw = _read_body(answer, url, limits, deadline)
-    finally:
-        answer.close()
-    try:
-        data = json.loads(raw) if raw.strip() else None
-    except (ValueError, RecursionError):
-        data = None
-    if not 200 <= answer.status < 300:
-        raise APIError(url, answer.status, _status_reason(answer.status), answer.headers, data)
-    if data is None:
-        raise FetchError(url, "did not answer with JSON; is this the right server?")
-    return JSONResponse(url, answer.status, answer.headers, data)
+    sent = {name.decode(): value.decode() for name, value in built.headers.raw
+            if name.lower() in (b"content-type", b"content-length")}
+    sent.update(headers or {})
+    return _json_answer(client, url, sent, limits, method.encode(), body)

@@ -50,8 +50,7 @@ class MastodonPoster(AccountServer):
                 return send_api(client, method, f"{self.server}{path}", headers=headers, limits=self.limits,
                                 **body)
         except FetchError as error:
-            raise explain(error, "Mastodon", zone=self.zone,
-                          reconnect=" (amplify account add mastodon)") from error
+            raise explain(error, "mastodon", zone=self.zone) from error
 
     def publish(self, request: PostRequest, key: str) -> Published:
         body: dict[str, Any] = {"status": request.text, "visibility": request.visibility}

@@ -14,8 +14,10 @@ from datetime import UTC, datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from amplify.accounts import reconnect, server_message
 from amplify.errors import AmplifyError
-from amplify.fetch import DEFAULT_LIMITS, APIError, FetchError, FetchLimits
+from amplify.fetch import DEFAULT_LIMITS, FetchError, FetchLimits, HTTPStatusError
+from amplify.networks import NAMES
 from amplify.types import OutboxRow
 
 
@@ -117,32 +119,23 @@ def reset_time(headers: dict[str, str], zone: str = "UTC") -> str | None:
         return moment.strftime("%H:%M UTC")
 
 
-def server_message(data: object) -> str | None:
-    """The reason an API gave in its error body: Mastodon's `error`, Bluesky's `message` (or `error`)."""
-    if isinstance(data, dict):
-        for key in ("message", "error_description", "error"):
-            value = data.get(key)
-            if isinstance(value, str) and value.strip():
-                return value.strip()
-    return None
-
-
 # What a Bluesky server answers (with 400) about a session that is no longer good.
 _SIGN_IN_ERRORS = frozenset({"ExpiredToken", "InvalidToken", "AuthRequired", "AuthMissing"})
 
 
-def explain(error: FetchError, label: str, *, zone: str = "UTC", reconnect: str = "") -> PostingError:
-    """The plain-words error for a failed call to `label` (Mastodon, Bluesky)."""
-    if not isinstance(error, APIError):
+def explain(error: FetchError, network: str, *, zone: str = "UTC") -> PostingError:
+    """The plain-words error for a failed call to `network` (mastodon, bluesky)."""
+    label = NAMES[network]
+    if not isinstance(error, HTTPStatusError):
         return OutcomeUnknown(
             f"{label} did not answer clearly ({error.reason}). The post may have gone out: amplify checks before "
             "posting it again (`amplify post --resume`, or the next start)."
         )
-    message = server_message(error.data)
+    message = server_message(error.data) or None
     code = error.data.get("error") if isinstance(error.data, dict) else None
     if error.status in (401, 403) or code in _SIGN_IN_ERRORS:
-        return PostFailed(f"{label} refused the account's sign-in ({error.status}): reconnect the account"
-                          f"{reconnect} and post again.")
+        said = f" ({message})" if message else ""
+        return PostFailed(f"{label} refused the account's sign-in{said}: {reconnect(network)}, then post again.")
     if error.status == 429:
         until = reset_time(error.headers, zone)
         when = f"wait until {until}" if until else "wait a while"

@@ -141,6 +141,39 @@ class LinkProbe:
     error: str | None
 
 
+# -- connected accounts
+
+
+@dataclass(frozen=True)
+class InstanceRules:
+    """A Mastodon server's own rules for a post, from its `GET /api/v2/instance` (Mastodon's defaults where it
+    says nothing)."""
+
+    max_characters: int = 500
+    characters_reserved_per_url: int = 23
+    max_media_attachments: int = 4
+    description_limit: int = 1500  # the longest alt text (Mastodon 4.4+; 1500 on older servers)
+
+
+@dataclass(frozen=True)
+class Account:
+    """An account the user connected, without its secrets (those stay in `amplify.secrets`).
+
+    `server` is the base URL amplify talks to (a Mastodon instance, a Bluesky PDS); `handle` is `@user@host` on
+    Mastodon, `name.bsky.social` on Bluesky; `did` is Bluesky's permanent id, `account_id` Mastodon's. `rules`
+    and `rules_checked_at` are the Mastodon server's rules and when they were last read (None on Bluesky)."""
+
+    network: str
+    server: str
+    handle: str
+    did: str | None
+    account_id: str | None
+    display_name: str
+    connected_at: str
+    rules: InstanceRules | None = None
+    rules_checked_at: str | None = None
+
+
 # -- posting
 
 

@@ -4,6 +4,7 @@ it) a real Bluesky network on this machine (tests/networks/harness.py)."""
 import shutil
 import sys
 import tempfile
+import uuid
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,22 @@ def private_addresses_allowed():
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("AMPLIFY_ALLOW_PRIVATE", "1")
         yield
+
+
+@pytest.fixture(scope="session")
+def secrets_folder(tmp_path_factory):
+    return tmp_path_factory.mktemp("secrets")
+
+
+@pytest.fixture(autouse=True)
+def secrets_kept_apart(secrets_folder, monkeypatch):
+    """Every test keeps secrets in a file of its own (never the keyring or the user's config folder) and starts
+    with no AMPLIFY_MASTODON_TOKEN / AMPLIFY_BLUESKY_APP_PASSWORD of the environment."""
+    from amplify import secrets
+
+    monkeypatch.setenv(secrets.FILE_ENV, str(secrets_folder / f"{uuid.uuid4().hex}.json"))
+    for variable in secrets.ENV_OVERRIDES.values():
+        monkeypatch.delenv(variable, raising=False)
 
 
 @pytest.fixture

@@ -121,6 +121,6 @@ def test_an_expired_session_says_reconnect(store, bluesky):
     draft_id = ready_draft(store, "bluesky")
     stale = BlueskyPoster(bluesky.pds, lambda: {"Authorization": "Bearer not-a-token"}, did=ada.did,
                           handle=ada.handle, limits=LIMITS)
-    with pytest.raises(PostFailed, match="reconnect the account"):
+    with pytest.raises(PostFailed, match="connect it again"):
         post_now(store, draft_id, "bluesky", stale, limits=LIMITS)
     assert store.shares() == [] and records(bluesky, ada) == []

@@ -51,10 +51,10 @@ def test_a_bad_token_says_reconnect_and_leaves_no_share(store, mastodon):
     draft_id = ready_draft(store)
     with pytest.raises(PostFailed) as failed:
         post_now(store, draft_id, "mastodon", mastodon_poster(mastodon.base_url, token="revoked"), limits=LIMITS)
-    assert "reconnect the account" in str(failed.value)
+    assert "connect it again with `amplify account add mastodon`" in str(failed.value)
     assert store.shares() == [] and store.draft(draft_id)["state"] == "open"
     [row] = store.outbox_rows("failed")
-    assert "401" in row.error
+    assert "refused the account's sign-in" in row.error
 
 
 def test_the_servers_422_message_is_shown_and_nothing_is_recorded(store, mastodon):

@@ -5,6 +5,7 @@ area in the modules beside this one and mixed in here; `base.py` holds the conne
 log. docs/database.md documents every table and column.
 """
 
+from amplify.store.accounts import AccountQueries
 from amplify.store.audit import AuditQueries
 from amplify.store.base import StoreBase, StoreError
 from amplify.store.drafts import DraftQueries
@@ -19,5 +20,5 @@ __all__ = ["Store", "StoreError"]
 
 
 class Store(SourceQueries, FollowImportQueries, IngestQueries, ReviewQueries, DraftQueries, ShareQueries,
-            AuditQueries, OutboxQueries, StoreBase):
+            AuditQueries, AccountQueries, OutboxQueries, StoreBase):
     """An open amplify database. Use as a context manager, or call `close()`."""

@@ -329,6 +329,21 @@ MIGRATIONS: list[str | list[Step]] = [
         INSERT INTO items_fts(rowid, title, summary, author) VALUES (new.id, new.title, new.summary, new.author);
     END;
     """,
+    # The accounts migration: the Mastodon and Bluesky accounts the user connected, one a network, without their
+    # secrets (amplify.secrets keeps those outside the database), with the Mastodon server's rules for a post.
+    """
+    CREATE TABLE accounts (
+        network TEXT PRIMARY KEY,
+        server TEXT NOT NULL,
+        handle TEXT NOT NULL,
+        did TEXT,
+        account_id TEXT,
+        display_name TEXT NOT NULL DEFAULT '',
+        connected_at TEXT NOT NULL,
+        rules TEXT,
+        rules_checked_at TEXT
+    );
+    """,
     # The outbox: each attempt to post a draft to Mastodon or Bluesky, with the key that makes a retry safe, stored
     # before the network is called. At most one attempt per draft and network is open (scheduled, pending or sent).
     """
@@ -383,7 +398,7 @@ def append_only_triggers(version: int) -> dict[str, str]:
 
 # Tables every amplify database has once migrated; a file without one of them is not (or no longer) amplify's.
 TABLES = ("sources", "feeds", "items", "drafts", "draft_posts", "attestations", "link_probes", "shares",
-          "share_flags", "events", "meta", "outbox")
+          "share_flags", "events", "meta", "accounts", "outbox")
 
 
 def split_sql(script: str) -> list[str]:
