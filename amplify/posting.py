@@ -12,8 +12,9 @@ the app's start) finishes: a `sent` row gets its share; a `pending` one asks the
 (`Poster.find`) and posts it, with the same key, only when it does not. A refusal (the gate, or the network's 4xx)
 leaves no share and keeps the draft; the message says why in plain words.
 
-`AMPLIFY_TEST_KILL_POINT` is for tests only: naming a step (`before-call`, `after-call`, `mid-record`) kills the
-process there, the way a crash or a power cut would.
+`AMPLIFY_TEST_KILL_POINT` is for tests only: naming a step kills the process there, the way a crash or a power
+cut would: `before-call` (the row written, nothing sent), `call-answered` (the network made the post, the row does
+not know yet), `after-call` (the row says `sent`), `mid-record` (inside the transaction that records the share).
 """
 
 import os
@@ -143,6 +144,7 @@ def _call(store: Store, row: OutboxRow, poster: Poster, request: PostRequest) ->
     _kill_point("before-call")
     try:
         published = poster.publish(request, row.key)
+        _kill_point("call-answered")
     except PostFailed as refused:
         store.outbox_failed(row.id, str(refused))
         raise
@@ -181,6 +183,10 @@ def post_now(store: Store, draft_id: int, network: str, poster: Poster, *, setti
     return _record(store, row, published, moment)
 
 
+def _not_posted(refusal: ShareError) -> str:
+    return str(refusal) if isinstance(refusal, PostRefused) else f"Not posted: {refusal}"
+
+
 def _settle_one(store: Store, row: OutboxRow, poster_for: PosterFor, settings: Settings,
                 now: datetime) -> Outcome:
     if row.state == "sent" and row.post_id and row.post_url:
@@ -193,7 +199,7 @@ def _settle_one(store: Store, row: OutboxRow, poster_for: PosterFor, settings: S
             ctx = _postable(store, row.draft_id, row.network, now)
         except ShareError as refusal:
             store.outbox_failed(row.id, str(refusal))
-            return Outcome(row.draft_id, row.network, "failed", None, f"Not posted: {refusal}")
+            return Outcome(row.draft_id, row.network, "failed", None, _not_posted(refusal))
         request = post_request(store, row.draft_id, replace(ctx, text=row.text), settings)
         found = _call(store, row, poster, request)
     else:
@@ -248,9 +254,44 @@ def post_due(store: Store, poster_for: PosterFor, *, settings: Settings = DEFAUL
                                      limits=limits, now=moment))
         except ShareError as refusal:
             store.outbox_failed(row.id, str(refusal))
-            outcomes.append(Outcome(row.draft_id, row.network, "failed", None, f"Not posted: {refusal}"))
+            outcomes.append(Outcome(row.draft_id, row.network, "failed", None, _not_posted(refusal)))
         except AmplifyError as error:
             current = store.outbox_row(row.id)
             outcomes.append(Outcome(row.draft_id, row.network, current.state if current else "failed", None,
                                     str(error)))
     return outcomes
+
+
+# -- the connected accounts ---------------------------------------------------------------------------------------
+
+
+def connected_poster(store: Store, network: str, *, settings: Settings = DEFAULT_SETTINGS,
+                     limits: FetchLimits = DEFAULT_LIMITS) -> Poster:
+    """A poster for the account connected on `network`; PostingError saying how to connect one when there is none."""
+    from amplify import accounts
+    from amplify.bluesky_post import BlueskyPoster
+    from amplify.mastodon_post import MastodonPoster
+
+    _require_posting_network(network)
+    account = accounts.connected(store, network)
+    if account is None:
+        raise PostingError(f"no {_label(network)} account is connected: connect one with `amplify account add "
+                           f"{network}` or on the Settings page")
+    if network == "mastodon":
+        return MastodonPoster(account.server, lambda: accounts.mastodon_headers(account), account=account.handle,
+                              limits=limits, zone=settings.timezone)
+    return BlueskyPoster(account.server, lambda: accounts.bluesky_session(account, limits=limits).headers,
+                         did=account.did or "", handle=account.handle, limits=limits, zone=settings.timezone)
+
+
+def posters(store: Store, *, settings: Settings = DEFAULT_SETTINGS,
+            limits: FetchLimits = DEFAULT_LIMITS) -> PosterFor:
+    """`connected_poster` for each network asked, made once."""
+    made: dict[str, Poster] = {}
+
+    def poster_for(network: str) -> Poster:
+        if network not in made:
+            made[network] = connected_poster(store, network, settings=settings, limits=limits)
+        return made[network]
+
+    return poster_for
