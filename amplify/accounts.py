@@ -37,7 +37,7 @@ from amplify.types import Account, InstanceRules
 if TYPE_CHECKING:
     from amplify.store import Store
 
-__all__ = ["Account", "AccountError", "BlueskySession", "InstanceRules", "bluesky_session", "connected",
+__all__ = ["Account", "AccountError", "BlueskySession", "InstanceRules", "bluesky_session", "check", "connected",
            "connected_accounts", "disconnect", "instance_rules", "mastodon_headers", "post_limits",
            "refresh_rules"]
 
@@ -61,9 +61,9 @@ class AccountError(AmplifyError):
     of reach. The message says which, and what to do; it never holds a secret."""
 
 
-def reconnect(network: str) -> str:
-    """How to connect an account again, in words for both the command line and the Settings page."""
-    return (f"connect it again with `amplify account add {network}` or on the Settings page")
+def reconnect(network: str, *, again: bool = True) -> str:
+    """How to connect an account (again), in words for both the command line and the Settings page."""
+    return f"connect it{' again' if again else ''} with `amplify account add {network}` or on the Settings page"
 
 
 # -- the accounts ----------------------------------------------------------------------------------------------
@@ -86,6 +86,27 @@ def disconnect(store: "Store", network: str) -> Account | None:
     for name in _secret_names(network):
         vault.delete_secret(name)
     store.remove_account(network)
+    return account
+
+
+def check(store: "Store", network: str, *, limits: FetchLimits = DEFAULT_LIMITS) -> Account:
+    """Ask the server whether the account connected on `network` still works (`verify_credentials`; a Bluesky
+    session, then `getSession`), and read a Mastodon server's rules again. Returns the account; raises
+    AccountError (not connected, or refused: reconnect)."""
+    account = store.account(network)
+    if account is None:
+        raise AccountError(f"No {networks.NAMES.get(network, network)} account is connected: "
+                           f"{reconnect(network, again=False)}")
+    if network == MASTODON:
+        headers = mastodon_headers(account)
+        call_api(MASTODON, account.server, lambda client: fetch_json(
+            client, f"{account.server}/api/v1/accounts/verify_credentials", headers=headers, limits=limits), limits)
+        return refresh_rules(store, limits=limits, force=True) or account
+    session = bluesky_session(account, limits=limits)
+    try:
+        _bluesky_get(session, "com.atproto.server.getSession", limits)
+    except _StaleToken:
+        _bluesky_get(bluesky_session(account, limits=limits, renew=True), "com.atproto.server.getSession", limits)
     return account
 
 
@@ -274,6 +295,11 @@ def _bluesky_call(server: str, method: str, limits: FetchLimits, *, body: Any = 
 
     answer = call_api(BLUESKY, server, call, limits, stale=_StaleToken)
     return answer if isinstance(answer, dict) else {}
+
+
+def _bluesky_get(session: BlueskySession, method: str, limits: FetchLimits) -> Any:
+    return call_api(BLUESKY, session.server, lambda client: fetch_json(
+        client, f"{session.server}/xrpc/{method}", headers=session.headers, limits=limits), limits, stale=_StaleToken)
 
 
 # -- calls and their errors --------------------------------------------------------------------------------------

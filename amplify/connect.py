@@ -31,6 +31,7 @@ from amplify.accounts import (
     save_bluesky_session,
 )
 from amplify.fetch import DEFAULT_LIMITS, FetchLimits, fetch_json, send_json
+from amplify.names import one_line
 from amplify.types import Account
 from amplify.urls import http_parts
 
@@ -138,8 +139,9 @@ def connect_mastodon(store: "Store", server: str, token: str, *, keep_token: boo
         raise AccountError(f"{server} did not say whose token this is; is it a Mastodon server?")
     domain = _text(instance, "domain") or (http_parts(server).hostname if http_parts(server) else "") or ""
     now = store.now()
-    account = Account(network=MASTODON, server=server, handle=f"@{username}@{domain}", did=None,
-                      account_id=_text(me, "id") or None, display_name=_text(me, "display_name") or username,
+    handle = networks.normalize_handle(MASTODON, f"@{username}@{domain}") or one_line(f"@{username}@{domain}")
+    account = Account(network=MASTODON, server=server, handle=handle, did=None, account_id=_text(me, "id") or None,
+                      display_name=one_line(_text(me, "display_name")) or one_line(username),
                       connected_at=now, rules=instance_rules(instance if isinstance(instance, Mapping) else {}),
                       rules_checked_at=now)
     if keep_token:
@@ -177,7 +179,7 @@ def connect_bluesky(store: "Store", handle: str, app_password: str, *, server: s
         _sign_out(xrpc, refresh)
         raise AccountError(f"That is the account's own password, which amplify does not keep. {APP_PASSWORD_HELP}")
     me = xrpc("com.atproto.server.getSession", headers={"Authorization": f"Bearer {access}"})
-    did, shown_handle = _text(me, "did"), _text(me, "handle") or wanted
+    did, shown_handle = _text(me, "did"), networks.normalize_handle(BLUESKY, _text(me, "handle")) or wanted
     if not did:
         raise AccountError(f"{base} did not say whose session this is; is it a Bluesky server?")
     account = Account(network=BLUESKY, server=_pds(created) or base, handle=shown_handle, did=did, account_id=None,

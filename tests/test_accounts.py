@@ -8,8 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from mastodon_mock.config import SeedAccount, SeedConfig
-from mastodon_mock.testing.server import MockServer
+from account_fixtures import ADA_TOKEN, ada_on_mastodon, app_password
 from support import FIXED_NOW
 
 from amplify import accounts, connect
@@ -19,17 +18,14 @@ from amplify.secrets import get_secret, secrets_file, set_secret
 from amplify.store import Store
 from amplify.types import InstanceRules
 
-ADA_TOKEN = "ada-secret-token-0001"
+# -- Mastodon --------------------------------------------------------------------------------------------------
+
 
 
 @pytest.fixture(scope="module")
 def mastodon():
-    seed = SeedConfig(accounts=[SeedAccount(username="ada", display_name="Ada Bakes", access_token=ADA_TOKEN)])
-    with MockServer(seed=seed) as running:
+    with ada_on_mastodon() as running:
         yield running
-
-
-# -- Mastodon --------------------------------------------------------------------------------------------------
 
 
 def test_a_personal_token_connects_the_account_it_belongs_to(mastodon, store):
@@ -163,14 +159,6 @@ def test_nonsense_rules_are_refused(server, store):
 
 
 # -- Bluesky ---------------------------------------------------------------------------------------------------
-
-
-def app_password(bluesky, person) -> str:
-    """An app password for `person`, made as Bluesky's settings page makes one."""
-    answer = httpx.post(f"{bluesky.pds}/xrpc/com.atproto.server.createAppPassword", json={"name": "amplify"},
-                        headers={"Authorization": f"Bearer {person.access_jwt}"}, timeout=30)
-    answer.raise_for_status()
-    return answer.json()["password"]
 
 
 def kept_session() -> dict[str, str]:

@@ -4,13 +4,9 @@
 import only click at load time, so `amplify refresh` starts without the app's heavier modules.
 """
 
-from amplify.cli import (  # noqa: F401 (each registers its commands)
-    follow,
-    posting,  # noqa: F401
-    records,
-    refresh,
-    serve,
-)
+import amplify.cli.accounts  # noqa: F401 (registers `account`)
+import amplify.cli.posting  # noqa: F401 (registers `post` and `post-due`)
+from amplify.cli import follow, records, refresh, serve  # noqa: F401 (each registers its commands)
 from amplify.cli.base import cli
 
 __all__ = ["cli"]

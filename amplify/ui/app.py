@@ -5,7 +5,7 @@ import streamlit as st
 from amplify.store import StoreError
 from amplify.ui import context
 from amplify.ui.components import escape_markdown
-from amplify.ui.pages import audit, history, queue, sources, today
+from amplify.ui.pages import audit, history, queue, settings, sources, today
 
 
 def main() -> None:
@@ -19,6 +19,7 @@ def main() -> None:
         st.Page(sources.render, title="Sources", url_path="sources"),
         st.Page(history.render, title="History", url_path="history"),
         st.Page(audit.render, title="Audit", url_path="audit"),
+        st.Page(settings.render, title="Settings", url_path="settings"),
     ]
     context.register_pages(pages)
     try:

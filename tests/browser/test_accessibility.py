@@ -108,7 +108,8 @@ def open_options(ui, key: str) -> None:
 
 # -- the empty app and the demo ------------------------------------------------------------------------------
 
-PAGES = {"Today": "/", "Queue": "/queue", "Sources": "/sources", "History": "/history", "Audit": "/audit"}
+PAGES = {"Today": "/", "Queue": "/queue", "Sources": "/sources", "History": "/history", "Audit": "/audit",
+         "Settings": "/settings"}
 
 
 @pytest.mark.parametrize("name", PAGES)
