@@ -9,8 +9,8 @@ import sys
 import uuid
 from pathlib import Path
 
-import httpx
 import pytest
+from account_fixtures import app_password
 from mastodon_mock.config import SeedAccount, SeedConfig
 from mastodon_mock.testing.server import MockServer
 from posting_fixtures import LIMITS, mastodon_statuses, ready_draft
@@ -81,10 +81,7 @@ def test_mastodon_killed_at_each_step_then_resumed_posts_once_and_records_once(p
 def test_bluesky_killed_at_each_step_then_resumed_posts_once_and_records_once(point, store, server, bluesky,
                                                                               tmp_path):
     ada = bluesky.create_account(f"ada{uuid.uuid4().hex[:6]}")
-    app_password = httpx.post(f"{bluesky.pds}/xrpc/com.atproto.server.createAppPassword",
-                              headers={"Authorization": f"Bearer {ada.access_jwt}"}, json={"name": "amplify"},
-                              timeout=30).json()["password"]
-    connect_bluesky(store, ada.handle, app_password, server=bluesky.pds, limits=LIMITS)
+    connect_bluesky(store, ada.handle, app_password(bluesky, ada), server=bluesky.pds, limits=LIMITS)
     draft_id = on_loopback(store, server, "bluesky")
     database = Path(store.path)
     kill_then_resume(store, tmp_path, draft_id, "bluesky", point)

@@ -23,7 +23,7 @@ from amplify.display import isolated, without_direction_controls
 from amplify.errors import AmplifyError
 from amplify.store import Store
 from amplify.types import Settings
-from amplify.ui import context
+from amplify.ui import context, post_controls
 from amplify.ui.components import (
     IMAGE_WIDTH,
     escape_markdown,
@@ -496,6 +496,8 @@ def share_controls(draft: Mapping[str, Any], network: str, post: Mapping[str, An
             f"Open {compose.NETWORKS[network].label}'s compose page", compose_link,
             key=f"compose_{draft_id}_{network}",
         )
+    post_controls.post_buttons(page_store, draft_id, network, draft["source_name"], status, done_key=TOAST_KEY,
+                               refused_key=f"_refused_{draft_id}_{network}")
     st.text_input(
         "Link to your post (optional)", key=f"post_url_{draft_id}_{network}", placeholder="https://…",
         help="Paste the address of the post once it is up, so your History links to it.",
