@@ -1,5 +1,6 @@
-"""Composing posts: the networks and their limits, crediting the creator, templates, quotes, hashtags and each
-network's share (compose) URL. How each network counts a post lives in `amplify.counting`.
+"""Composing posts: the networks and their limits, crediting the creator, hashtags and each network's share
+(compose) URL. How each network counts a post lives in `amplify.counting`; quotes and templates, the first draft
+made from them, in `amplify.drafting`.
 
 Everything here is pure: text in, text or numbers out. The networks are data (`NETWORKS`), so a page, the
 checklist and the tests all read the same rules. The creator is the subject of every template: their name or
@@ -74,7 +75,7 @@ def links_in(text: str) -> list[str]:
     return [text[start:end] for start, end in _url_spans(text)]
 
 
-def _replace_urls(text: str, replacement: Callable[[str], str]) -> str:
+def replace_urls(text: str, replacement: Callable[[str], str]) -> str:
     pieces, last = [], 0
     for start, end in _url_spans(text):
         pieces += [text[last:start], replacement(text[start:end])]
@@ -146,7 +147,7 @@ class Network:
 
     id: str  # one of amplify.networks.IDS, whose names the pages show
     limits: Limits
-    counting: str  # the counting rule in plain words, shown under the live count
+    counting: str  # the counting rule in plain words, shown under the live count ({url_length}: what a link counts)
     count: Callable[[str, Limits], int]
     compose_base: str
     unit: str = "characters"
@@ -170,7 +171,7 @@ NETWORKS: dict[str, Network] = {
     for network in (
         Network(
             "mastodon", MASTODON_DEFAULTS,
-            "characters as you see them; a link to a known domain counts as 23, @user@host as @user",
+            "characters as you see them; a link to a known domain counts as {url_length}, @user@host as @user",
             _count_mastodon, "https://{instance}/share?text=", mention=_mastodon_mention, content_warning=True,
         ),
         Network(
@@ -180,7 +181,8 @@ NETWORKS: dict[str, Network] = {
         ),
         Network(
             "x", Limits(characters=280, url_length=23),
-            "CJK characters and emoji count 2; a link to a known domain counts as 23, with or without https://",
+            "CJK characters and emoji count 2; a link to a known domain counts as {url_length}, with or without "
+            "https://",
             _count_x, "https://twitter.com/intent/tweet?text=", mention=_simple_mention,
             refused_characters=counting.X_REFUSED_CHARACTERS,
         ),
@@ -202,6 +204,12 @@ def network_rules(network_id: str) -> Network:
     except KeyError:
         known = ", ".join(NETWORKS)
         raise UnknownNetwork(f"unknown network {network_id!r}: choose one of {known}") from None
+
+
+def counting_rule(network_id: str, limits: Limits | None = None) -> str:
+    """How the network counts, in plain words, with what a link counts as there (a Mastodon server's own)."""
+    rules = network_rules(network_id)
+    return rules.counting.format(url_length=(limits or rules.limits).url_length)
 
 
 def count(text: str, network_id: str, *, content_warning: str = "", limits: Limits | None = None) -> int:
@@ -329,149 +337,6 @@ def suggest_hashtags(tags: Sequence[str], limit: int = 3) -> list[str]:
         if len(suggested) == limit:
             break
     return suggested
-
-
-# -- quotes --------------------------------------------------------------------------------------------------
-
-_ABBREVIATIONS = frozenset({
-    "mr", "mrs", "ms", "mx", "dr", "prof", "st", "sr", "jr", "inc", "ltd", "co", "corp", "vs", "etc", "e.g",
-    "i.e", "a.m", "p.m", "no", "vol", "fig", "approx", "dept", "est", "jan", "feb", "mar", "apr", "jun",
-    "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mt", "ft", "ave", "rd",
-})
-# A sentence ends at . ! ? (with closing quotes or brackets) followed by space, or at CJK full stops.
-_SENTENCE_END = regex.compile(r"""([.!?…]+["'”’)\]]*)(\s+)|([。！？]+[」』”’）]*)\s*""")
-_TRUNCATED = ("…", "...", "[…]", "[...]", "(…)")
-
-
-def _ends_sentence(text: str, dot_index: int) -> bool:
-    """Whether the `.` at `dot_index` ends a sentence rather than an abbreviation or an initial. (A dot inside
-    a URL is never followed by a space, so it never reaches here.)"""
-    before = text[:dot_index]
-    word = regex.search(r"(\S+)$", before)
-    if word is None:
-        return True
-    token = word.group(1)
-    bare = token.lstrip("(\"'“‘").lower()
-    if bare in _ABBREVIATIONS or regex.fullmatch(r"\p{Lu}", token.lstrip("(\"'“‘")):
-        return False
-    return not regex.fullmatch(r"(?:\p{L}\.)+\p{L}", bare)  # e.g. "u.s" in "U.S."
-
-
-def sentences(text: str) -> list[str]:
-    """Split plain text into sentences, keeping abbreviations ("Dr.", "e.g."), initials, URLs and decimals
-    whole, and splitting after CJK full stops (which need no following space)."""
-    found, start = [], 0
-    for match in _SENTENCE_END.finditer(text):
-        if match.group(1) is not None:
-            stop = match.start(1)
-            if match.group(1).startswith(".") and not _ends_sentence(text, stop):
-                continue
-            end = match.end(1)
-        else:
-            end = match.end(3)
-        piece = text[start:end].strip()
-        if piece:
-            found.append(piece)
-        start = match.end()
-    tail = text[start:].strip()
-    if tail:
-        found.append(tail)
-    return found
-
-
-def quote_candidates(text: str, *, limit: int = 3, min_length: int = 20, max_length: int = 240) -> list[str]:
-    """Whole sentences of the creator's own words from an item's plain-text summary, in their order, to quote.
-
-    A sentence cut off by the feed ("…", "[…]") is not whole and is left out, as are sentences that are only a
-    link, and very short or very long ones (a quote should leave room for the credit and the link)."""
-    candidates = []
-    for sentence in sentences(" ".join(text.split())):
-        if sentence.endswith(_TRUNCATED) or sentence.lstrip("\"'“‘").startswith(("http://", "https://")):
-            continue
-        bare_length = len(_replace_urls(sentence, lambda _url: "").strip())
-        if min_length <= bare_length and len(sentence) <= max_length:
-            candidates.append(sentence)
-        if len(candidates) == limit:
-            break
-    return candidates
-
-
-# -- templates -----------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Template:
-    id: str
-    label: str
-    description: str
-    # The post's lines in order, each as alternatives over {credit}, {title}, {url} and {quote}: the first
-    # whose fields are all filled is used, and a line with none is left out (so an empty title keeps the credit).
-    lines: tuple[tuple[str, ...], ...]
-
-
-TEMPLATES: dict[str, Template] = {
-    template.id: template
-    for template in (
-        Template(
-            "link_first", "Link first", "The creator and their piece, the link, then their words.",
-            (("{credit}: {title}", "{credit}"), ("{url}",), ("",), ("“{quote}”",)),
-        ),
-        Template(
-            "quote_first", "Quote first", "The creator's own words first, then who said them and the link.",
-            (("“{quote}”",), ("— {credit}",), ("",), ("{title}",), ("{url}",)),
-        ),
-        Template(
-            "short", "Short", "One line: the creator, their piece and the link.",
-            (("{credit}: {title} {url}", "{credit}: {url}"),),
-        ),
-    )
-}
-
-
-def _render(template: Template, fields: dict[str, str]) -> str:
-    lines: list[str] = []
-    for alternatives in template.lines:
-        for line in alternatives:
-            if all(fields[name] for name in re.findall(r"{(\w+)}", line)):
-                lines.append(line.format(**fields).strip())
-                break
-    text = "\n".join(lines)
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
-
-
-def draft_text(
-    *, title: str, url: str, creator: Credit, quote: str | None, hashtags: Sequence[str], network: str,
-    template: str,
-) -> str:
-    """A first draft for one network: the creator first, their words before anything else, hashtags last.
-
-    When the full draft is over the network's limit the quote is left out, and then the title is shortened at
-    a word boundary, so the draft starts within the limit whenever the credit and the link alone fit."""
-    try:
-        chosen = TEMPLATES[template]
-    except KeyError:
-        known = ", ".join(TEMPLATES)
-        raise UnknownTemplate(f"unknown template {template!r}: choose one of {known}") from None
-    if chosen.id == "quote_first" and not quote:
-        chosen = TEMPLATES["link_first"]
-    tags = " ".join(hashtags)
-
-    def build(title_text: str, quote_text: str) -> str:
-        body = _render(chosen, {"credit": creator.text, "title": title_text, "url": url, "quote": quote_text})
-        return f"{body}\n\n{tags}" if tags else body
-
-    text = build(" ".join(title.split()), " ".join((quote or "").split()))
-    if check_length(text, network).fits:
-        return text
-    if chosen.id == "quote_first":
-        chosen = TEMPLATES["link_first"]
-    words = title.split()
-    while words:
-        text = build(" ".join(words) + ("" if len(words) == len(title.split()) else "…"), "")
-        if check_length(text, network).fits:
-            return text
-        words.pop()
-    return build("", "")
 
 
 # -- share links ---------------------------------------------------------------------------------------------

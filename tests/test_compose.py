@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 
 from amplify.compose import (
     NETWORKS,
-    TEMPLATES,
     ComposeError,
     InvalidHashtag,
     InvalidInstance,
@@ -20,15 +19,13 @@ from amplify.compose import (
     compose_url,
     count,
     credit_for,
-    draft_text,
     graphemes,
     hashtag,
     links_in,
-    quote_candidates,
-    sentences,
     suggest_hashtags,
 )
 from amplify.counting import x_link_spans
+from amplify.drafting import TEMPLATES, draft_text, quote_candidates, sentences
 from amplify.types import Source
 
 FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466"  # ZWJ sequence of 7 code points

@@ -8,7 +8,7 @@ the one piece of network I/O: it happens before, in `refresh_link_probe`, and th
 from datetime import datetime
 from typing import Any
 
-from amplify import compose
+from amplify import accounts, compose
 from amplify.checklist.checks import evaluate, valid_attestations
 from amplify.checklist.hosts import own_hosts
 from amplify.checklist.model import GateStatus, InvalidPostURL, ShareContext, ShareError, ShareRefused, StoredProbe
@@ -57,6 +57,7 @@ def load_share_context(store: Store, draft_id: int, network: str) -> ShareContex
         draft_state=subject["draft_state"],
         shared_networks=frozenset(subject["shared_networks"]),
         attestation_rows=tuple(attestation_rows),
+        limits=accounts.post_limits(store, network),
     )
 
 

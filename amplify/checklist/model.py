@@ -89,6 +89,7 @@ class ShareContext:
     draft_state: str = "open"
     shared_networks: frozenset[str] = frozenset()  # networks this draft already has an active share on
     attestation_rows: tuple[Mapping[str, Any], ...] = field(default=(), compare=False)
+    limits: compose.Limits | None = None  # the connected Mastodon server's own limits; None: the network's
 
 
 @dataclass(frozen=True)

@@ -91,7 +91,7 @@ def check_credits_creator(ctx: ShareContext, now: datetime) -> tuple[bool, str]:
 def check_length_fits(ctx: ShareContext, now: datetime) -> tuple[bool, str]:
     if not ctx.text.strip():
         return False, "the post is empty"
-    measured = compose.check_length(ctx.text, ctx.network)
+    measured = compose.check_length(ctx.text, ctx.network, limits=ctx.limits)
     return measured.fits, measured.reason
 
 

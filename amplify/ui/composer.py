@@ -1,4 +1,4 @@
-"""The composer and the checklist beside it: the Queue page's components for one draft.
+"""The composer: the Queue page's components for one draft (the checklist beside it is `share_panel`).
 
 Lasting state lives in the database. Every change a user makes (text, template, networks, alt text,
 attestations) is written by the widget's callback as it happens, so a reload or a restart shows the same
@@ -11,19 +11,16 @@ only when they are absolute http(s).
 """
 
 import html
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 import streamlit as st
 
-from amplify import checklist, compose
-from amplify.display import isolated, without_direction_controls
-from amplify.errors import AmplifyError
+from amplify import accounts, checklist, compose, drafting
+from amplify.display import isolated
 from amplify.store import Store
 from amplify.types import Settings
-from amplify.ui import context, post_controls
 from amplify.ui.components import (
     IMAGE_WIDTH,
     escape_markdown,
@@ -32,42 +29,24 @@ from amplify.ui.components import (
     relative_time,
     safe_url,
 )
+from amplify.ui.share_panel import check_line, checklist_panel, share_controls
+from amplify.ui.widget_state import (
+    NOTICE_KEY,
+    TOAST_KEY,
+    item_url,
+    page_store,
+    show_notice,
+    show_toast,
+    sync,
+    write,
+)
 from amplify.urls import is_http_url
 
-NOTICE_KEY = "queue_notice"
-TOAST_KEY = "queue_toast"
+# The Queue and History pages call these through the composer.
+__all__ = ["check_line", "draft_card", "page_store", "show_notice", "show_toast", "write"]
+
 DEFAULT_TEMPLATE = "quote_first"  # the creator's own words come first whenever the item has some to quote
 NO_QUOTE = ""
-
-
-# -- writing from callbacks ----------------------------------------------------------------------------------
-
-
-@contextmanager
-def page_store() -> Iterator[Store]:
-    """The store bound for this script run, or one of its own (callbacks and fragment reruns run outside)."""
-    try:
-        bound = context.store()
-    except LookupError:
-        with context.open_store() as opened:
-            yield opened
-        return
-    yield bound
-
-
-def write(action: Callable[[Store], object]) -> None:
-    """Run one change from a widget callback; a refusal is kept and shown at the top of the page."""
-    try:
-        with page_store() as store:
-            action(store)
-    except AmplifyError as refusal:
-        st.session_state[NOTICE_KEY] = str(refusal)  # StoreError: a full disk, a read-only or tampered file
-
-
-def show_notice() -> None:
-    notice = st.session_state.pop(NOTICE_KEY, None)
-    if notice:
-        st.error(escape_markdown(notice))  # it may quote what the user typed
 
 
 # -- the draft as the composer sees it -----------------------------------------------------------------------
@@ -81,7 +60,7 @@ def creator_of(draft: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def quote_options(draft: Mapping[str, Any]) -> list[str]:
-    return [*compose.quote_candidates(draft["item_summary"] or ""), NO_QUOTE]
+    return [*drafting.quote_candidates(draft["item_summary"] or ""), NO_QUOTE]
 
 
 def suggested_hashtags(draft: Mapping[str, Any]) -> list[str]:
@@ -112,18 +91,14 @@ def _chosen_hashtags(draft: Mapping[str, Any]) -> list[str]:
     return list(st.session_state.get(_hashtags_key(draft["id"]), suggested_hashtags(draft)))
 
 
-def _item_url(draft: Mapping[str, Any]) -> str:
-    """The item's address as it is shown, posted, probed and checked: without direction controls."""
-    return without_direction_controls(draft["item_url"])
-
-
-def first_text(draft: Mapping[str, Any], network: str, template: str) -> str:
-    """The text a template makes for one network from the user's current quote and hashtag choices."""
-    url = _item_url(draft) if is_http_url(_item_url(draft)) else ""
-    return compose.draft_text(
+def first_text(store: Store, draft: Mapping[str, Any], network: str, template: str) -> str:
+    """The text a template makes for one network from the user's current quote and hashtag choices, within the
+    network's limits (the connected Mastodon server's own)."""
+    url = item_url(draft) if is_http_url(item_url(draft)) else ""
+    return drafting.draft_text(
         title=draft["item_title"], url=url, creator=compose.credit_for(creator_of(draft), network),
         quote=_chosen_quote(draft) or None, hashtags=_chosen_hashtags(draft), network=network,
-        template=template,
+        template=template, limits=accounts.post_limits(store, network),
     )
 
 
@@ -139,7 +114,7 @@ def fill_new_posts(store: Store, draft: Mapping[str, Any], posts: dict[str, dict
     for network, post in posts.items():
         if post["template"] is None and not post["text"]:
             template = _template_for(draft, post)
-            store.save_post_text(draft["id"], network, first_text(draft, network, template), template)
+            store.save_post_text(draft["id"], network, first_text(store, draft, network, template), template)
             posts[network] = store.draft_posts(draft["id"])[network]
 
 
@@ -151,7 +126,7 @@ def _rewrite_all(draft: Mapping[str, Any]) -> None:
             if network in checklist.load_share_context(store, draft["id"], network).shared_networks:
                 continue  # what was posted stays as it was posted
             template = _template_for(draft, post)
-            store.save_post_text(draft["id"], network, first_text(draft, network, template), template)
+            store.save_post_text(draft["id"], network, first_text(store, draft, network, template), template)
 
     write(rewrite)
 
@@ -173,8 +148,8 @@ def _on_hashtags_changed(draft: Mapping[str, Any]) -> None:
 
 def _on_template_changed(draft: Mapping[str, Any], network: str) -> None:
     template = st.session_state[_template_key(draft["id"], network)]
-    text = first_text(draft, network, template)
-    write(lambda store: store.save_post_text(draft["id"], network, text, template))
+    write(lambda store: store.save_post_text(draft["id"], network, first_text(store, draft, network, template),
+                                             template))
 
 
 def _on_text_changed(draft_id: int, network: str) -> None:
@@ -190,16 +165,6 @@ def _on_networks_changed(draft_id: int) -> None:
 def _on_alt_text_changed(draft_id: int) -> None:
     alt_text = st.session_state[f"draft_alt_{draft_id}"] or ""
     write(lambda store: store.set_alt_text(draft_id, alt_text))
-
-
-def _sync(key: str, value: object, version_key: str | None = None, version: object = None) -> None:
-    """Show the database's value in a widget. With a version, only when the stored value changed since this
-    session last showed it (another tab, a template), so an edit in flight is never overwritten."""
-    if version_key is None:
-        st.session_state[key] = value
-    elif st.session_state.get(version_key) != version or key not in st.session_state:
-        st.session_state[key] = value
-        st.session_state[version_key] = version
 
 
 # -- drawing -------------------------------------------------------------------------------------------------
@@ -250,7 +215,7 @@ def order_buttons(draft_id: int, *, first: bool, last: bool) -> bool:
 def draft_choices(draft: Mapping[str, Any], posts: Mapping[str, Any]) -> None:
     """What every network's draft is made from: networks, the creator's words to quote, hashtags, alt text."""
     draft_id = draft["id"]
-    _sync(f"draft_networks_{draft_id}", list(posts))
+    sync(f"draft_networks_{draft_id}", list(posts))
     st.multiselect(
         "Networks", list(compose.NETWORKS), key=f"draft_networks_{draft_id}",
         format_func=lambda network: compose.NETWORKS[network].label,
@@ -277,7 +242,7 @@ def draft_choices(draft: Mapping[str, Any], posts: Mapping[str, Any]) -> None:
         if image:
             st.image(image, width=IMAGE_WIDTH, alt=image_description(draft["alt_text"] or draft["item_image_alt"],
                                                                      draft["item_title"]))
-        _sync(f"draft_alt_{draft_id}", draft["alt_text"] or "")
+        sync(f"draft_alt_{draft_id}", draft["alt_text"] or "")
         st.text_input(
             "Image description (alt text)", key=f"draft_alt_{draft_id}",
             on_change=_on_alt_text_changed, args=(draft_id,),
@@ -285,22 +250,23 @@ def draft_choices(draft: Mapping[str, Any], posts: Mapping[str, Any]) -> None:
         )
 
 
-def length_caption(text: str, network: str) -> None:
+def length_caption(text: str, network: str, limits: compose.Limits | None = None) -> None:
     """The live count under the network's own rule, red when over the limit. The count is a polite live region
     (role="status"), so a screen reader says the new count when the text is saved (on leaving the box or
     Ctrl+Enter), never on every keystroke. The region is the same element from run to run, only its words
     change, which is what makes it announce."""
-    checked = compose.check_length(text, network)
+    checked = compose.check_length(text, network, limits=limits)
     # Raw HTML for the live region: the words are amplify's own (counts, limits, the network's rule), escaped all
     # the same so a future reason that quotes the draft cannot become markup.
-    rule = html.escape(compose.NETWORKS[network].counting, quote=False)
+    rule = html.escape(compose.counting_rule(network, limits), quote=False)
     reason = html.escape(checked.reason, quote=False)
     count = reason if checked.fits else f":red[{reason}]"
     st.caption(f'<span role="status">{count}</span> · {rule}', unsafe_allow_html=True)
 
 
-def post_editor(draft: Mapping[str, Any], network: str, post: Mapping[str, Any]) -> None:
-    """One network's template, credit, text and live count."""
+def post_editor(draft: Mapping[str, Any], network: str, post: Mapping[str, Any],
+                limits: compose.Limits | None = None) -> None:
+    """One network's template, credit, text and live count (under `limits`, a Mastodon server's own)."""
     draft_id = draft["id"]
     credit = compose.credit_for(creator_of(draft), network)
     if credit.needs_consent:
@@ -314,21 +280,21 @@ def post_editor(draft: Mapping[str, Any], network: str, post: Mapping[str, Any])
         label = compose.NETWORKS[network].label
         st.caption(f"Credit: {escape_markdown(isolated(credit.name))} by name; they have no {label} handle on "
                    "file.")
-    _sync(_template_key(draft_id, network), post["template"] or DEFAULT_TEMPLATE)
+    sync(_template_key(draft_id, network), post["template"] or DEFAULT_TEMPLATE)
     st.selectbox(
-        "Template", list(compose.TEMPLATES), key=_template_key(draft_id, network),
-        format_func=lambda template: compose.TEMPLATES[template].label,
+        "Template", list(drafting.TEMPLATES), key=_template_key(draft_id, network),
+        format_func=lambda template: drafting.TEMPLATES[template].label,
         on_change=_on_template_changed, args=(draft, network),
         help="Picking a template rewrites the text below from it.",
     )
     key = text_key(draft_id, network)
-    _sync(key, post["text"], f"_{key}_version", post["version"])
+    sync(key, post["text"], f"_{key}_version", post["version"])
     st.text_area(
         f"Your {compose.NETWORKS[network].label} post", key=key, height=200,
         on_change=_on_text_changed, args=(draft_id, network),
     )
     with st.container(key=f"draft_count_{draft_id}_{network}"):
-        length_caption(post["text"], network)
+        length_caption(post["text"], network, limits)
 
 
 def draft_card(store: Store, draft: Mapping[str, Any], settings: Settings, *, first: bool,
@@ -372,141 +338,9 @@ def network_panel(draft_id: int, network: str, instance: str) -> None:
         status = checklist.gate_status(store, draft_id, network)
         editor, checks = st.columns([3, 2], gap="large")
         with editor:
-            post_editor(draft, network, post)
+            post_editor(draft, network, post, accounts.post_limits(store, network))
             share_controls(draft, network, post, instance, status)
         with checks:
             checklist_panel(store, draft, network, post["version"], status)
 
 
-# -- the checklist beside the draft --------------------------------------------------------------------------
-
-
-def _on_attestation_changed(draft_id: int, network: str, check_id: str, text_version: int) -> None:
-    """Confirm for the text version the user was looking at; the store refuses if it has changed since."""
-    given = st.session_state[f"attest_{draft_id}_{network}_{check_id}"]
-    if given:
-        write(lambda store: store.attest(draft_id, network, check_id, text_version))
-    else:
-        write(lambda store: store.withdraw_attestation(draft_id, network, check_id))
-
-
-def _probe(url: str) -> None:
-    limits = context.fetch_limits()
-    write(lambda store: checklist.refresh_link_probe(store, url, force=True, limits=limits))
-
-
-def _share(draft_id: int, network: str, source_name: str) -> None:
-    """Ask the gate to record the share. It decides again from the database, so a click on a page drawn
-    before another tab changed the text is refused, with every reason."""
-    post_url = st.session_state.get(f"post_url_{draft_id}_{network}") or None
-    label = compose.NETWORKS[network].label
-    try:
-        with page_store() as store:
-            checklist.mark_shared(store, draft_id, network, post_url)
-    except checklist.ShareRefused as refused:
-        st.session_state[f"_refused_{draft_id}_{network}"] = (
-            "Not marked shared. Still to do:\n" + reasons_markdown(refused.failures)
-        )
-    except AmplifyError as problem:
-        st.session_state[f"_refused_{draft_id}_{network}"] = escape_markdown(str(problem))
-    else:
-        st.session_state[TOAST_KEY] = (
-            f"Marked shared on {label}. Thank you for amplifying {escape_markdown(isolated(source_name))}."
-        )
-
-
-def show_toast() -> None:
-    message = st.session_state.pop(TOAST_KEY, None)
-    if message:
-        st.toast(message)
-
-
-def check_line(label: str, passed: bool, severity: str, detail: str) -> str:
-    """One check as a line of Markdown: a mark (passed, advisory, blocking), its label and what was found."""
-    if passed:
-        mark = ":green[✓]"
-    elif severity == "advisory":
-        mark = ":orange[!]"
-    else:
-        mark = ":red[✗]"
-    return f"{mark} **{escape_markdown(label)}**: {escape_markdown(detail)}"
-
-
-def _result_line(result: checklist.CheckResult) -> str:
-    return check_line(result.check.label, result.passed, result.check.severity, result.detail)
-
-
-def reasons_markdown(failures: list[checklist.CheckResult]) -> str:
-    return "\n".join(f"- **{result.check.label}**: {escape_markdown(result.detail)}" for result in failures)
-
-
-def checklist_panel(store: Store, draft: Mapping[str, Any], network: str, text_version: int,
-                    status: checklist.GateStatus) -> None:
-    """Automatic results with their why, the link probe, and the confirmations, each given for the text
-    version on screen."""
-    draft_id = draft["id"]
-    st.markdown("**Checked for you**")
-    for result in status.results:
-        if result.check.kind != "automatic":
-            continue
-        if result.passed:
-            st.markdown(_result_line(result), help=result.check.why)
-        else:
-            # What is not right yet carries its reason in plain sight, not behind a hover.
-            st.markdown(_result_line(result))
-            st.caption(result.check.why)
-    if _item_url(draft):
-        probed = store.link_probe(_item_url(draft)) is not None
-        st.button(
-            "Check the link again" if probed else "Check the link", key=f"probe_{draft_id}_{network}",
-            help="Opens their link now to see that it works and where it ends up.",
-            on_click=_probe, args=(_item_url(draft),),
-        )
-    st.markdown("**You confirm**")
-    for result in status.results:
-        if result.check.kind != "attested":
-            continue
-        key = f"attest_{draft_id}_{network}_{result.check.id}"
-        _sync(key, result.passed)
-        st.checkbox(
-            result.check.label, key=key, help=result.check.why, wrap=True, width="stretch",
-            on_change=_on_attestation_changed, args=(draft_id, network, result.check.id, text_version),
-        )
-
-
-def share_controls(draft: Mapping[str, Any], network: str, post: Mapping[str, Any], instance: str,
-                   status: checklist.GateStatus) -> None:
-    """What is still missing, the compose page and "Mark shared", enabled only when the gate passes. The
-    gate itself is `checklist.mark_shared`: a click on a stale page is refused with every reason."""
-    draft_id = draft["id"]
-    with st.container(key=f"share_status_{draft_id}_{network}"):
-        if status.can_share:
-            st.success("Everything is in place. Post it, then mark it shared.")
-        else:
-            st.markdown("**Not ready to share yet:**\n" + reasons_markdown(status.failures))
-    try:
-        compose_link = compose.compose_url(network, post["text"], url=_item_url(draft), instance=instance)
-    except compose.ComposeError as problem:
-        compose_link = None
-        st.caption(escape_markdown(str(problem)))
-    # Offered once the gate passes (a disabled link button is drawn too faint to read, and is not announced as
-    # unavailable); until then the list above says what is missing.
-    if compose_link and status.can_share:
-        st.link_button(
-            f"Open {compose.NETWORKS[network].label}'s compose page", compose_link,
-            key=f"compose_{draft_id}_{network}",
-        )
-    post_controls.post_buttons(page_store, draft_id, network, draft["source_name"], status, done_key=TOAST_KEY,
-                               refused_key=f"_refused_{draft_id}_{network}")
-    st.text_input(
-        "Link to your post (optional)", key=f"post_url_{draft_id}_{network}", placeholder="https://…",
-        help="Paste the address of the post once it is up, so your History links to it.",
-    )
-    st.button(
-        "Mark shared", key=f"share_{draft_id}_{network}", type="primary", disabled=not status.can_share,
-        on_click=_share, args=(draft_id, network, draft["source_name"]),
-    )
-    refusal = st.session_state.pop(f"_refused_{draft_id}_{network}", None)
-    if refusal:
-        with st.container(key=f"share_refused_{draft_id}_{network}"):
-            st.error(refusal)

@@ -9,7 +9,7 @@ so a thousand sources cost nothing on an ordinary rerun.
 """
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +18,7 @@ import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
 from amplify import config
+from amplify.errors import AmplifyError
 from amplify.fetch import FetchLimits
 from amplify.follow.errors import FollowListError
 from amplify.follow.load import load_follow_list
@@ -87,6 +88,16 @@ def follow_list() -> FollowListState:
 def fetch_limits() -> FetchLimits:
     """How the app fetches (finding a feed, probing a link): feeds.yml may allow private addresses."""
     return FetchLimits(allow_private_addresses=follow_list().follow_list.settings.allow_private_addresses)
+
+
+def refresh_post_rules(store: Store) -> None:
+    """Read the connected Mastodon server's rules again when they are a day old (`accounts.refresh_rules`: a
+    server out of reach keeps the old ones), so the composer counts as the server does. A database that refuses
+    writes keeps the old ones too."""
+    from amplify.accounts import refresh_rules
+
+    with suppress(AmplifyError):
+        refresh_rules(store, limits=fetch_limits())
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)

@@ -5,8 +5,7 @@ scheduled and when it goes out; and settling, once at the app's start, what a cr
 The decisions are `amplify.posting`'s; this module only asks and shows.
 """
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager, suppress
+from contextlib import suppress
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -21,8 +20,7 @@ from amplify.posting import POSTING_NETWORKS, connected_poster, post_now, poster
 from amplify.store import Store
 from amplify.ui import context
 from amplify.ui.components import escape_markdown
-
-StoreOpener = Callable[[], AbstractContextManager[Store]]
+from amplify.ui.widget_state import TOAST_KEY, page_store
 
 
 def _settings():  # noqa: ANN202 (the Settings of feeds.yml)
@@ -35,50 +33,53 @@ def local_time(moment: str, zone: str) -> str:
     return f"{shown:%a} {shown.day} {shown:%b}, {shown:%H:%M}"
 
 
-def _post(opener: StoreOpener, draft_id: int, network: str, source_name: str, done_key: str,
-          refused_key: str) -> None:
+def _refused_key(draft_id: int, network: str) -> str:
+    """Where the share panel shows a refusal (under "Mark shared")."""
+    return f"_refused_{draft_id}_{network}"
+
+
+def _post(draft_id: int, network: str, source_name: str) -> None:
     settings, limits = _settings(), context.fetch_limits()
     try:
-        with opener() as store:
+        with page_store() as store:
             outcome = post_now(store, draft_id, network,
                                connected_poster(store, network, settings=settings, limits=limits),
                                settings=settings, limits=limits)
     except AmplifyError as problem:
-        st.session_state[refused_key] = escape_markdown(str(problem))
+        st.session_state[_refused_key(draft_id, network)] = escape_markdown(str(problem))
     else:
-        st.session_state[done_key] = (f"Posted to {NAMES[network]} and recorded in your History. Thank you for "
+        st.session_state[TOAST_KEY] = (f"Posted to {NAMES[network]} and recorded in your History. Thank you for "
                                       f"amplifying {escape_markdown(source_name)}. {outcome.post_url}")
 
 
-def _schedule(opener: StoreOpener, draft_id: int, network: str, refused_key: str) -> None:
+def _schedule(draft_id: int, network: str) -> None:
     settings = _settings()
     try:
-        with opener() as store:
+        with page_store() as store:
             schedule_post(store, draft_id, network, settings=settings)
     except AmplifyError as problem:
-        st.session_state[refused_key] = escape_markdown(str(problem))
+        st.session_state[_refused_key(draft_id, network)] = escape_markdown(str(problem))
 
 
-def _unschedule(opener: StoreOpener, outbox_id: int) -> None:
-    with opener() as store:
+def _unschedule(outbox_id: int) -> None:
+    with page_store() as store:
         store.cancel_scheduled(outbox_id)
 
 
-def post_buttons(opener: StoreOpener, draft_id: int, network: str, source_name: str, status: GateStatus, *,
-                 done_key: str, refused_key: str) -> None:
+def post_buttons(draft_id: int, network: str, source_name: str, status: GateStatus) -> None:
     """The Post buttons for one network's post (nothing for networks amplify does not post to)."""
     if network not in POSTING_NETWORKS:
         return
     label = NAMES[network]
     settings = _settings()
-    with opener() as store:
+    with page_store() as store:
         account = accounts.connected(store, network)
         waiting = store.open_outbox(draft_id, network)
     if waiting is not None and waiting.state == "scheduled" and waiting.scheduled_for:
         st.info(escape_markdown(f"Goes out on {label} on {local_time(waiting.scheduled_for, settings.timezone)} "
                                 f"({settings.timezone}), if it still passes the checklist then."))
         st.button("Take it off the schedule", key=f"unschedule_{draft_id}_{network}", on_click=_unschedule,
-                  args=(opener, waiting.id))
+                  args=(waiting.id,))
         return
     if waiting is not None:
         st.warning(escape_markdown(f"On its way to {label}: {waiting.error or 'amplify is finishing it.'}"))
@@ -87,11 +88,11 @@ def post_buttons(opener: StoreOpener, draft_id: int, network: str, source_name: 
                else None if status.can_share else "finish the checklist first")
     st.button(f"Post to {label}" + (f": {missing}" if missing else f" as {account.handle}"),
               key=f"post_{draft_id}_{network}", type="primary", disabled=missing is not None,
-              on_click=_post, args=(opener, draft_id, network, source_name, done_key, refused_key))
+              on_click=_post, args=(draft_id, network, source_name))
     slots = settings.schedule.get(network, ())
     st.button("Post at the next slot" + ("" if slots else ": add posting times to feeds.yml first"),
               key=f"schedule_{draft_id}_{network}", disabled=missing is not None or not slots,
-              on_click=_schedule, args=(opener, draft_id, network, refused_key),
+              on_click=_schedule, args=(draft_id, network),
               help="Your posting times are `schedule:` under `settings:` in feeds.yml.")
 
 

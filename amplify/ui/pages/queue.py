@@ -17,6 +17,7 @@ def render() -> None:
             "ready to write."
         )
         return
+    context.refresh_post_rules(store)
     follow_list = context.follow_list()
     if follow_list.error:
         st.warning(f"{follow_list.error} Using the default networks and instance until it is fixed.")

@@ -7,7 +7,6 @@ it is never shown back. The one thing kept between runs is Mastodon's registrati
 """
 
 from collections.abc import Callable
-from contextlib import suppress
 
 import streamlit as st
 
@@ -32,7 +31,7 @@ def render() -> None:
     st.header("Accounts to post as")
     st.caption(escape_markdown(f"Tokens and app passwords are kept in {secrets.where()}, never in amplify.db or "
                                "feeds.yml."))
-    _quietly_refresh_rules(store)
+    context.refresh_post_rules(store)
     for network in accounts.ACCOUNT_NETWORKS:
         with st.container(border=True, key=f"settings_{network}"):
             st.subheader(networks.NAMES[network])
@@ -43,12 +42,6 @@ def render() -> None:
                 _connect_mastodon(store)
             else:
                 _connect_bluesky(store)
-
-
-def _quietly_refresh_rules(store: Store) -> None:
-    """Read the Mastodon server's rules again when they are a day old; trouble keeps the old ones (logged)."""
-    with suppress(AmplifyError):  # a database that refuses writes: the old rules serve
-        accounts.refresh_rules(store, limits=context.fetch_limits())
 
 
 def _connected(store: Store, account: Account) -> None:
