@@ -42,14 +42,13 @@ def _post(draft_id: int, network: str, source_name: str) -> None:
     settings, limits = _settings(), context.fetch_limits()
     try:
         with page_store() as store:
-            outcome = post_now(store, draft_id, network,
-                               connected_poster(store, network, settings=settings, limits=limits),
-                               settings=settings, limits=limits)
+            post_now(store, draft_id, network, connected_poster(store, network, settings=settings, limits=limits),
+                     settings=settings, limits=limits)
     except AmplifyError as problem:
         st.session_state[_refused_key(draft_id, network)] = escape_markdown(str(problem))
     else:
-        st.session_state[TOAST_KEY] = (f"Posted to {NAMES[network]} and recorded in your History. Thank you for "
-                                      f"amplifying {escape_markdown(source_name)}. {outcome.post_url}")
+        st.session_state[TOAST_KEY] = (f"Posted to {NAMES[network]}; its link is in your History. Thank you for "
+                                       f"amplifying {escape_markdown(source_name)}.")
 
 
 def _schedule(draft_id: int, network: str) -> None:
