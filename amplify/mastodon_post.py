@@ -1,9 +1,10 @@
 """Posting to Mastodon as one account: `POST /api/v1/statuses` with the outbox key as `Idempotency-Key`, the
 item's image uploaded first (`/api/v2/media`, with the alt text as `description`, polled while it is processed).
 
-An earlier attempt whose outcome is unknown is settled by `find`: within the hour a Mastodon server remembers an
-Idempotency-Key, sending the same call again answers with the status it made (if any); after it, the account's
-latest statuses are read and one with the same words is taken as the post.
+An earlier attempt whose outcome is unknown is settled by `find`: the account's latest statuses are read and one
+with the same words, made since the attempt, is taken as the post. Only when there is none is the post sent again,
+with the same Idempotency-Key: within the hour a Mastodon server remembers it, so even a status the look missed is
+answered, not made twice.
 """
 
 import html
@@ -15,7 +16,7 @@ from typing import Any
 
 from amplify.clock import from_iso
 from amplify.fetch import DEFAULT_LIMITS, FetchError, FetchLimits, fetch_page, open_client, send_api
-from amplify.publish import AccountServer, PostFailed, PostRequest, Published, explain
+from amplify.publish import AccountServer, PostFailed, PostingError, PostRequest, Published, explain
 from amplify.types import OutboxRow
 
 # A server remembers an Idempotency-Key for up to an hour; a retry later than this looks for the status instead.
@@ -84,12 +85,21 @@ class MastodonPoster(AccountServer):
         return str(media["id"])
 
     def find(self, row: OutboxRow, now: datetime) -> Published | None:
-        if row.attempted_at is None or now - from_iso(row.attempted_at) < IDEMPOTENCY_WINDOW:
-            return None  # the same Idempotency-Key answers with the status, if one was made
+        """The status an earlier attempt made, looked for among the account's latest (by its words, made since
+        the attempt). Within the hour a failed look is no matter: sending the same key again is harmless."""
+        within_hour = row.attempted_at is None or now - from_iso(row.attempted_at) < IDEMPOTENCY_WINDOW
+        try:
+            return self._among_latest(row)
+        except PostingError:
+            if within_hour:
+                return None
+            raise
+
+    def _among_latest(self, row: OutboxRow) -> Published | None:
         me = self._call("GET", "/api/v1/accounts/verify_credentials").data
         statuses = self._call("GET", f"/api/v1/accounts/{me['id']}/statuses?limit=40&exclude_reblogs=true").data
         wanted = plain_words(row.text)
-        since = from_iso(row.attempted_at) - timedelta(minutes=5)
+        since = from_iso(row.attempted_at or row.created_at) - timedelta(minutes=5)
         for status in statuses:
             made = status.get("created_at")
             if made and from_iso(made.replace("Z", "+00:00")) < since:

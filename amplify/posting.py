@@ -215,9 +215,8 @@ def settle(store: Store, poster_for: PosterFor, *, settings: Settings = DEFAULT_
         try:
             outcomes.append(_settle_one(store, row, poster_for, settings, now or store.clock()))
         except AmplifyError as error:
-            current = store.outbox_row(row.id)
-            outcomes.append(Outcome(row.draft_id, row.network, current.state if current else row.state,
-                                    None, str(error)))
+            current = store.outbox_row(row.id) or row
+            outcomes.append(Outcome(row.draft_id, row.network, current.state, current.post_url, str(error)))
     return outcomes
 
 

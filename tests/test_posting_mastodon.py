@@ -9,7 +9,7 @@ from mastodon_mock.config import SeedAccount, SeedConfig
 from mastodon_mock.testing.server import MockServer
 from posting_fixtures import LIMITS, mastodon_poster, mastodon_statuses, ready_draft
 from support import FIXED_NOW
-from test_gate import make_draft
+from test_gate import attest_all, make_draft
 
 from amplify.posting import PostRefused, _open_attempt, post_now, settle
 from amplify.publish import PostFailed
@@ -100,3 +100,21 @@ def test_after_the_hour_with_nothing_found_it_is_posted(store, mastodon):
     [outcome] = settle(store, lambda network: mastodon_poster(mastodon.base_url), now=FIXED_NOW + timedelta(hours=2))
     [status] = mastodon_statuses(mastodon.base_url)
     assert outcome.state == "recorded" and outcome.post_url == status["url"]
+
+
+def test_a_post_made_before_the_words_changed_is_found_kept_and_recorded_once_confirmed_again(store, mastodon):
+    draft_id = ready_draft(store)
+    row, _ctx = _open_attempt(store, draft_id, "mastodon", "@ada@mock.local", FIXED_NOW)
+    first = httpx.post(f"{mastodon.base_url}/api/v1/statuses", json={"status": row.text},
+                       headers={"Authorization": "Bearer ada_token", "Idempotency-Key": row.key}).json()
+    # While the process was down the user changed the words: the gate no longer passes for them.
+    store.save_post_text(draft_id, "mastodon", "So good! " + row.text)
+    poster_for = lambda network: mastodon_poster(mastodon.base_url)  # noqa: E731
+    [outcome] = settle(store, poster_for, now=FIXED_NOW)
+    assert outcome.state == "sent" and "not recorded yet" in outcome.message and outcome.post_url == first["url"]
+    [kept] = store.outbox_rows("sent")
+    assert kept.post_url == first["url"] and store.shares() == []
+    attest_all(store, draft_id)
+    [outcome] = settle(store, poster_for, now=FIXED_NOW)
+    assert outcome.state == "recorded" and len(mastodon_statuses(mastodon.base_url)) == 1
+    assert [share["post_url"] for share in store.shares()] == [first["url"]]

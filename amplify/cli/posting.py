@@ -51,7 +51,8 @@ def _report(outcomes: "list[Outcome]", as_json: bool) -> None:
 @feeds_option("Follow list, for the posting settings")
 def post_command(draft_id: int | None, network: str | None, next_slot: bool, resume: bool, db: str | None,
                  feeds: str | None) -> None:
-    """Post a draft to Mastodon or Bluesky through the share gate, and record the share with the post's link."""
+    """Post the draft DRAFT_ID (its number in the Queue) to Mastodon or Bluesky through the share gate, and record
+    the share with the post's link."""
     from amplify import config
     from amplify.posting import post_now, posters, schedule_post, settle
     from amplify.store import Store
