@@ -15,8 +15,9 @@ What posting calls:
 - `mastodon_headers(account)`: `Authorization: Bearer <token>`;
 - `bluesky_session(account, limits=...)`: a usable access JWT, renewed (and the rotated refresh JWT saved, before it
   is used) when it has expired; `renew=True` after the server answered `ExpiredToken`;
-- `post_limits(store, network)`: the connected Mastodon server's limits for the composer and the length check;
-  `refresh_rules(store, limits=...)` reads them again when they are a day old.
+- `post_limits(store, network)`: the connected Mastodon server's limits for the composer and the length check,
+  `alt_text_limit(store, network)` its longest image description; `refresh_rules(store, limits=...)` reads them
+  again when they are a day old.
 """
 
 import base64
@@ -37,8 +38,8 @@ from amplify.types import Account, InstanceRules
 if TYPE_CHECKING:
     from amplify.store import Store
 
-__all__ = ["Account", "AccountError", "BlueskySession", "InstanceRules", "bluesky_session", "check", "connected",
-           "connected_accounts", "disconnect", "instance_rules", "mastodon_headers", "post_limits",
+__all__ = ["Account", "AccountError", "BlueskySession", "InstanceRules", "alt_text_limit", "bluesky_session", "check",
+           "connected", "connected_accounts", "disconnect", "instance_rules", "mastodon_headers", "post_limits",
            "refresh_rules"]
 
 log = logging.getLogger(__name__)
@@ -151,6 +152,12 @@ def post_limits(store: "Store", network: str) -> compose.Limits | None:
         return None
     return compose.Limits(characters=account.rules.max_characters,
                           url_length=account.rules.characters_reserved_per_url)
+
+
+def alt_text_limit(store: "Store", network: str) -> int | None:
+    """The longest image description the connected Mastodon server takes (its `description_limit`), or None."""
+    account = store.account(network) if network == MASTODON else None
+    return account.rules.description_limit if account is not None and account.rules is not None else None
 
 
 def refresh_rules(store: "Store", *, limits: FetchLimits = DEFAULT_LIMITS, force: bool = False) -> Account | None:

@@ -11,6 +11,7 @@ scopes posting needs) and gives the address where the user allows it; the server
 import base64
 import hashlib
 import os
+import re
 from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -39,9 +40,15 @@ if TYPE_CHECKING:
     from amplify.store import Store
 
 OOB = "urn:ietf:wg:oauth:2.0:oob"  # the server shows the code instead of redirecting to an address
-MASTODON_SCOPES = "write:statuses write:media read:statuses"  # posting, its images, and reading its own posts
+# Posting, its images, and reading its own posts; then, to say whose account it is (`verify_credentials`), the
+# `profile` scope (only the user's own profile; Mastodon 4.3 and later), or `read:accounts` where there is no such
+# scope yet.
+POSTING_SCOPES = "write:statuses write:media read:statuses"
+MASTODON_SCOPES = f"{POSTING_SCOPES} profile"
+OLDER_MASTODON_SCOPES = f"{POSTING_SCOPES} read:accounts"
 MASTODON_TOKEN_HELP = ("make one under Preferences > Development > New application, with the scopes "
-                       f"{MASTODON_SCOPES}, and copy 'Your access token'")
+                       f"{POSTING_SCOPES} and profile (read:accounts before Mastodon 4.3), and copy 'Your access "
+                       "token'")
 BLUESKY_SERVER = "https://bsky.social"
 BLUESKY_APP_PASSWORDS = "https://bsky.app/settings/app-passwords"
 APP_PASSWORD_HELP = ("Use an app password, never your account password: make one at "
@@ -83,27 +90,41 @@ class MastodonApp:
     client_id: str
     client_secret: str = field(repr=False)
     code_verifier: str = field(repr=False)
+    scopes: str = MASTODON_SCOPES
 
     @property
     def authorize_url(self) -> str:
         """Where the user allows amplify to post for them; the server then shows a code to paste back."""
         challenge = base64.urlsafe_b64encode(hashlib.sha256(self.code_verifier.encode()).digest()).rstrip(b"=")
         query = urlencode({"response_type": "code", "client_id": self.client_id, "redirect_uri": OOB,
-                           "scope": MASTODON_SCOPES, "code_challenge": challenge.decode(),
+                           "scope": self.scopes, "code_challenge": challenge.decode(),
                            "code_challenge_method": "S256"})
         return f"{self.server}/oauth/authorize?{query}"
 
 
 def register_mastodon_app(server: str, *, limits: FetchLimits = DEFAULT_LIMITS) -> MastodonApp:
-    """Register amplify as an app on `server`, with only the scopes posting needs."""
-    form = {"client_name": "amplify", "redirect_uris": OOB, "scopes": MASTODON_SCOPES}
+    """Register amplify as an app on `server`, with only the scopes posting needs (and `profile`, or
+    `read:accounts` on a server older than 4.3, to see whose account it is)."""
+    instance = call_api(MASTODON, server, lambda client: fetch_json(client, f"{server}/api/v2/instance",
+                                                                    limits=limits), limits)
+    scopes = MASTODON_SCOPES if knows_profile_scope(instance) else OLDER_MASTODON_SCOPES
+    form = {"client_name": "amplify", "redirect_uris": OOB, "scopes": scopes}
     answer = call_api(MASTODON, server, lambda client: send_json(client, f"{server}/api/v1/apps", form=form,
                                                                  limits=limits), limits)
     client_id, client_secret = _text(answer, "client_id"), _text(answer, "client_secret")
     if not client_id or not client_secret:
         raise AccountError(f"{server} did not register amplify; is it a Mastodon server?")
     verifier = base64.urlsafe_b64encode(os.urandom(48)).rstrip(b"=").decode()
-    return MastodonApp(server, client_id, client_secret, verifier)
+    return MastodonApp(server, client_id, client_secret, verifier, scopes)
+
+
+def knows_profile_scope(instance: Any) -> bool:
+    """Whether the server knows the `profile` scope: Mastodon 4.3 added it, with `api_versions` in its instance
+    answer; a server without them is judged by its version number."""
+    if isinstance(instance, Mapping) and isinstance(instance.get("api_versions"), Mapping):
+        return True
+    found = re.match(r"(\d+)\.(\d+)", str(instance.get("version", "")) if isinstance(instance, Mapping) else "")
+    return found is not None and (int(found.group(1)), int(found.group(2))) >= (4, 3)
 
 
 def mastodon_token_from_code(app: MastodonApp, code: str, *, limits: FetchLimits = DEFAULT_LIMITS) -> str:
@@ -112,7 +133,7 @@ def mastodon_token_from_code(app: MastodonApp, code: str, *, limits: FetchLimits
     if not code:
         raise AccountError("Paste the code Mastodon showed after you allowed amplify")
     form = {"grant_type": "authorization_code", "code": code, "client_id": app.client_id,
-            "client_secret": app.client_secret, "redirect_uri": OOB, "scope": MASTODON_SCOPES,
+            "client_secret": app.client_secret, "redirect_uri": OOB, "scope": app.scopes,
             "code_verifier": app.code_verifier}
     answer = call_api(MASTODON, app.server, lambda client: send_json(client, f"{app.server}/oauth/token",
                                                                      form=form, limits=limits), limits)

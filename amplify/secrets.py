@@ -106,7 +106,7 @@ def where() -> str:
     """Where new secrets go, in plain words (for `amplify account list` and the Settings page)."""
     ring = _keyring()
     if ring is not None:
-        return f"your system keyring ({type(ring).__name__})"
+        return f"your system keyring ({getattr(ring, 'name', type(ring).__name__)})"
     return f"{secrets_file()} (readable only by you)"
 
 

@@ -26,9 +26,16 @@ def private_addresses_allowed():
         yield
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", autouse=True)
 def secrets_folder(tmp_path_factory):
-    return tmp_path_factory.mktemp("secrets")
+    """A folder for the tests' secrets files; until a test sets its own, the session's file is in it (so an app a
+    session fixture starts never uses the keyring or the user's config folder either)."""
+    from amplify import secrets
+
+    folder = tmp_path_factory.mktemp("secrets")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(secrets.FILE_ENV, str(folder / "session.json"))
+        yield folder
 
 
 @pytest.fixture(autouse=True)

@@ -40,13 +40,13 @@ def test_a_personal_token_connects_the_account_it_belongs_to(mastodon, store):
     assert get_secret("mastodon.token") == ADA_TOKEN
 
 
-def test_oauth_asks_only_for_the_posting_scopes_and_trades_the_code_for_a_token(mastodon, store):
+def test_oauth_asks_only_for_the_posting_scopes_and_the_profile_and_trades_the_code_for_a_token(mastodon, store):
     app = connect.register_mastodon_app(mastodon.base_url)
     assert "client_secret" not in repr(app) and app.client_secret not in repr(app)
     address = urlsplit(app.authorize_url)
     query = parse_qs(address.query)
     assert address.path == "/oauth/authorize"
-    assert query["scope"] == ["write:statuses write:media read:statuses"]
+    assert query["scope"] == ["write:statuses write:media read:statuses profile"]
     assert query["redirect_uri"] == ["urn:ietf:wg:oauth:2.0:oob"]
     assert query["code_challenge_method"] == ["S256"] and query["client_id"] == [app.client_id]
     # The mock's authorize page issues "mockcode_<user>" for the account picked there.
@@ -55,7 +55,18 @@ def test_oauth_asks_only_for_the_posting_scopes_and_trades_the_code_for_a_token(
     assert account.handle.startswith("@ada@")
     granted = httpx.get(f"{mastodon.base_url}/api/v1/apps/verify_credentials",
                         headers={"Authorization": f"Bearer {token}"}).json()
-    assert sorted(granted["scopes"]) == ["read:statuses", "write:media", "write:statuses"]
+    assert sorted(granted["scopes"]) == ["profile", "read:statuses", "write:media", "write:statuses"]
+
+
+def test_a_server_older_than_4_3_is_asked_for_read_accounts_instead_of_profile():
+    assert connect.knows_profile_scope({"version": "4.3.0", "api_versions": {"mastodon": 2}})
+    assert connect.knows_profile_scope({"version": "4.5.1+glitch"})
+    assert not connect.knows_profile_scope({"version": "4.2.12"})
+    assert not connect.knows_profile_scope({"version": "3.5.3"})
+    assert not connect.knows_profile_scope({})
+    app = connect.MastodonApp("https://old.example", "id", "secret", "verifier", connect.OLDER_MASTODON_SCOPES)
+    assert parse_qs(urlsplit(app.authorize_url).query)["scope"] == ["write:statuses write:media read:statuses "
+                                                                    "read:accounts"]
 
 
 def test_a_wrong_code_or_token_is_refused_plainly_and_nothing_is_kept(mastodon, store):

@@ -28,7 +28,7 @@ def test_oauth_prints_the_address_asks_for_the_code_and_connects(mastodon, tmp_p
                input="mockcode_ada\n")
     assert done.exit_code == 0, done.output
     assert f"{mastodon.base_url}/oauth/authorize?" in done.output
-    assert "scope=write%3Astatuses+write%3Amedia+read%3Astatuses" in done.output
+    assert "scope=write%3Astatuses+write%3Amedia+read%3Astatuses+profile&" in done.output
     assert "mockcode_ada" not in done.output  # the code was asked for without showing it
     assert "Connected:" in done.output and "mastodon: @ada@" in done.output and "(Ada Bakes)" in done.output
     assert "posts up to 500 characters" in done.output

@@ -80,3 +80,20 @@ def test_the_first_draft_uses_the_room_the_server_gives():
               "creator": credit_for({"name": "Ada", "handles": {}, "credit": "name"}, "mastodon")}
     assert " ".join(title.split()) not in draft_text(**fields)  # shortened to fit 500
     assert " ".join(title.split()) in draft_text(**fields, limits=Limits(characters=1000, url_length=23))
+
+
+def test_an_image_description_longer_than_the_server_takes_is_refused(store):
+    draft_id = make_draft(store, image_url="https://ada.example/loaf.jpg")
+    store.save_post_text(draft_id, "mastodon", GOOD_TEXT)
+    store.set_alt_text(draft_id, "A round loaf on a floured board. " * 10)  # 329 characters once trimmed
+
+    def image_check():
+        return next(result for result in gate_status(store, draft_id, "mastodon").results
+                    if result.check.id == "image_alt")
+
+    assert image_check().passed
+    store.save_account(Account(network="mastodon", server="https://small.example", handle="@me@small.example",
+                               did=None, account_id="1", display_name="Me", connected_at=store.now(),
+                               rules=InstanceRules(description_limit=200), rules_checked_at=store.now()))
+    refused = image_check()
+    assert not refused.passed and "329 characters; your server takes at most 200" in refused.detail

@@ -58,6 +58,7 @@ def load_share_context(store: Store, draft_id: int, network: str) -> ShareContex
         shared_networks=frozenset(subject["shared_networks"]),
         attestation_rows=tuple(attestation_rows),
         limits=accounts.post_limits(store, network),
+        alt_text_limit=accounts.alt_text_limit(store, network),
     )
 
 

@@ -90,6 +90,7 @@ class ShareContext:
     shared_networks: frozenset[str] = frozenset()  # networks this draft already has an active share on
     attestation_rows: tuple[Mapping[str, Any], ...] = field(default=(), compare=False)
     limits: compose.Limits | None = None  # the connected Mastodon server's own limits; None: the network's
+    alt_text_limit: int | None = None  # the longest image description the connected server takes, when it says
 
 
 @dataclass(frozen=True)

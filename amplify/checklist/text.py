@@ -135,6 +135,10 @@ def check_image_alt(ctx: ShareContext, now: datetime) -> tuple[bool, str]:
     if not ctx.image_url:
         return True, "no image attached"
     if ctx.alt_text and ctx.alt_text.strip():
+        # Mastodon measures the description in characters (code points), against the server's own limit.
+        if ctx.alt_text_limit is not None and len(ctx.alt_text) > ctx.alt_text_limit:
+            return False, (f"the description is {len(ctx.alt_text):,} characters; your server takes at most "
+                           f"{ctx.alt_text_limit:,}: shorten it")
         return True, "the image is described"
     return False, "describe the image in a sentence for people who cannot see it"
 

@@ -42,8 +42,9 @@ def add_mastodon_command(instance: str | None, server: str | None, paste_token: 
                          db: str | None, feeds: str | None) -> None:
     """Connect your Mastodon account.
 
-    amplify registers itself on your server asking only to post (write:statuses write:media) and to read its own
-    posts (read:statuses), opens the page where you allow it, and asks for the code your server shows then.
+    amplify registers itself on your server asking only to post (write:statuses write:media), to read its own
+    posts (read:statuses) and to see which account is yours (profile; read:accounts before Mastodon 4.3), opens
+    the page where you allow it, and asks for the code your server shows then.
     With --token, paste a personal access token instead. The account is verified with your server before
     anything is kept.
     """

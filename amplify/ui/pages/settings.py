@@ -90,7 +90,7 @@ def _connect_mastodon(store: Store) -> None:
         st.session_state[PENDING_APP] = connect.register_mastodon_app(base, limits=limits)
         return None
 
-    _act(start, None if way == BROWSER else "Connected to Mastodon.", secret_key="settings_token")
+    _act(start, None, secret_key="settings_token")
 
 
 def _mastodon_code(store: Store, app: "connect.MastodonApp") -> None:
@@ -111,7 +111,7 @@ def _mastodon_code(store: Store, app: "connect.MastodonApp") -> None:
         st.session_state.pop(PENDING_APP, None)
         return connect.connect_mastodon(store, app.server, token, limits=limits)
 
-    _act(finish, "Connected to Mastodon.", secret_key="settings_code")
+    _act(finish, None, secret_key="settings_code")
 
 
 def _connect_bluesky(store: Store) -> None:
@@ -126,11 +126,11 @@ def _connect_bluesky(store: Store) -> None:
             return
     limits = context.fetch_limits()
     _act(lambda: connect.connect_bluesky(store, handle, password, server=server or None, limits=limits),
-         "Connected to Bluesky.", secret_key="settings_app_password")
+         None, secret_key="settings_app_password")
 
 
 def _act(action: Callable[[], object], done: str | None, *, secret_key: str | None = None) -> None:
-    """Run `action`; show its refusal here, or rerun with `done` (or the connected account) shown once. The
+    """Run `action`; show its refusal here, or rerun with `done` (or the account it connected) shown once. The
     widget `secret_key` held a secret for `action`: it is dropped from the session whatever happened."""
     try:
         result = action()
@@ -139,8 +139,8 @@ def _act(action: Callable[[], object], done: str | None, *, secret_key: str | No
         st.error(escape_markdown(str(error)))
         return
     _forget(secret_key)
-    if isinstance(result, Account):
-        done = f"{done} {result.handle} is connected."
+    if done is None and isinstance(result, Account):
+        done = f"Connected: {result.handle} on {networks.NAMES[result.network]}."
     if done:
         st.session_state[DONE] = done
     st.rerun()
