@@ -50,12 +50,12 @@ def connect_both(ui, page, app, mastodon, bluesky, person) -> None:
     ui.text_input("settings_server").fill(mastodon.base_url)
     ui.text_input("settings_token").fill(ADA_TOKEN)
     ui.button("settings_mastodon_submit").click()
-    expect(page.get_by_text("Connected to Mastodon.")).to_be_visible(timeout=SLOW_STEP_MS)
+    expect(ui.keyed("settings_disconnect_mastodon")).to_be_visible(timeout=SLOW_STEP_MS)
     ui.text_input("settings_handle").fill(person.handle)
     ui.text_input("settings_app_password").fill(app_password(bluesky, person))
     ui.text_input("settings_pds").fill(bluesky.pds)
     ui.button("settings_bluesky_submit").click()
-    expect(page.get_by_text("Connected to Bluesky.")).to_be_visible(timeout=SLOW_STEP_MS)
+    expect(ui.keyed("settings_disconnect_bluesky")).to_be_visible(timeout=SLOW_STEP_MS)
     ui.screenshot("1-connected")
 
 
