@@ -47,7 +47,7 @@ from amplify.follow.load import load_follow_list
 from amplify.names import one_line
 from amplify.networks import FOLLOW_LIST_IMPORTS, normalize_handle
 from amplify.store import Store
-from amplify.types import FollowList, Settings, Source
+from amplify.types import FollowedAccount, FollowImport, FollowList, Settings, Source
 from amplify.urls import is_http_url
 
 MASTODON, BLUESKY = FOLLOW_LIST_IMPORTS
@@ -109,10 +109,10 @@ class Candidate:
         return values
 
     @classmethod
-    def from_row(cls, network: str, row: Mapping[str, Any]) -> "Candidate":
-        return cls(network=network, handle=row["handle"], name=row["name"], feed_url=row["feed_url"],
-                   bio=row["bio"] or "", avatar_url=row["avatar_url"], profile_url=row["profile_url"],
-                   website=row["website"], website_verified=bool(row["website_verified"]))
+    def from_account(cls, network: str, account: FollowedAccount) -> "Candidate":
+        return cls(network=network, handle=account.handle, name=account.name, feed_url=account.feed_url,
+                   bio=account.bio or "", avatar_url=account.avatar_url, profile_url=account.profile_url,
+                   website=account.website, website_verified=account.website_verified)
 
 
 @dataclass(frozen=True)
@@ -192,41 +192,42 @@ def import_follows(store: Store, network: str, account: str, *, server: str | No
     with open_client(limits, connections=1) as client:
         pager = _Pager(client, headers, limits, sleep, max_wait, withheld)
         existing = store.follow_import(network, key, base)
-        resumed = existing is not None and existing["state"] == "fetching" and not restart
+        resumed = existing is not None and existing.state == "fetching" and not restart
         if resumed:
-            import_id = int(existing["id"])
+            import_id = existing.id
         else:
             start = _mastodon_start if network == MASTODON else _bluesky_start
             import_id = start(store, pager, key, base)
         _fetch_pages(store, pager, import_id, network, key, bool(token), progress)
-    candidates = tuple(Candidate.from_row(network, account_row)
+    candidates = tuple(Candidate.from_account(network, account_row)
                        for account_row in store.follow_import_accounts(import_id))
     return ImportResult(import_id, network, key, base, candidates, resumed)
 
 
 def _fetch_pages(store: Store, pager: "_Pager", import_id: int, network: str, key: str, with_token: bool,
                  progress: Progress | None) -> None:
-    row = store.follow_import_by_id(import_id) or {}
-    expected = row.get("expected")
+    row = store.follow_import_by_id(import_id)
+    expected = row.expected if row else None
     if progress:
-        progress(int(row.get("fetched") or 0), expected)
-    while row.get("next_page") is not None:
-        page = row["next_page"]
+        progress(row.fetched if row else 0, expected)
+    # An import another tab started afresh meanwhile has a new id: this one then stops here.
+    while row is not None and row.next_page is not None:
+        page = row.next_page
         try:
             if network == MASTODON:
                 answer = pager.get(page)
-                accounts, next_page = _mastodon_page(answer, key, row["server"])
+                accounts, next_page = _mastodon_page(answer, key, row.server)
             else:
-                answer = pager.get(_bluesky_follows_url(row["server"], row["account_id"], page))
+                answer = pager.get(_bluesky_follows_url(row.server, row.account_id, page))
                 accounts, next_page = _bluesky_page(answer)
         except FetchError as error:
             _stopped(store, import_id, _fetch_reason(error, key, with_token) + pager.withheld, row)
         except ImportPaused as paused:
             _stopped(store, import_id, str(paused), row)
-        if network == MASTODON and not accounts and not row["fetched"] and expected:
+        if network == MASTODON and not accounts and not row.fetched and expected:
             store.note_follow_import(import_id, "hidden")
             raise HiddenFollowList(_hidden_message(key, with_token) + pager.withheld)
-        before = int(row["fetched"])
+        before = row.fetched
         accounts = accounts[:max(MAX_ACCOUNTS - before, 0)]  # one long page cannot take the list past the most
         # The end: no next page, an empty page, or a page pointing at itself.
         last = next_page is None or not accounts or next_page == page or before + len(accounts) >= MAX_ACCOUNTS
@@ -236,12 +237,12 @@ def _fetch_pages(store: Store, pager: "_Pager", import_id: int, network: str, ke
             fetched = store.save_follow_page(import_id, [], None)  # a page of no one new: the list came round
         if progress:
             progress(fetched, expected)
-        row = store.follow_import_by_id(import_id) or {}
+        row = store.follow_import_by_id(import_id)
 
 
-def _stopped(store: Store, import_id: int, reason: str, row: Mapping[str, Any]) -> NoReturn:
+def _stopped(store: Store, import_id: int, reason: str, row: FollowImport) -> NoReturn:
     store.note_follow_import(import_id, reason)
-    fetched = int(row.get("fetched") or 0)
+    fetched = row.fetched
     kept = f" The {fetched} accounts fetched so far are kept; run the import again to go on." if fetched else \
         " Run the import again to try once more."
     raise ImportPaused(reason + kept)

@@ -65,7 +65,7 @@ def test_a_post_is_written_with_facets_langs_and_a_link_card(store, bluesky):
     assert card["uri"] == "https://ada.example/sourdough" and card["title"] == "Three-day sourdough"
     assert "thumb" not in card
     [share] = store.shares()
-    assert share["post_url"] == outcome.post_url
+    assert share.post_url == outcome.post_url
     [row] = store.outbox_rows("recorded")
     assert row.key == rkey and row.post_id == record["uri"]
 

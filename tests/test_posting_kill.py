@@ -73,7 +73,7 @@ def test_mastodon_killed_at_each_step_then_resumed_posts_once_and_records_once(p
     kill_then_resume(store, tmp_path, draft_id, "mastodon", point)
     [status] = mastodon_statuses(mastodon.base_url)
     shares, rows = settled(database)
-    assert [share["post_url"] for share in shares] == [status["url"]]
+    assert [share.post_url for share in shares] == [status["url"]]
     assert [(row.state, row.post_id) for row in rows] == [("recorded", status["id"])]
 
 
@@ -88,5 +88,5 @@ def test_bluesky_killed_at_each_step_then_resumed_posts_once_and_records_once(po
     [record] = records(bluesky, ada)
     shares, rows = settled(database)
     rkey = record["uri"].rsplit("/", 1)[-1]
-    assert [share["post_url"] for share in shares] == [f"https://bsky.app/profile/{ada.handle}/post/{rkey}"]
+    assert [share.post_url for share in shares] == [f"https://bsky.app/profile/{ada.handle}/post/{rkey}"]
     assert [(row.state, row.key) for row in rows] == [("recorded", rkey)]

@@ -98,4 +98,4 @@ def test_a_server_error_after_the_status_was_made_is_settled_without_a_second_st
     keys = {seen.headers["Idempotency-Key"] for seen in server.hits("/api/v1/statuses")}
     assert keys == {open_row.key} and len(server.hits("/api/v1/statuses")) == 2
     [share] = store.shares()
-    assert share["post_url"] == server.url("/@ada/100")
+    assert share.post_url == server.url("/@ada/100")

@@ -33,9 +33,9 @@ def test_a_ready_draft_is_posted_once_and_its_share_recorded_with_the_posts_addr
     assert status["visibility"] == "unlisted" and status["language"] == "en"
     assert "Three-day sourdough" in status["content"]
     [share] = store.shares()
-    assert share["post_url"] == status["url"] and share["network"] == "mastodon"
+    assert share.post_url == status["url"] and share.network == "mastodon"
     [row] = store.outbox_rows("recorded")
-    assert (row.post_id, row.share_id, row.draft_id) == (status["id"], share["id"], draft_id)
+    assert (row.post_id, row.share_id, row.draft_id) == (status["id"], share.id, draft_id)
 
 
 def test_a_draft_the_gate_refuses_is_not_posted_and_no_outbox_row_is_written(store, mastodon):
@@ -52,7 +52,7 @@ def test_a_bad_token_says_reconnect_and_leaves_no_share(store, mastodon):
     with pytest.raises(PostFailed) as failed:
         post_now(store, draft_id, "mastodon", mastodon_poster(mastodon.base_url, token="revoked"), limits=LIMITS)
     assert "connect it again with `amplify account add mastodon`" in str(failed.value)
-    assert store.shares() == [] and store.draft(draft_id)["state"] == "open"
+    assert store.shares() == [] and store.draft(draft_id).state == "open"
     [row] = store.outbox_rows("failed")
     assert "refused the account's sign-in" in row.error
 
@@ -117,4 +117,4 @@ def test_a_post_made_before_the_words_changed_is_found_kept_and_recorded_once_co
     attest_all(store, draft_id)
     [outcome] = settle(store, poster_for, now=FIXED_NOW)
     assert outcome.state == "recorded" and len(mastodon_statuses(mastodon.base_url)) == 1
-    assert [share["post_url"] for share in store.shares()] == [first["url"]]
+    assert [share.post_url for share in store.shares()] == [first["url"]]

@@ -51,7 +51,7 @@ def test_with_an_account_and_a_passing_gate_a_click_posts_and_the_share_is_in_hi
     assert not at.exception
     with app.store() as store:
         [share] = store.shares()
-    assert share["post_url"] == status["url"]
+    assert share.post_url == status["url"]
     assert any("Posted to Mastodon" in toast.value for toast in at.toast)
 
 

@@ -3,15 +3,13 @@ confirmations the user gives for the text on screen, then the compose page and "
 the gate passes. The gate itself is `checklist.mark_shared`, which decides again from the database.
 """
 
-from collections.abc import Mapping
-from typing import Any
-
 import streamlit as st
 
 from amplify import checklist, compose
 from amplify.display import isolated
 from amplify.errors import AmplifyError
 from amplify.store import Store
+from amplify.types import Draft, DraftPost
 from amplify.ui import context, post_controls
 from amplify.ui.components import escape_markdown
 from amplify.ui.widget_state import TOAST_KEY, item_url, page_store, sync, write
@@ -70,11 +68,11 @@ def reasons_markdown(failures: list[checklist.CheckResult]) -> str:
     return "\n".join(f"- **{result.check.label}**: {escape_markdown(result.detail)}" for result in failures)
 
 
-def checklist_panel(store: Store, draft: Mapping[str, Any], network: str, text_version: int,
+def checklist_panel(store: Store, draft: Draft, network: str, text_version: int,
                     status: checklist.GateStatus) -> None:
     """Automatic results with their why, the link probe, and the confirmations, each given for the text
     version on screen."""
-    draft_id = draft["id"]
+    draft_id = draft.id
     st.markdown("**Checked for you**")
     for result in status.results:
         if result.check.kind != "automatic":
@@ -104,18 +102,18 @@ def checklist_panel(store: Store, draft: Mapping[str, Any], network: str, text_v
         )
 
 
-def share_controls(draft: Mapping[str, Any], network: str, post: Mapping[str, Any], instance: str,
+def share_controls(draft: Draft, network: str, post: DraftPost, instance: str,
                    status: checklist.GateStatus) -> None:
     """What is still missing, the compose page and "Mark shared", enabled only when the gate passes. The
     gate itself is `checklist.mark_shared`: a click on a stale page is refused with every reason."""
-    draft_id = draft["id"]
+    draft_id = draft.id
     with st.container(key=f"share_status_{draft_id}_{network}"):
         if status.can_share:
             st.success("Everything is in place. Post it, then mark it shared.")
         else:
             st.markdown("**Not ready to share yet:**\n" + reasons_markdown(status.failures))
     try:
-        compose_link = compose.compose_url(network, post["text"], url=item_url(draft), instance=instance)
+        compose_link = compose.compose_url(network, post.text, url=item_url(draft), instance=instance)
     except compose.ComposeError as problem:
         compose_link = None
         st.caption(escape_markdown(str(problem)))
@@ -126,14 +124,14 @@ def share_controls(draft: Mapping[str, Any], network: str, post: Mapping[str, An
             f"Open {compose.NETWORKS[network].label}'s compose page", compose_link,
             key=f"compose_{draft_id}_{network}",
         )
-    post_controls.post_buttons(draft_id, network, draft["source_name"], status)
+    post_controls.post_buttons(draft_id, network, draft.source_name, status)
     st.text_input(
         "Link to your post (optional)", key=f"post_url_{draft_id}_{network}", placeholder="https://…",
         help="Paste the address of the post once it is up, so your History links to it.",
     )
     st.button(
         "Mark shared", key=f"share_{draft_id}_{network}", type="primary", disabled=not status.can_share,
-        on_click=_share, args=(draft_id, network, draft["source_name"]),
+        on_click=_share, args=(draft_id, network, draft.source_name),
     )
     refusal = st.session_state.pop(f"_refused_{draft_id}_{network}", None)
     if refusal:

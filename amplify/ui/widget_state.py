@@ -3,15 +3,15 @@ top of the page by `show_notice`), widgets are filled from the database by `sync
 by `show_toast`. Shared by the composer and the checklist panel beside it.
 """
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import streamlit as st
 
 from amplify.display import without_direction_controls
 from amplify.errors import AmplifyError
 from amplify.store import Store
+from amplify.types import Draft
 from amplify.ui import context
 from amplify.ui.components import escape_markdown
 
@@ -62,6 +62,6 @@ def sync(key: str, value: object, version_key: str | None = None, version: objec
         st.session_state[version_key] = version
 
 
-def item_url(draft: Mapping[str, Any]) -> str:
+def item_url(draft: Draft) -> str:
     """The item's address as it is shown, posted, probed and checked: without direction controls."""
-    return without_direction_controls(draft["item_url"])
+    return without_direction_controls(draft.item_url)

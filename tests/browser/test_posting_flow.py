@@ -32,7 +32,7 @@ def ready_draft(db_path, feeds_yml: str, site: str) -> int:
     url = f"{site}/posts/dawn"
     with Store(db_path) as store:
         store.sync_sources(parse_follow_list(feeds_yml))
-        item_id = add_item(store, source_by_name(store, "Ada's Bakery")["id"], title="Sourdough at dawn",
+        item_id = add_item(store, source_by_name(store, "Ada's Bakery").id, title="Sourdough at dawn",
                            summary="We shape every loaf by hand before dawn.", url=url)
         draft_id = store.create_draft(item_id, ["mastodon", "bluesky"])
         store.save_post_text(draft_id, "mastodon", f"@ada@bakers.social shapes every loaf by hand: {url}")
@@ -90,7 +90,7 @@ def test_connect_both_post_to_each_and_see_both_in_history(start_app, server, bl
         assert not ui.exceptions().count()
         hrefs = {links.nth(number).get_attribute("href") for number in range(2)}
         with app.store() as store:
-            shares = {share["network"]: share["post_url"] for share in store.shares()}
+            shares = {share.network: share.post_url for share in store.shares()}
             rows = {row.network: row for row in store.outbox_rows("recorded")}
         assert set(shares.values()) == hrefs
         # Each link is the post its server made: Mastodon serves the status with that address, the PDS the

@@ -27,6 +27,6 @@ def render() -> None:
     )
     post_controls.schedule_summary(store)
     for index, draft in enumerate(drafts):
-        with st.container(border=True, key=f"draft_{draft['id']}"):
+        with st.container(border=True, key=f"draft_{draft.id}"):
             composer.draft_card(store, draft, follow_list.follow_list.settings, first=index == 0,
                                 last=index == len(drafts) - 1)
