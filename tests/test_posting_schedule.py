@@ -83,7 +83,7 @@ def test_post_due_from_the_command_line_prints_a_json_summary(store, server, mas
                      account=None, scheduled_for="2026-01-01T00:00:00+00:00")
     result = CliRunner().invoke(cli, ["post-due", "--json", "--db", store.path, "--feeds", str(tmp_path / "f.yml")])
     assert result.exit_code == 0, result.output
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)  # stderr may hold the loopback server's own complaints
     [status] = mastodon_statuses(mastodon.base_url)
     assert report["summary"] == {"recorded": 1}
     assert report["posts"] == [{"draft": draft_id, "network": "mastodon", "state": "recorded",
