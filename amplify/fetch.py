@@ -488,8 +488,15 @@ def send_json(client: Client, url: str, *, json_body: Any = None, form: dict[str
     elif json_body is not None:
         body, sent["Content-Type"] = json.dumps(json_body).encode(), "application/json"
     sent["Content-Length"] = str(len(body))
+    return _json_answer(client, url, sent, limits, b"POST", body)
+
+
+def _json_answer(client: Client, url: str, sent: dict[str, str], limits: FetchLimits, method: bytes,
+                 body: bytes) -> JSONResponse:
+    """Send one request, follow no redirect, and decode its JSON answer (an empty one as {}); HTTPStatusError with
+    the error body as `.data` for 4xx/5xx."""
     deadline = time.monotonic() + limits.total_timeout
-    response = _send(client, url, sent, limits, deadline, b"POST", body)
+    response = _send(client, url, sent, limits, deadline, method, body)
     try:
         if response.status in REDIRECT_STATUSES:
             raise FetchError(url, "answered with a redirect, which amplify does not follow here; check the "
@@ -698,3 +705,23 @@ def _first_line(error: Exception) -> str:
 
 def _size(count: int) -> str:
     return f"{count / (1024 * 1024):g} MiB" if count >= 1024 * 1024 else f"{count} bytes"
+
+
+# -- writing to an API (posting) --------------------------------------------------------------------------------
+
+
+def send_api(client: Client, method: str, url: str, *, headers: dict[str, str] | None = None,
+             json_body: Any = None, form: dict[str, Any] | None = None,
+             files: dict[str, tuple[str, bytes, str]] | None = None, content: bytes | None = None,
+             limits: FetchLimits = DEFAULT_LIMITS) -> JSONResponse:
+    """Any API request (GET, or a POST with a JSON body, a form, a multipart upload or raw bytes) on `client`,
+    within `limits`, following no redirect: a write and its token go only to the address given. Raises
+    HTTPStatusError for 4xx/5xx, with the server's decoded error body as `.data`; FetchError for anything else
+    (then whether the server acted is unknown)."""
+    _require_web_url(url, url, first=True)
+    built = httpx.Request(method, url, json=json_body, data=form, files=files, content=content)
+    body = built.read()
+    sent = {name.decode(): value.decode() for name, value in built.headers.raw
+            if name.lower() in (b"content-type", b"content-length")}
+    sent.update(headers or {})
+    return _json_answer(client, url, sent, limits, method.encode(), body)

@@ -54,6 +54,12 @@ class Settings:
     goals: dict[str, object] = field(default_factory=dict)
     # Fetch from this computer and your own network too (amplify.fetch refuses them otherwise).
     allow_private_addresses: bool = False
+    # Posting: who sees a Mastodon post, the language posts are marked with (ISO 639-1; None: unmarked), the time
+    # zone the schedule's slots are in, and the slots per network ({"mastodon": ("Tue 09:00",)}).
+    post_visibility: str = "public"
+    language: str | None = None
+    timezone: str = "UTC"
+    schedule: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -590,3 +596,40 @@ class Account:
     connected_at: str
     rules: InstanceRules | None = None
     rules_checked_at: str | None = None
+
+
+# -- posting
+
+
+OUTBOX_STATES = ("scheduled", "pending", "sent", "recorded", "failed")
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    """One attempt to post a draft to a network (amplify.posting): its key is chosen and stored before the call, so
+    a retry after a crash finds the post instead of making a second one."""
+
+    id: int
+    draft_id: int
+    network: str
+    text_version: int
+    text: str
+    key: str
+    state: str
+    account: str | None
+    scheduled_for: str | None
+    post_id: str | None
+    post_url: str | None
+    share_id: int | None
+    error: str | None
+    created_at: str
+    attempted_at: str | None
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class PostMaterial:
+    """What a post's link card shows: the item's title and summary."""
+
+    title: str
+    summary: str

@@ -34,6 +34,7 @@ class Seen:
     path: str
     headers: dict[str, str]
     client_port: int = 0  # the same port on two requests means one kept-alive connection
+    body: bytes = b""  # what a POST sent
 
 
 class _CountingServer(ThreadingHTTPServer):
@@ -66,8 +67,13 @@ class LoopbackServer:
             def do_HEAD(self) -> None:
                 self.do_GET()
 
+            def do_POST(self) -> None:
+                self.do_GET()
+
             def do_GET(self) -> None:
-                seen = Seen(self.command, self.path, dict(self.headers.items()), self.client_address[1])
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if self.command == "POST" and length else b""
+                seen = Seen(self.command, self.path, dict(self.headers.items()), self.client_address[1], body)
                 server.requests.append(seen)
                 route = server.routes.get(self.path)
                 if route is None:

@@ -5,6 +5,7 @@ import only click at load time, so `amplify refresh` starts without the app's he
 """
 
 import amplify.cli.accounts  # noqa: F401 (registers `account`)
+import amplify.cli.posting  # noqa: F401 (registers `post` and `post-due`)
 import amplify.cli.reach  # noqa: F401 (registers `amplify reach`)
 from amplify.cli import follow, records, refresh, serve  # noqa: F401 (each registers its commands)
 from amplify.cli.base import cli

@@ -7,7 +7,7 @@ docs/feeds-yml.md is the reference for the format.
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from amplify import networks
+from amplify import networks, slots
 from amplify.names import name_key, one_line
 from amplify.types import CREDIT_PREFERENCES, KINDS, FollowList, Problem, Settings, Source
 from amplify.urls import DOMAIN_PATTERN, is_http_url
@@ -25,7 +25,9 @@ SOURCE_FIELDS = (
     "domains",
     "notes",
 )
-SETTING_FIELDS = ("networks", "mastodon_instance", "goals", "allow_private_addresses")
+SETTING_FIELDS = ("networks", "mastodon_instance", "goals", "allow_private_addresses", "post_visibility", "language",
+                  "timezone", "schedule")
+VISIBILITIES = ("public", "unlisted", "private")
 
 
 def follow_list_from_document(document: Mapping[str, Any], *, file_name: str = "feeds.yml") -> FollowList:
@@ -294,7 +296,46 @@ def read_settings(document: Mapping[str, Any], file_name: str, problems: list[Pr
                 f"{one_line(repr(allow_private), 80)}; private addresses stay refused")
         allow_private = False
     return Settings(networks=drafted_for, mastodon_instance=instance, goals=goals,
-                    allow_private_addresses=allow_private)
+                    allow_private_addresses=allow_private, **_posting_settings(raw, problem))
+
+
+def _posting_settings(raw: Mapping[str, Any], problem: Report) -> dict[str, Any]:
+    """`post_visibility`, `language`, `timezone` and `schedule`: how amplify posts, and when."""
+    chosen: dict[str, Any] = {"post_visibility": _choice(raw, "post_visibility", VISIBILITIES, "public", problem)}
+    if raw.get("language") is not None:
+        language = (scalar_text(raw["language"]) or "").lower()
+        if len(language) == 2 and language.isalpha() and language.isascii():
+            chosen["language"] = language
+        else:
+            problem("language", f"`language` must be a two-letter code like en or de, not {raw['language']!r}")
+    if raw.get("timezone") is not None:
+        try:
+            chosen["timezone"] = str(slots.zone(str(raw["timezone"])))
+        except ValueError as error:
+            problem("timezone", f"`timezone`: {error}; using UTC")
+    schedule = raw.get("schedule")
+    if schedule is None:
+        return chosen
+    if not isinstance(schedule, Mapping):
+        problem("schedule", '`schedule` must map a network to its posting times, like {mastodon: ["Tue 09:00"]}')
+        return chosen
+    kept: dict[str, tuple[str, ...]] = {}
+    for network, times in schedule.items():
+        if network not in ("mastodon", "bluesky"):
+            problem("schedule", f"`schedule`: amplify posts to mastodon and bluesky only, not `{network}`")
+            continue
+        listed = [times] if isinstance(times, str) else times
+        try:
+            if not isinstance(listed, list):
+                raise ValueError(f"list the times, like {network}: [\"Tue 09:00\"]")
+            for text in listed:
+                slots.parse_slot(str(text))
+        except ValueError as error:
+            problem("schedule", f"`schedule` for {network}: {error}")
+            continue
+        kept[str(network)] = tuple(str(text).strip() for text in listed)
+    chosen["schedule"] = kept
+    return chosen
 
 
 # -- small readers

@@ -11,6 +11,7 @@ from amplify.store.base import StoreBase, StoreError
 from amplify.store.drafts import DraftQueries
 from amplify.store.follows import FollowImportQueries
 from amplify.store.ingest import IngestQueries
+from amplify.store.outbox import OutboxQueries
 from amplify.store.reach import ReachQueries
 from amplify.store.review import ReviewQueries
 from amplify.store.shares import ShareQueries
@@ -20,5 +21,5 @@ __all__ = ["Store", "StoreError"]
 
 
 class Store(SourceQueries, FollowImportQueries, IngestQueries, ReviewQueries, DraftQueries, ShareQueries,
-            AuditQueries, ReachQueries, AccountQueries, StoreBase):
+            AuditQueries, ReachQueries, AccountQueries, OutboxQueries, StoreBase):
     """An open amplify database. Use as a context manager, or call `close()`."""

@@ -369,6 +369,30 @@ MIGRATIONS: list[str | list[Step]] = [
         rules_checked_at TEXT
     );
     """,
+    # The outbox: each attempt to post a draft to Mastodon or Bluesky, with the key that makes a retry safe, stored
+    # before the network is called. At most one attempt per draft and network is open (scheduled, pending or sent).
+    """
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        draft_id INTEGER NOT NULL REFERENCES drafts(id),
+        network TEXT NOT NULL CHECK (network IN ('mastodon', 'bluesky')),
+        text_version INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        key TEXT NOT NULL UNIQUE,
+        state TEXT NOT NULL CHECK (state IN ('scheduled', 'pending', 'sent', 'recorded', 'failed')),
+        account TEXT,
+        scheduled_for TEXT,
+        post_id TEXT,
+        post_url TEXT,
+        share_id INTEGER REFERENCES shares(id),
+        error TEXT,
+        created_at TEXT NOT NULL,
+        attempted_at TEXT,
+        updated_at TEXT NOT NULL
+    );
+    CREATE UNIQUE INDEX outbox_open ON outbox(draft_id, network) WHERE state IN ('scheduled', 'pending', 'sent');
+    CREATE INDEX outbox_state ON outbox(state, scheduled_for);
+    """,
 ]
 
 # The first schema whose shares carry `prev_hash` and `row_hash`.
@@ -400,7 +424,7 @@ def append_only_triggers(version: int) -> dict[str, str]:
 
 # Tables every amplify database has once migrated; a file without one of them is not (or no longer) amplify's.
 TABLES = ("sources", "feeds", "items", "drafts", "draft_posts", "attestations", "link_probes", "shares",
-          "share_flags", "events", "meta", "reach", "accounts")
+          "share_flags", "events", "meta", "reach", "accounts", "outbox")
 
 
 def split_sql(script: str) -> list[str]:

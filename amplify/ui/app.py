@@ -3,7 +3,7 @@
 import streamlit as st
 
 from amplify.store import StoreError
-from amplify.ui import context
+from amplify.ui import context, post_controls
 from amplify.ui.components import escape_markdown
 from amplify.ui.pages import audit, history, queue, settings, sources, today
 
@@ -22,6 +22,7 @@ def main() -> None:
         st.Page(settings.render, title="Settings", url_path="settings"),
     ]
     context.register_pages(pages)
+    post_controls.settle_on_start()  # posts a crash left open are finished once, before any page shows
     try:
         with context.bound_store() as store:
             if store.write_refusal is not None:  # an append-only trigger is gone: reading works, writing not

@@ -10,7 +10,7 @@ from amplify.display import isolated
 from amplify.errors import AmplifyError
 from amplify.store import Store
 from amplify.types import Draft, DraftPost
-from amplify.ui import context
+from amplify.ui import context, post_controls
 from amplify.ui.components import escape_markdown
 from amplify.ui.widget_state import TOAST_KEY, item_url, page_store, sync, write
 
@@ -124,6 +124,7 @@ def share_controls(draft: Draft, network: str, post: DraftPost, instance: str,
             f"Open {compose.NETWORKS[network].label}'s compose page", compose_link,
             key=f"compose_{draft_id}_{network}",
         )
+    post_controls.post_buttons(draft_id, network, draft.source_name, status)
     st.text_input(
         "Link to your post (optional)", key=f"post_url_{draft_id}_{network}", placeholder="https://…",
         help="Paste the address of the post once it is up, so your History links to it.",

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from amplify.ui import composer, context
+from amplify.ui import composer, context, post_controls
 
 
 def render() -> None:
@@ -25,6 +25,7 @@ def render() -> None:
         f"{len(drafts)} {'draft' if len(drafts) == 1 else 'drafts'} waiting, the next one first. Every "
         "change is saved as you make it."
     )
+    post_controls.schedule_summary(store)
     for index, draft in enumerate(drafts):
         with st.container(border=True, key=f"draft_{draft.id}"):
             composer.draft_card(store, draft, follow_list.follow_list.settings, first=index == 0,

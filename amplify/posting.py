@@ -1,0 +1,296 @@
+"""Posting a draft to Mastodon or Bluesky, only through the share gate, never twice and never lost.
+
+One post is three steps:
+1. one transaction re-runs the gate and writes an outbox row with the key that makes a retry safe (Mastodon's
+   `Idempotency-Key`, Bluesky's record key), before anything is sent;
+2. the network call (`Poster.publish`);
+3. one transaction records the share through the same gate as "Mark shared" (`mark_shared`), with the post's
+   address, and marks the row `recorded`.
+
+A process killed between them leaves a row that `settle` (run by `amplify post --resume`, `amplify post-due` and
+the app's start) finishes: a `sent` row gets its share; a `pending` one asks the network whether the post exists
+(`Poster.find`) and posts it, with the same key, only when it does not. A refusal (the gate, or the network's 4xx)
+leaves no share and keeps the draft; the message says why in plain words.
+
+`AMPLIFY_TEST_KILL_POINT` is for tests only: naming a step kills the process there, the way a crash or a power
+cut would: `before-call` (the row written, nothing sent), `call-answered` (the network made the post, the row does
+not know yet), `after-call` (the row says `sent`), `mid-record` (inside the transaction that records the share).
+"""
+
+import os
+import signal
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from amplify import slots
+from amplify.checklist import (
+    ShareContext,
+    ShareError,
+    ShareRefused,
+    gate_status,
+    load_share_context,
+    mark_shared,
+    refresh_link_probe,
+)
+from amplify.clock import to_iso
+from amplify.errors import AmplifyError
+from amplify.fetch import DEFAULT_LIMITS, FetchLimits
+from amplify.networks import NAMES
+from amplify.publish import OutcomeUnknown, Poster, PosterFor, PostFailed, PostingError, PostRequest, Published, new_key
+from amplify.store import Store
+from amplify.types import OutboxRow, Settings
+
+POSTING_NETWORKS = ("mastodon", "bluesky")
+KILL_POINT_ENV = "AMPLIFY_TEST_KILL_POINT"
+# A card's description: Bluesky shows a few lines of it.
+CARD_DESCRIPTION_LENGTH = 300
+DEFAULT_SETTINGS = Settings()
+
+
+class PostRefused(ShareRefused):
+    """The gate does not pass: nothing is posted. `failures` as for ShareRefused."""
+
+    def __init__(self, failures: list) -> None:
+        super().__init__(failures)
+        reasons = "\n".join(f"- {result.check.label}: {result.detail}" for result in self.failures)
+        self.args = (f"Not posted. Still to do:\n{reasons}",)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one post: `recorded` (posted and in History), `failed` (not posted), `scheduled`, or still
+    open (`pending`, `sent`: the next settle finishes it). `message` says it in plain words."""
+
+    draft_id: int
+    network: str
+    state: str
+    post_url: str | None
+    message: str
+
+    def as_json(self) -> dict[str, object]:
+        return {"draft": self.draft_id, "network": self.network, "state": self.state, "post_url": self.post_url,
+                "message": self.message}
+
+
+def _kill_point(name: str) -> None:
+    """Test-only: die here, unannounced, when AMPLIFY_TEST_KILL_POINT names this step."""
+    if os.environ.get(KILL_POINT_ENV) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _label(network: str) -> str:
+    return NAMES.get(network, network)
+
+
+def _require_posting_network(network: str) -> None:
+    if network not in POSTING_NETWORKS:
+        raise PostingError(f"amplify posts to {' and '.join(_label(n) for n in POSTING_NETWORKS)} only; share to "
+                           f"{_label(network)} from its compose page")
+
+
+def _refresh_probe(store: Store, draft_id: int, network: str, now: datetime, limits: FetchLimits) -> None:
+    """Probe the item's link again when its probe is older than a day (network I/O: before any transaction)."""
+    url = load_share_context(store, draft_id, network).item_url
+    if url:
+        refresh_link_probe(store, url, now=now, limits=limits)
+
+
+def _postable(store: Store, draft_id: int, network: str, now: datetime) -> ShareContext:
+    """The post's context when the gate passes now; else ShareError or PostRefused saying why."""
+    ctx = load_share_context(store, draft_id, network)
+    if network in ctx.shared_networks:
+        raise ShareError(f"this draft is already shared on {_label(network)}; see History")
+    if ctx.draft_state != "open":
+        raise ShareError(f"this draft is {ctx.draft_state}; queue the item again to share it")
+    status = gate_status(store, draft_id, network, now=now)
+    if not status.can_share:
+        raise PostRefused(status.failures)
+    return ctx
+
+
+def _open_attempt(store: Store, draft_id: int, network: str, account: str, now: datetime) -> tuple[OutboxRow,
+                                                                                                  ShareContext]:
+    """Transaction 1: the gate again, then the outbox row (a scheduled one becomes this attempt)."""
+    with store.transaction():
+        ctx = _postable(store, draft_id, network, now)
+        existing = store.open_outbox(draft_id, network)
+        if existing is not None and existing.state != "scheduled":
+            raise PostingError(f"this draft is already on its way to {_label(network)}; `amplify post --resume` "
+                               "(or the next start) finishes it")
+        if existing is not None:
+            row = store.outbox_attempt(existing.id, text_version=ctx.text_version, text=ctx.text, account=account)
+        else:
+            row = store.add_outbox(draft_id, network, text_version=ctx.text_version, text=ctx.text,
+                                   key=new_key(network), state="pending", account=account)
+    return row, ctx
+
+
+def post_request(store: Store, draft_id: int, ctx: ShareContext, settings: Settings) -> PostRequest:
+    """The post to make from the draft as the gate read it, with the settings' language and visibility."""
+    material = store.post_material(draft_id)
+    description = " ".join(material.summary.split())
+    if len(description) > CARD_DESCRIPTION_LENGTH:
+        description = description[: CARD_DESCRIPTION_LENGTH - 1].rstrip() + "…"
+    kept_image = ctx.image_url if ctx.image_url and (ctx.alt_text or "").strip() else None
+    return PostRequest(
+        text=ctx.text, link=ctx.item_url, card_title=material.title, card_description=description,
+        image_url=kept_image or ctx.image_url, alt_text=(ctx.alt_text or "").strip() or None,
+        language=settings.language, visibility=settings.post_visibility,
+    )
+
+
+def _call(store: Store, row: OutboxRow, poster: Poster, request: PostRequest) -> Published:
+    """Step 2: the network call. A refusal closes the row as failed; an unknown outcome leaves it open."""
+    _kill_point("before-call")
+    try:
+        published = poster.publish(request, row.key)
+        _kill_point("call-answered")
+    except PostFailed as refused:
+        store.outbox_failed(row.id, str(refused))
+        raise
+    except OutcomeUnknown as unknown:
+        store.outbox_note(row.id, str(unknown))
+        raise
+    store.outbox_sent(row.id, post_id=published.post_id, post_url=published.url)
+    _kill_point("after-call")
+    return published
+
+
+def _record(store: Store, row: OutboxRow, published: Published, now: datetime) -> Outcome:
+    """Step 3: the share, through the gate, and the row recorded, in one transaction."""
+    try:
+        with store.transaction():
+            share_id = mark_shared(store, row.draft_id, row.network, published.url, now=now)
+            _kill_point("mid-record")
+            store.outbox_recorded(row.id, share_id)
+    except AmplifyError as error:
+        note = f"Posted ({published.url}), but the share is not recorded yet: {error}"
+        store.outbox_note(row.id, note)
+        raise PostingError(note) from error
+    return Outcome(row.draft_id, row.network, "recorded", published.url,
+                   f"Posted to {_label(row.network)}: {published.url}")
+
+
+def post_now(store: Store, draft_id: int, network: str, poster: Poster, *, settings: Settings = DEFAULT_SETTINGS,
+             limits: FetchLimits = DEFAULT_LIMITS, now: datetime | None = None) -> Outcome:
+    """Post the draft's `network` text as `poster`'s account and record the share. Raises PostRefused (the gate),
+    ShareError, PostFailed (the network refused it) or OutcomeUnknown (settled later); nothing is recorded then."""
+    _require_posting_network(network)
+    moment = now or store.clock()
+    _refresh_probe(store, draft_id, network, moment, limits)
+    row, ctx = _open_attempt(store, draft_id, network, poster.account, moment)
+    published = _call(store, row, poster, post_request(store, draft_id, ctx, settings))
+    return _record(store, row, published, moment)
+
+
+def _not_posted(refusal: ShareError) -> str:
+    return str(refusal) if isinstance(refusal, PostRefused) else f"Not posted: {refusal}"
+
+
+def _settle_one(store: Store, row: OutboxRow, poster_for: PosterFor, settings: Settings,
+                now: datetime) -> Outcome:
+    if row.state == "sent" and row.post_id and row.post_url:
+        return _record(store, row, Published(row.post_id, row.post_url), now)
+    poster = poster_for(row.network)
+    found = poster.find(row, now)
+    if found is None:
+        # Nothing went out (or the server will answer the same key with what did): post the words decided then.
+        try:
+            ctx = _postable(store, row.draft_id, row.network, now)
+        except ShareError as refusal:
+            store.outbox_failed(row.id, str(refusal))
+            return Outcome(row.draft_id, row.network, "failed", None, _not_posted(refusal))
+        request = post_request(store, row.draft_id, replace(ctx, text=row.text), settings)
+        found = _call(store, row, poster, request)
+    else:
+        store.outbox_sent(row.id, post_id=found.post_id, post_url=found.url)
+    return _record(store, row, found, now)
+
+
+def settle(store: Store, poster_for: PosterFor, *, settings: Settings = DEFAULT_SETTINGS,
+           now: datetime | None = None) -> list[Outcome]:
+    """Finish every attempt a crash or an unclear answer left open: each ends posted once and recorded once."""
+    outcomes = []
+    for row in store.outbox_rows("pending", "sent"):
+        try:
+            outcomes.append(_settle_one(store, row, poster_for, settings, now or store.clock()))
+        except AmplifyError as error:
+            current = store.outbox_row(row.id) or row
+            outcomes.append(Outcome(row.draft_id, row.network, current.state, current.post_url, str(error)))
+    return outcomes
+
+
+# -- the schedule -------------------------------------------------------------------------------------------------
+
+
+def schedule_post(store: Store, draft_id: int, network: str, *, settings: Settings,
+                  now: datetime | None = None) -> OutboxRow:
+    """Put a ready draft's post at the network's next slot (`settings.schedule`, in `settings.timezone`). The gate
+    must pass now, and passes again when the slot comes (`post_due`)."""
+    _require_posting_network(network)
+    moment = now or store.clock()
+    when = slots.next_slot(settings.schedule.get(network, ()), settings.timezone, moment)
+    if when is None:
+        raise PostingError(f"no posting times for {_label(network)} yet: add them under `settings: schedule:` in "
+                           f"feeds.yml, like `{network}: [\"Tue 09:00\"]`")
+    with store.transaction():
+        ctx = _postable(store, draft_id, network, moment)
+        if store.open_outbox(draft_id, network) is not None:
+            raise PostingError(f"this draft is already scheduled or on its way to {_label(network)}")
+        return store.add_outbox(draft_id, network, text_version=ctx.text_version, text=ctx.text,
+                                key=new_key(network), state="scheduled", account=None, scheduled_for=to_iso(when))
+
+
+def post_due(store: Store, poster_for: PosterFor, *, settings: Settings = DEFAULT_SETTINGS,
+             limits: FetchLimits = DEFAULT_LIMITS, now: datetime | None = None) -> list[Outcome]:
+    """Settle what is open, then post every scheduled post whose time has come, re-running the gate for each (a
+    link probe older than a day is probed again). A post that no longer passes is not posted, and says why."""
+    moment = now or store.clock()
+    outcomes = settle(store, poster_for, settings=settings, now=moment)
+    for row in store.outbox_rows("scheduled", due_by=to_iso(moment)):
+        try:
+            outcomes.append(post_now(store, row.draft_id, row.network, poster_for(row.network), settings=settings,
+                                     limits=limits, now=moment))
+        except ShareError as refusal:
+            store.outbox_failed(row.id, str(refusal))
+            outcomes.append(Outcome(row.draft_id, row.network, "failed", None, _not_posted(refusal)))
+        except AmplifyError as error:
+            current = store.outbox_row(row.id)
+            outcomes.append(Outcome(row.draft_id, row.network, current.state if current else "failed", None,
+                                    str(error)))
+    return outcomes
+
+
+# -- the connected accounts ---------------------------------------------------------------------------------------
+
+
+def connected_poster(store: Store, network: str, *, settings: Settings = DEFAULT_SETTINGS,
+                     limits: FetchLimits = DEFAULT_LIMITS) -> Poster:
+    """A poster for the account connected on `network`; PostingError saying how to connect one when there is none."""
+    from amplify import accounts
+    from amplify.bluesky_post import BlueskyPoster
+    from amplify.mastodon_post import MastodonPoster
+
+    _require_posting_network(network)
+    account = accounts.connected(store, network)
+    if account is None:
+        raise PostingError(f"no {_label(network)} account is connected: connect one with `amplify account add "
+                           f"{network}` or on the Settings page")
+    if network == "mastodon":
+        return MastodonPoster(account.server, lambda: accounts.mastodon_headers(account), account=account.handle,
+                              limits=limits, zone=settings.timezone)
+    return BlueskyPoster(account.server, lambda: accounts.bluesky_session(account, limits=limits).headers,
+                         did=account.did or "", handle=account.handle, limits=limits, zone=settings.timezone)
+
+
+def posters(store: Store, *, settings: Settings = DEFAULT_SETTINGS,
+            limits: FetchLimits = DEFAULT_LIMITS) -> PosterFor:
+    """`connected_poster` for each network asked, made once."""
+    made: dict[str, Poster] = {}
+
+    def poster_for(network: str) -> Poster:
+        if network not in made:
+            made[network] = connected_poster(store, network, settings=settings, limits=limits)
+        return made[network]
+
+    return poster_for
