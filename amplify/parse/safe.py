@@ -6,14 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from amplify.clock import to_iso
-from amplify.parse.clean import (
-    DEFAULT_MAX_ITEMS,
-    SAFE_PARSER,
-    ParsedFeed,
-    entry_from_parts,
-    html_to_text,
-    unique,
-)
+from amplify.parse.clean import DEFAULT_MAX_ITEMS, SAFE_PARSER, ParsedFeed, entry_from_parts, html_to_text, unique
 from amplify.types import Entry
 from amplify.urls import safe_http_url
 
