@@ -20,7 +20,7 @@ from amplify.checklist import CHECKS_BY_ID
 from amplify.clock import from_iso, to_iso
 from amplify.errors import AmplifyError
 from amplify.store import Store
-from amplify.store.audit import AuditShare, AuditSource, CheckFlags, RefusedAttempt
+from amplify.types import AuditShare, AuditSource, CheckFlags, RefusedAttempt, SharedChecklist
 
 NOT_STATED = "not stated"
 NO_TAGS = "no tags"
@@ -465,7 +465,7 @@ def compute_audit(
     as_of: datetime,
     sources: Sequence[AuditSource],
     shares: Sequence[AuditShare],
-    latest_snapshot: dict[str, Any] | None = None,
+    latest: SharedChecklist | None = None,
     flags: Sequence[CheckFlags] = (),
     refusals: Sequence[RefusedAttempt] = (),
 ) -> Audit:
@@ -498,7 +498,7 @@ def compute_audit(
         weekly_by_label=weekly_shares(per_week, sources, label_groups, *weeks_shown) if total else [],
         neglected=neglected_sources(sources, counts),
         last_shared=source_shares(followed, Counter(), as_of, only_shared=False),
-        checklist=checklist_health(total, latest_snapshot or {}, flags, refusals),
+        checklist=checklist_health(total, latest.snapshot if latest else {}, flags, refusals),
         refused_attempts=len(refusals),
     )
 

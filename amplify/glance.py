@@ -11,19 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from amplify.clock import from_iso
-from amplify.types import KINDS, Source
+from amplify.types import KINDS, Source, SourceActivity
 
 RECENT_DAYS = 30
 QUIET_DAYS = 90
 NOT_STATED = "not stated"
-
-
-@dataclass(frozen=True)
-class Activity:
-    """What the database knows of one source: its newest post, and whether its feeds were ever fetched."""
-
-    last_post_at: str | None = None
-    fetched: bool = False
 
 
 @dataclass(frozen=True)
@@ -37,7 +29,7 @@ class Glance:
     not_fetched: tuple[str, ...]
 
 
-def glance(sources: Iterable[Source], activity: Mapping[str, Activity], now: datetime) -> Glance:
+def glance(sources: Iterable[Source], activity: Mapping[str, SourceActivity], now: datetime) -> Glance:
     """The follow list's shape. `activity` is by source name; a source without it counts as not fetched yet.
     Quiet means fetched, and no post in the last QUIET_DAYS days (or none at all)."""
     listed = list(sources)
@@ -46,7 +38,7 @@ def glance(sources: Iterable[Source], activity: Mapping[str, Activity], now: dat
     recent_since, quiet_since = now - timedelta(days=RECENT_DAYS), now - timedelta(days=QUIET_DAYS)
     recent, quiet, unfetched = [], [], []
     for source in listed:
-        known = activity.get(source.name, Activity())
+        known = activity.get(source.name, SourceActivity())
         last = from_iso(known.last_post_at) if known.last_post_at else None
         if last is not None and last >= recent_since:
             recent.append(source.name)

@@ -10,7 +10,7 @@ import html
 import io
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 
 from amplify.audit import (
@@ -452,7 +452,7 @@ def render(report: Report, fmt: str) -> str:
 
 def export_shares(store: Store, fmt: str) -> str:
     """Every share ever recorded (retracted ones marked), as CSV or JSON; no identity labels, by design."""
-    rows = store.shares_for_export()
+    rows = [asdict(row) for row in store.shares_for_export()]  # the export writes plain columns
     if fmt == "json":
         records = [{column: row[column] for column in EXPORT_COLUMNS} for row in rows]
         return json.dumps(records, indent=2, ensure_ascii=False) + "\n"

@@ -128,10 +128,10 @@ def main() -> None:
 
 
 def _groups() -> list[Group]:
-    from amplify.glance import Activity, glance, groups
+    from amplify.glance import glance, groups
 
     with Store(os.environ["AMPLIFY_DB"]) as store:
-        activity = {name: Activity(**known) for name, known in store.source_activity().items()}
+        activity = store.source_activity()
         sources = load_follow_list(os.environ["AMPLIFY_FEEDS"]).sources
         return groups(glance(sources, activity, store.clock()))
 

@@ -32,7 +32,7 @@ def prepared(tmp_path, store: Store):
     feeds = tmp_path / "feeds.yml"
     feeds.write_text(FOLLOW_LIST, encoding="utf-8")
     store.sync_sources(parse_follow_list(FOLLOW_LIST))
-    ada, bea = source_by_name(store, "Ada Bakes")["id"], source_by_name(store, "Bea Builds")["id"]
+    ada, bea = source_by_name(store, "Ada Bakes").id, source_by_name(store, "Bea Builds").id
     for day in (2, 5, 9):
         add_share(store, ada, f"2026-11-{day:02d}T10:00:00+00:00")
     add_share(store, bea, "2026-11-12T10:00:00+00:00")

@@ -26,6 +26,7 @@ from amplify.checklist import (
     validate_post_url,
 )
 from amplify.compose import Credit
+from amplify.types import Attestation
 
 ITEM_URL = "https://ada.example/sourdough"
 TEXT = "@ada@bakers.social: Three-day sourdough\nhttps://ada.example/sourdough\n\n#Bread #BlackOwnedBusiness"
@@ -313,7 +314,7 @@ def test_attestations_required_and_consent_only_when_asked():
     ],
 )
 def test_editing_resets_only_the_text_bound_attestations(rows, version, valid):
-    given = [{"check_id": check_id, "text_version": v} for check_id, v in rows]
+    given = [Attestation(check_id, v, "2026-11-20T09:00:00+00:00") for check_id, v in rows]
     assert valid_attestations(given, version) == valid
 
 

@@ -13,7 +13,7 @@ from amplify.store.drafts import DraftError
 def add_item(store, title="Sourdough at dawn", *, source="Ada's Bakery", state="new", image_alt=None):
     """One item of `source` (created on first use), as the review fixtures write it."""
     found = source_by_name(store, source)
-    source_id = found["id"] if found else review_fixtures.add_source(store, source)
+    source_id = found.id if found else review_fixtures.add_source(store, source)
     return review_fixtures.add_item(store, source_id, title=title, summary="We bake at four.", state=state,
                                     image_alt=image_alt)
 
@@ -27,11 +27,11 @@ def test_create_draft_queues_the_item_and_logs_it(store):
     item_id = add_item(store)
     draft_id = store.create_draft(item_id, ["mastodon", "bluesky"])
     draft = store.draft(draft_id)
-    assert draft["item_id"] == item_id
-    assert draft["state"] == "open"
-    assert draft["source_name"] == "Ada's Bakery"
-    assert draft["item_title"] == "Sourdough at dawn"
-    assert draft["item_state"] == "queued"
+    assert draft.item_id == item_id
+    assert draft.state == "open"
+    assert draft.source_name == "Ada's Bakery"
+    assert draft.item_title == "Sourdough at dawn"
+    assert draft.item_state == "queued"
     assert list(store.draft_posts(draft_id)) == ["mastodon", "bluesky"]
     logged = events(store, "draft_created")
     assert [(e["draft_id"], e["item_id"], e["detail"]["networks"]) for e in logged] == [
@@ -51,7 +51,7 @@ def test_create_draft_is_idempotent(store):
 
 def test_new_drafts_go_to_the_end_of_the_queue(store):
     ids = [store.create_draft(add_item(store, f"post {n}"), ["mastodon"]) for n in range(3)]
-    assert [d["id"] for d in store.drafts()] == ids
+    assert [d.id for d in store.drafts()] == ids
 
 
 def test_create_draft_refuses_unknown_items_and_empty_networks(store):
@@ -67,12 +67,12 @@ def test_create_draft_refuses_unknown_items_and_empty_networks(store):
 
 def test_save_post_text_bumps_the_version_only_when_the_text_changes(store):
     draft_id = store.create_draft(add_item(store), ["mastodon"])
-    assert store.draft_posts(draft_id)["mastodon"]["version"] == 1
+    assert store.draft_posts(draft_id)["mastodon"].version == 1
     assert store.save_post_text(draft_id, "mastodon", "Ada bakes at dawn", template="link_first") == 2
     assert store.save_post_text(draft_id, "mastodon", "Ada bakes at dawn") == 2
     assert store.save_post_text(draft_id, "mastodon", "Ada bakes at dawn", template="short") == 2
     post = store.draft_posts(draft_id)["mastodon"]
-    assert (post["text"], post["version"], post["template"]) == ("Ada bakes at dawn", 2, "short")
+    assert (post.text, post.version, post.template) == ("Ada bakes at dawn", 2, "short")
     assert store.save_post_text(draft_id, "mastodon", "Ada's bread, at dawn") == 3
     assert [e["detail"]["version"] for e in events(store, "draft_edited")] == [2, 2, 3]
 
@@ -104,30 +104,30 @@ def test_a_network_added_again_never_reuses_an_attested_version(store):
         )
     store.set_draft_networks(draft_id, ["bluesky"])
     store.set_draft_networks(draft_id, ["bluesky", "mastodon"])
-    assert store.draft_posts(draft_id)["mastodon"]["version"] == 3
+    assert store.draft_posts(draft_id)["mastodon"].version == 3
 
 
 def test_the_feeds_image_description_starts_the_alt_text(store):
     draft_id = store.create_draft(add_item(store, image_alt=" A loaf,\n on a board "), ["mastodon"])
-    assert store.draft(draft_id)["alt_text"] == "A loaf, on a board"
+    assert store.draft(draft_id).alt_text == "A loaf, on a board"
 
 
 def test_alt_text_is_stored_trimmed_and_logged_once(store):
     draft_id = store.create_draft(add_item(store), ["mastodon"])
     store.set_alt_text(draft_id, "  A loaf on a wooden board  ")
     store.set_alt_text(draft_id, "A loaf on a wooden board")
-    assert store.draft(draft_id)["alt_text"] == "A loaf on a wooden board"
+    assert store.draft(draft_id).alt_text == "A loaf on a wooden board"
     assert len(events(store, "draft_alt_text_set")) == 1
 
 
 def test_move_draft_swaps_with_its_neighbour(store):
     first, second, third = (store.create_draft(add_item(store, f"post {n}"), ["mastodon"]) for n in range(3))
     assert store.move_draft(third, -1) is True
-    assert [d["id"] for d in store.drafts()] == [first, third, second]
+    assert [d.id for d in store.drafts()] == [first, third, second]
     assert store.move_draft(first, -1) is False
     assert store.move_draft(second, +1) is False
     assert store.move_draft(first, +1) is True
-    assert [d["id"] for d in store.drafts()] == [third, first, second]
+    assert [d.id for d in store.drafts()] == [third, first, second]
     assert len(events(store, "draft_moved")) == 2
     with pytest.raises(DraftError, match="-1 \\(up\\) or \\+1 \\(down\\)"):
         store.move_draft(first, 2)
@@ -138,7 +138,7 @@ def test_move_draft_untangles_tied_positions(store):
     with store.transaction():
         store.execute("UPDATE drafts SET position = 1")
     assert store.move_draft(second, -1) is True
-    assert [d["id"] for d in store.drafts()] == [second, first]
+    assert [d.id for d in store.drafts()] == [second, first]
 
 
 def test_discard_takes_the_draft_out_of_the_queue_and_skips_the_item(store):
@@ -147,9 +147,9 @@ def test_discard_takes_the_draft_out_of_the_queue_and_skips_the_item(store):
     store.save_post_text(draft_id, "mastodon", "kept words")
     store.discard_draft(draft_id)
     assert store.drafts() == []
-    assert [d["id"] for d in store.drafts("discarded")] == [draft_id]
-    assert store.draft(draft_id)["item_state"] == "skipped"
-    assert store.draft_posts(draft_id)["mastodon"]["text"] == "kept words"
+    assert [d.id for d in store.drafts("discarded")] == [draft_id]
+    assert store.draft(draft_id).item_state == "skipped"
+    assert store.draft_posts(draft_id)["mastodon"].text == "kept words"
     assert len(events(store, "draft_discarded")) == 1
     with pytest.raises(DraftError, match="already discarded"):
         store.save_post_text(draft_id, "mastodon", "new words")
@@ -186,8 +186,8 @@ def test_removing_the_last_network_not_yet_shared_finishes_the_draft(store, serv
         if attestation.id != "creator_agreed":
             store.attest(draft_id, "mastodon", attestation.id, version)
     checklist.mark_shared(store, draft_id, "mastodon")
-    assert store.draft(draft_id)["state"] == "open"  # Bluesky is still to do
+    assert store.draft(draft_id).state == "open"  # Bluesky is still to do
     store.set_draft_networks(draft_id, ["mastodon"])
-    assert store.draft(draft_id)["state"] == "shared"
+    assert store.draft(draft_id).state == "shared"
     assert store.drafts() == []
     assert events(store, "draft_networks_changed")[-1]["detail"]["finished"] is True

@@ -71,7 +71,7 @@ def test_a_following_list_is_paged_through_its_link_header(mock_instance, store)
     assert maker.name == "Maker 7"
     assert maker.bio == "I make things & sell them shop 7"  # plain text, paragraphs apart
     assert maker.feed_url == "https://mock.local/@maker7.rss"
-    assert store.follow_import_by_id(result.import_id)["state"] == "fetched"
+    assert store.follow_import_by_id(result.import_id).state == "fetched"
 
 
 def test_mastodon_mock_accounts_are_added_to_feeds_yml_without_labels(mock_instance, store, tmp_path):
@@ -187,7 +187,7 @@ def test_a_long_wait_pauses_the_import_and_a_second_run_resumes_it(server, store
     assert "asks amplify to wait until" in str(paused.value)
     assert "The 2 accounts fetched so far are kept" in str(paused.value)
     stored = store.follow_import(MASTODON, "@ada@social.example", server.url("").rstrip("/"))
-    assert (stored["state"], stored["fetched"]) == ("fetching", 2) and "wait until" in stored["note"]
+    assert (stored.state, stored.fetched) == ("fetching", 2) and "wait until" in stored.note
 
     server.routes[second] = kept
     first_page_asked = len(server.hits("/api/v1/accounts/1/following?limit=80"))
@@ -331,7 +331,7 @@ def test_a_next_link_that_comes_round_again_ends_the_list(server, store):
     server.routes[second].headers["Link"] = f'<{server.url(first)}>; rel="next"'  # back to the start
     result = import_follows(store, MASTODON, "@ada@social.example", server=server.url(""))
     assert [candidate.handle for candidate in result.candidates] == [f"@p{n}@social.example" for n in range(4)]
-    assert len(server.hits(first)) == 2 and store.follow_import_by_id(result.import_id)["state"] == "fetched"
+    assert len(server.hits(first)) == 2 and store.follow_import_by_id(result.import_id).state == "fetched"
 
 
 def test_an_answer_nested_too_deep_is_a_plain_error(server, store):
@@ -347,7 +347,7 @@ def test_no_more_than_max_accounts_are_kept_however_the_pages_come(server, store
     serve_mastodon(server, "ada", [mastodon_account(server, f"p{n}") for n in range(12)], page_size=4)
     result = import_follows(store, MASTODON, "@ada@social.example", server=server.url(""))
     assert [candidate.handle for candidate in result.candidates] == [f"@p{n}@social.example" for n in range(5)]
-    assert store.follow_import_by_id(result.import_id)["state"] == "fetched"
+    assert store.follow_import_by_id(result.import_id).state == "fetched"
     assert len([path for path in server.routes if "max_id" in path and server.hits(path)]) == 1  # no third page
 
 
@@ -386,4 +386,4 @@ def test_a_following_count_that_is_no_count_is_not_believed(server, store):
         seen = Waits()  # records each call's expected count
         result = import_follows(store, MASTODON, "@ada@social.example", server=server.url(""), restart=True,
                                 progress=lambda fetched, expected, seen=seen: seen(expected))
-        assert seen == [None, None] and store.follow_import_by_id(result.import_id)["expected"] is None
+        assert seen == [None, None] and store.follow_import_by_id(result.import_id).expected is None

@@ -48,7 +48,7 @@ def test_follows_come_from_the_appview_page_by_page(bluesky, people, store, monk
     assert quilts.feed_url == f"https://bsky.app/profile/{makers[0].did}/rss"
     assert by_handle[makers[2].handle].name == makers[2].handle  # no display name: the handle
     stored = store.follow_import(BLUESKY, reader.handle, bluesky.appview)
-    assert (stored["state"], stored["fetched"], stored["account_id"]) == ("fetched", 5, reader.did)
+    assert (stored.state, stored.fetched, stored.account_id) == ("fetched", 5, reader.did)
 
 
 def test_another_accounts_list_and_an_unknown_account(bluesky, people, store):

@@ -75,7 +75,7 @@ def probe_ok(store: Store, url: str = ITEM_URL) -> None:
 def attest_all(
     store: Store, draft_id: int, network: str = "mastodon", *, extra: tuple[str, ...] = ()
 ) -> None:
-    version = store.draft_posts(draft_id)[network]["version"]
+    version = store.draft_posts(draft_id)[network].version
     for check_id in (*SOURCE_ATTESTATIONS, *TEXT_ATTESTATIONS, *extra):
         store.attest(draft_id, network, check_id, version)
 
@@ -167,7 +167,7 @@ def test_editing_the_text_resets_the_centering_attestations_only(store, ready):
     with pytest.raises(ShareRefused) as refused:
         mark_shared(store, ready, "mastodon")
     assert failing(refused.value) == ["traced_claims", "their_words_first"]
-    version = store.draft_posts(ready)["mastodon"]["version"]
+    version = store.draft_posts(ready)["mastodon"].version
     for check_id in TEXT_ATTESTATIONS:
         store.attest(ready, "mastodon", check_id, version)
     assert mark_shared(store, ready, "mastodon") > 0
@@ -182,7 +182,7 @@ def test_saving_the_same_text_again_keeps_the_attestations(store, ready):
 def test_an_attestation_for_words_no_longer_shown_is_refused(store):
     draft_id = make_draft(store)
     store.save_post_text(draft_id, "mastodon", "first words")
-    shown = store.draft_posts(draft_id)["mastodon"]["version"]
+    shown = store.draft_posts(draft_id)["mastodon"].version
     store.save_post_text(draft_id, "mastodon", GOOD_TEXT)
     with pytest.raises(ShareStoreError, match="changed since it was shown"):
         store.attest(draft_id, "mastodon", "their_words_first", shown)
@@ -198,7 +198,7 @@ def test_attesting_and_withdrawing_are_logged(store):
     store.attest(draft_id, "mastodon", "read_whole", 1)
     store.attest(draft_id, "mastodon", "read_whole", 1)  # twice is harmless
     rows = store.attestations(draft_id, "mastodon")
-    assert [(row["check_id"], row["text_version"]) for row in rows] == [("read_whole", 1)]
+    assert [(row.check_id, row.text_version) for row in rows] == [("read_whole", 1)]
     store.withdraw_attestation(draft_id, "mastodon", "read_whole")
     assert store.attestations(draft_id, "mastodon") == []
     kinds = [
@@ -217,7 +217,7 @@ def test_ask_first_needs_the_consent_attestation(store):
         mark_shared(store, draft_id, "mastodon")
     assert failing(refused.value) == ["credits_creator", "creator_agreed"]
     assert "asked to be asked first" in str(refused.value)
-    store.attest(draft_id, "mastodon", "creator_agreed", store.draft_posts(draft_id)["mastodon"]["version"])
+    store.attest(draft_id, "mastodon", "creator_agreed", store.draft_posts(draft_id)["mastodon"].version)
     assert mark_shared(store, draft_id, "mastodon") > 0
 
 
@@ -286,7 +286,7 @@ def test_a_draft_stays_in_the_queue_until_every_network_is_shared(store):
 
 
 def test_record_share_refuses_a_snapshot_the_gate_would_refuse(store, ready):
-    version = store.draft_posts(ready)["mastodon"]["version"]
+    version = store.draft_posts(ready)["mastodon"].version
     failed = {
         "checks": [{"id": "link_resolves", "severity": "blocking", "passed": False}],
         "missing_attestations": [],
@@ -325,15 +325,15 @@ def test_the_share_log_and_events_are_append_only(store, ready, statement):
 
 def test_retraction_keeps_the_row_and_hides_it_from_active_shares(store, ready):
     share_id = mark_shared(store, ready, "mastodon")
-    assert [row["id"] for row in store.shares(include_retracted=False)] == [share_id]
+    assert [row.id for row in store.shares(include_retracted=False)] == [share_id]
     with pytest.raises(ShareStoreError, match="say in a few words"):
         store.retract_share(share_id, "  ")
     store.retract_share(share_id, "The post had a typo in their name")
     assert store.is_retracted(share_id)
     assert store.shares(include_retracted=False) == []
     (row,) = store.shares()
-    assert row["id"] == share_id and row["retraction_reason"] == "The post had a typo in their name"
-    assert row["retracted_at"] == "2026-11-20T09:30:00+00:00" and row["source_name"] == "Ada's Bakery"
+    assert row.id == share_id and row.retraction_reason == "The post had a typo in their name"
+    assert row.retracted_at == "2026-11-20T09:30:00+00:00" and row.source_name == "Ada's Bakery"
     assert store.scalar("SELECT COUNT(*) FROM shares") == 1
     with pytest.raises(ShareStoreError, match="already retracted"):
         store.retract_share(share_id, "again")
@@ -349,10 +349,10 @@ def test_shares_filters_by_time_source_and_network(store, tmp_path):
     probe_ok(dated)
     attest_all(dated, first)
     early = mark_shared(dated, first, "mastodon", now=FIXED_NOW)
-    assert [row["id"] for row in dated.shares(network="mastodon")] == [early]
+    assert [row.id for row in dated.shares(network="mastodon")] == [early]
     assert dated.shares(network="bluesky") == []
     assert dated.shares(since="2026-11-25T00:00:00+00:00") == []
-    assert [row["id"] for row in dated.shares(until="2026-11-25T00:00:00+00:00", source_id=1)] == [early]
+    assert [row.id for row in dated.shares(until="2026-11-25T00:00:00+00:00", source_id=1)] == [early]
     assert dated.shares(source_id=2) == []
     dated.close()
 
@@ -374,14 +374,14 @@ def test_shares_come_a_page_at_a_time_with_their_counts(store):
         share_ids.append(mark_shared(store, draft_id, "mastodon"))
     store.retract_share(share_ids[1], "posted twice")
     newest_first = share_ids[::-1]
-    assert [row["id"] for row in store.shares()] == newest_first
+    assert [row.id for row in store.shares()] == newest_first
     pages = [store.shares(limit=2, offset=offset) for offset in (0, 2, 4)]
-    assert [[row["id"] for row in page] for page in pages] == [newest_first[:2], newest_first[2:4], newest_first[4:]]
-    assert pages[1][1]["retraction_reason"] == "posted twice"
+    assert [[row.id for row in page] for page in pages] == [newest_first[:2], newest_first[2:4], newest_first[4:]]
+    assert pages[1][1].retraction_reason == "posted twice"
     assert store.share_counts() == (5, 1)
     assert store.share_counts(include_retracted=False) == (4, 0)
     assert store.share_counts(network="bluesky") == (0, 0)
-    assert [row["id"] for row in store.shares(include_retracted=False, limit=1, offset=3)] == [share_ids[0]]
+    assert [row.id for row in store.shares(include_retracted=False, limit=1, offset=3)] == [share_ids[0]]
 
 
 def test_record_share_refuses_a_made_up_snapshot_for_a_post_nobody_confirmed(store):

@@ -84,17 +84,17 @@ def assert_share_is_honest(store: Store, share_id: int) -> None:
     required = set(ATTESTATION_IDS) - ({"creator_agreed"} if source["credit"] != "ask" else set())
     for check_id in required:
         versions = {
-            row["text_version"]
+            row.text_version
             for row in store.attestations(share["draft_id"], share["network"])
-            if row["check_id"] == check_id
+            if row.check_id == check_id
         }
         if check_id in TEXT_BOUND_ATTESTATIONS:
             assert post["version"] in versions, check_id
         else:
             assert any(version <= post["version"] for version in versions), check_id
     probe_row = store.link_probe(ITEM_URL)
-    assert probe_row is not None and probe_row["ok"] and probe_row["final_url"] == ITEM_URL
-    assert from_iso(share["shared_at"]) - from_iso(probe_row["checked_at"]) <= timedelta(hours=24)
+    assert probe_row is not None and probe_row.ok and probe_row.final_url == ITEM_URL
+    assert from_iso(share["shared_at"]) - from_iso(probe_row.checked_at) <= timedelta(hours=24)
     image = store.scalar("SELECT image_url FROM items WHERE id = ?", (share["item_id"],))
     alt = store.scalar("SELECT alt_text FROM drafts WHERE id = ?", (share["draft_id"],))
     assert not image or (alt or "").strip()
@@ -107,7 +107,7 @@ def complete(store: Store, draft_id: int, network: str, credit: str) -> None:
     store.save_post_text(draft_id, network, text)
     store.save_link_probe(LinkProbe(ITEM_URL, True, 200, ITEM_URL, 0, None))
     store.set_alt_text(draft_id, "A round loaf on a board")
-    version = store.draft_posts(draft_id)[network]["version"]
+    version = store.draft_posts(draft_id)[network].version
     for check_id in ATTESTATION_IDS:
         store.attest(draft_id, network, check_id, version)
 
@@ -129,7 +129,7 @@ def run(credit: str, with_image: bool, steps: list[tuple]) -> int:
                 elif kind == "edit":
                     store.save_post_text(draft_id, step[1], step[2])
                 elif kind in ("attest", "attest_stale"):
-                    version = store.draft_posts(draft_id)[step[1]]["version"]
+                    version = store.draft_posts(draft_id)[step[1]].version
                     store.attest(draft_id, step[1], step[2], version - (kind == "attest_stale"))
                 elif kind == "withdraw":
                     store.withdraw_attestation(draft_id, step[1], step[2])

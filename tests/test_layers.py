@@ -1,11 +1,19 @@
-"""The layers hold: no module of amplify imports itself round a cycle, and the store imports no core module.
+"""The layers hold: no module of amplify imports itself round a cycle, the store imports no core module, and what
+the store returns is a record from amplify.types, never a loose dict.
 
 Every import counts, the ones under `TYPE_CHECKING` and inside functions too: a cycle of type hints is still two
 modules that cannot be read, or changed, one without the other. The imports are read from the source with `ast`.
 """
 
 import ast
+import dataclasses
+import inspect
+import typing
 from pathlib import Path
+from typing import Any
+
+from amplify import types
+from amplify.store import Store
 
 PACKAGE = Path(__file__).resolve().parent.parent / "amplify"
 # What the store may import besides itself: the records it takes and returns, and leaves that import nothing of
@@ -94,6 +102,55 @@ def test_the_store_imports_no_core_module():
 def test_what_the_store_may_import_imports_nothing_else():
     edges = graph()
     assert {target for name in STORE_MAY_IMPORT for target in edges[name]} <= STORE_MAY_IMPORT
+
+
+# The base's SQL helpers hand raw rows to the mixins, which make records of them; no other method returns a row.
+RAW_ROW_HELPERS = {"row", "rows", "scalar"}
+# A record defined beside its queries: its page arithmetic is amplify.paging's, which types.py does not import.
+RECORDS_OUTSIDE_TYPES = {"ReviewPage"}
+
+
+def loose_parts(hint: Any) -> list[Any]:
+    """The parts of a return type that are not records, scalars or containers of them: `Any`, a bare `dict`, a
+    dict of `Any`, or a dataclass that is not frozen or not from amplify.types."""
+    if hint is Any or hint is dict:
+        return [hint]
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is dict and args[1] is Any:
+        return [hint]
+    if dataclasses.is_dataclass(hint):
+        frozen = hint.__dataclass_params__.frozen  # type: ignore[attr-defined]
+        home = hint.__module__ == types.__name__ or hint.__name__ in RECORDS_OUTSIDE_TYPES
+        return [] if frozen and home else [hint]
+    return [part for arg in args for part in loose_parts(arg)]
+
+
+def test_the_record_check_finds_loose_returns():
+    assert loose_parts(list[dict[str, Any]]) == [dict[str, Any]]
+    assert loose_parts(dict[str, Any] | None) == [dict[str, Any]]
+    assert loose_parts(dict[str, dict[str, Any]]) == [dict[str, Any]]
+    assert loose_parts(Any) == [Any]
+
+    @dataclasses.dataclass(frozen=True)
+    class Elsewhere:
+        name: str
+
+    assert loose_parts(list[Elsewhere]) == [Elsewhere]
+    assert loose_parts(dict[str, types.DraftPost]) == []
+    assert loose_parts(tuple[types.Problem, ...] | None) == []
+    assert loose_parts(tuple[int, int]) == []
+
+
+def test_store_methods_return_records():
+    loose = {}
+    for name, method in inspect.getmembers(Store, inspect.isfunction):
+        if name.startswith("_") or name in RAW_ROW_HELPERS:
+            continue
+        hints = typing.get_type_hints(method)
+        assert "return" in hints, f"Store.{name} says nothing of what it returns"
+        if loose_parts(hints["return"]):
+            loose[name] = hints["return"]
+    assert loose == {}
 
 
 # HTTP client libraries, and the one module that hands httpcore and httpx to the others.

@@ -16,7 +16,7 @@ from amplify.fetch import FetchLimits
 from amplify.refresh import FeedPlan, backoff_delay, plan_refresh, refresh
 from amplify.refresh.plan import FETCH_THREADS, PER_HOST_CONNECTIONS, fetch_threads, parse_early
 from amplify.store import Store
-from amplify.types import FollowList, Settings, Source
+from amplify.types import FeedRecord, FollowList, Settings, Source
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
 QUICK = FetchLimits(connect_timeout=1.0, total_timeout=1.0, max_bytes=256 * 1024)
@@ -90,8 +90,8 @@ def test_refresh_stores_items_then_uses_conditional_get(server, db):
     assert len(items(db)) == 2
     events = db.rows("SELECT detail FROM events WHERE kind = 'refresh' ORDER BY id")
     assert [json.loads(event["detail"])["new_items"] for event in events] == [2, 0]
-    assert db.last_refresh()["not_modified"] == 1
-    assert db.last_refresh()["at"] == "2026-11-20T09:30:00+00:00"
+    assert db.last_refresh().not_modified == 1
+    assert db.last_refresh().at == "2026-11-20T09:30:00+00:00"
 
 
 def test_an_unchanged_body_without_validators_is_not_parsed_again(server, db):
@@ -206,9 +206,9 @@ def test_backoff_is_capped_exponential():
 
 def test_plan_refresh_is_pure_and_uses_moved_addresses():
     rows = [
-        {"id": 1, "source_id": 1, "source_name": "A", "url": "http://a/1", "moved_to": "https://a/new"},
-        {"id": 2, "source_id": 1, "source_name": "A", "url": "http://a/2", "error_count": 3,
-         "next_attempt_at": "2026-11-20T12:00:00+00:00"},
+        FeedRecord(id=1, source_id=1, source_name="A", url="http://a/1", moved_to="https://a/new"),
+        FeedRecord(id=2, source_id=1, source_name="A", url="http://a/2", error_count=3,
+                   next_attempt_at="2026-11-20T12:00:00+00:00"),
     ]
     plans = plan_refresh(rows, now=FIXED_NOW)
     assert plans == [FeedPlan(1, 1, "A", "http://a/1", "https://a/new", None, None, None, 0)]

@@ -197,7 +197,7 @@ def test_set_setting_validates_and_keeps_comments(feeds):
 
 def test_forget_clears_identity_in_the_file_and_the_store(feeds, store):
     store.sync_sources(load_follow_list(feeds))
-    bea_id = source_by_name(store, "Bea Builds")["id"]
+    bea_id = source_by_name(store, "Bea Builds").id
 
     new_name = forget_source(feeds, store, "Bea Builds")
 
@@ -209,11 +209,11 @@ def test_forget_clears_identity_in_the_file_and_the_store(feeds, store):
     assert forgotten.feeds == ("https://bea.example/feed.xml",)
     assert forgotten.identity_labels == () and forgotten.notes is None
     row = store.source_by_id(bea_id)
-    assert (row["name"], row["forgotten"], row["identity_labels"], row["notes"]) == (new_name, 1, [], None)
+    assert (row.name, row.forgotten, row.identity_labels, row.notes) == (new_name, True, (), None)
 
     store.sync_sources(load_follow_list(feeds))
 
-    assert source_by_name(store, new_name)["id"] == bea_id
+    assert source_by_name(store, new_name).id == bea_id
     assert forget_source(feeds, store, "Cam Zines") == "forgotten source 2"
 
 
@@ -226,7 +226,7 @@ def test_forget_reaches_a_source_only_the_database_remembers(feeds, store):
 
     assert forget_source(feeds, store, "Old Friend") == "forgotten source 1"
     assert feeds.read_text() == HAND_WRITTEN
-    assert source_by_name(store, "forgotten source 1")["notes"] is None
+    assert source_by_name(store, "forgotten source 1").notes is None
     with pytest.raises(UnknownSource):
         forget_source(feeds, store, "Never Heard Of")
 

@@ -55,7 +55,7 @@ class AuditApp:
 
     def source_id(self, name: str) -> int:
         with self.store() as store:
-            return int(source_by_name(store, name)["id"])
+            return int(source_by_name(store, name).id)
 
     def open(self) -> AppTest:
         return open_page("audit")
@@ -211,7 +211,7 @@ def test_forgetting_asks_first_then_moves_their_shares_to_not_stated(shared):
     rerun(at)
     with shared.store() as store:
         assert source_by_name(store, "Ada Bakes") is None
-        assert source_by_name(store, "forgotten source 1")["identity_labels"] in ([], ())
+        assert source_by_name(store, "forgotten source 1").identity_labels == ()
     assert metrics(at)["Shares"] == "5"
     groups = at.dataframe[1].value
     assert dict(zip(groups["group"], groups["shares"], strict=True)) == {"not stated": 5}

@@ -40,7 +40,7 @@ class HistoryApp:
         """Queue an item of `source`, pass its checklist and mark it shared `days_ago` days ago."""
         moment = utcnow() - timedelta(days=days_ago)
         with Store(self.db_path, clock=lambda: moment) as store:
-            source_id = source_by_name(store, source)["id"]
+            source_id = source_by_name(store, source).id
             item_id = add_item(store, source_id, title=title, url=f"{self.site}/post", sort_at=moment)
             draft_id = store.create_draft(item_id, [network])
             text = f"{source}: {title} {self.site}/post"
@@ -103,7 +103,7 @@ def test_filters_narrow_by_network_source_and_date(app):
     at.selectbox(key="history_period").select("Last 90 days").run()
     assert len(shown_titles(at)) == 2
     with app.store() as store:
-        ada = source_by_name(store, "Ada's Bakery")["id"]
+        ada = source_by_name(store, "Ada's Bakery").id
     at.selectbox(key="history_source").select(ada).run()
     [only] = shown_titles(at)
     assert "Old loaf" in only

@@ -52,7 +52,7 @@ class QueueApp:
     def queue(self, title: str = "Sourdough at dawn", *, path: str = "/dawn",
               networks=("mastodon", "bluesky"), url: str | None = None, image: bool = False) -> int:
         with self.store() as store:
-            source_id = source_by_name(store, "Ada's Bakery")["id"]
+            source_id = source_by_name(store, "Ada's Bakery").id
             item_id = add_item(store, source_id, title=title, summary=SUMMARY,
                                url=url or f"{self.site}{path}",
                                image_url=f"{self.site}/loaf.jpg" if image else None)
@@ -118,7 +118,7 @@ def test_the_creator_is_credited_and_the_draft_starts_from_their_words(app):
     assert "@ada.example" in at.text_area(key=f"draft_text_{draft_id}_bluesky").value
     assert "Credit: their handle here, `@ada@bakers.social`" in captions(at)
     with app.store() as store:
-        assert store.draft_posts(draft_id)["mastodon"]["text"] == mastodon
+        assert store.draft_posts(draft_id)["mastodon"].text == mastodon
 
 
 def test_the_count_follows_the_text_and_turns_red_over_the_limit(app):
@@ -131,7 +131,7 @@ def test_the_count_follows_the_text_and_turns_red_over_the_limit(app):
     assert any(caption.startswith('<span role="status">:red[301 of 300 characters: 1 over Bluesky\'s limit]')
                for caption in captions(at))
     with app.store() as store:
-        assert store.draft_posts(draft_id)["bluesky"]["text"] == "é" * 301
+        assert store.draft_posts(draft_id)["bluesky"].text == "é" * 301
 
 
 def test_edits_reorder_and_discard_survive_a_new_session(app):
@@ -153,7 +153,7 @@ def test_edits_reorder_and_discard_survive_a_new_session(app):
     assert f"draft_text_{first}_mastodon" not in [area.key for area in reopened.text_area]
     assert reopened.button(key=f"draft_up_{second}").disabled
     with app.store() as store:
-        assert store.draft(third)["item_state"] == "skipped"
+        assert store.draft(third).item_state == "skipped"
 
 
 def test_a_draft_changed_elsewhere_is_reported_not_crashed(app):
@@ -177,7 +177,7 @@ def test_a_template_rewrites_the_text_and_networks_can_change(app):
     assert at.text_area(key=f"draft_text_{draft_id}_linkedin").value.startswith("“We bake")
     with app.store() as store:
         assert list(store.draft_posts(draft_id)) == ["mastodon", "bluesky", "linkedin"]
-        assert store.draft_posts(draft_id)["mastodon"]["template"] == "short"
+        assert store.draft_posts(draft_id)["mastodon"].template == "short"
 
 
 def test_a_typed_hashtag_becomes_camel_case_and_joins_every_draft(app):
@@ -251,8 +251,8 @@ def test_sharing_is_enabled_only_when_the_gate_passes(app, server):
     assert "Nothing is queued" in at.info[0].value
     with app.store() as store:
         [share_row] = store.shares()
-        assert (share_row["network"], share_row["post_url"]) == ("mastodon", "https://bakers.social/@me/1")
-        assert store.draft(draft_id)["state"] == "shared"
+        assert (share_row.network, share_row.post_url) == ("mastodon", "https://bakers.social/@me/1")
+        assert store.draft(draft_id).state == "shared"
 
 
 def test_a_draft_shared_on_one_network_stays_for_the_others(app):
@@ -266,13 +266,13 @@ def test_a_draft_shared_on_one_network_stays_for_the_others(app):
         at.button(key=f"share_{draft_id}_mastodon")
     assert at.button(key=f"share_{draft_id}_bluesky").disabled
     with app.store() as store:
-        shared_text = store.draft_posts(draft_id)["mastodon"]["text"]
+        shared_text = store.draft_posts(draft_id)["mastodon"].text
     at.selectbox(key=f"draft_quote_{draft_id}").select("").run()  # rewrites what is not posted yet
     with app.store() as store:
-        assert [draft["id"] for draft in store.drafts()] == [draft_id]
-        assert [share["network"] for share in store.shares()] == ["mastodon"]
-        assert store.draft_posts(draft_id)["mastodon"]["text"] == shared_text
-        assert not store.draft_posts(draft_id)["bluesky"]["text"].startswith("“")
+        assert [draft.id for draft in store.drafts()] == [draft_id]
+        assert [share.network for share in store.shares()] == ["mastodon"]
+        assert store.draft_posts(draft_id)["mastodon"].text == shared_text
+        assert not store.draft_posts(draft_id)["bluesky"].text.startswith("“")
 
 
 def test_a_refused_attempt_shows_every_reason(app):
@@ -289,7 +289,7 @@ def test_a_refused_attempt_shows_every_reason(app):
     assert "Their words come first" in refusal and "Claims in my post" in refusal
     with app.store() as store:
         assert store.shares() == []
-        assert store.draft(draft_id)["state"] == "open"
+        assert store.draft(draft_id).state == "open"
 
 
 def test_a_confirmation_for_words_changed_elsewhere_is_refused(app):
@@ -313,7 +313,7 @@ def test_an_image_needs_a_description_before_sharing(app):
     at.text_input(key=f"draft_alt_{draft_id}").input("A round loaf on a floured board").run()
     assert "The image has a description**: the image is described" in markdown(at)
     with app.store() as store:
-        assert store.draft(draft_id)["alt_text"] == "A round loaf on a floured board"
+        assert store.draft(draft_id).alt_text == "A round loaf on a floured board"
 
 
 def test_the_composer_image_carries_the_description_being_written(app):

@@ -105,7 +105,7 @@ def test_add_a_source_from_its_homepage(open_sources, store, server, follow_list
     assert (added.kind, added.tags) == ("organization", ("craft", "local"))
     text = follow_list.read_text()
     assert text.startswith("# Whom I follow") and "# poems on Sundays" in text
-    assert source_by_name(store, "Quilt Circle")["followed"] == 1
+    assert source_by_name(store, "Quilt Circle").followed is True
     assert [row["Name"] for row in table_rows(app)][-1] == "Quilt Circle"
 
 
@@ -147,7 +147,7 @@ def test_edit_tags_handles_and_self_described_labels(open_sources, store, follow
     assert saved.identity_source == "https://adasbakery.example/about"
     assert "# the bakery on the corner" in follow_list.read_text()
     row = source_by_name(store, "Ada's Bakery")
-    assert row["identity_labels"] == ["Black-owned", "woman-owned"] and row["credit"] == "name"
+    assert row.identity_labels == ("Black-owned", "woman-owned") and row.credit == "name"
     assert ("Self-described as Black\\-owned\\, woman\\-owned ([where they said it]"
             "(https://adasbakery.example/about))") in "\n".join(element.value for element in app.markdown)
     (ada_row,) = [row for row in table_rows(app) if row["Name"] == "Ada's Bakery"]
@@ -166,7 +166,7 @@ def test_unfollow_keeps_history_and_comments(open_sources, store, follow_list):
     assert "Unfollowed Rosa Poems" in app.success[0].value
     assert load_follow_list(follow_list).source("Rosa Poems") is None
     assert "# the bakery on the corner" in follow_list.read_text()
-    assert store.source_by_id(rosa)["followed"] == 0
+    assert store.source_by_id(rosa).followed is False
     assert store.scalar("SELECT COUNT(*) FROM items WHERE id = ?", (item,)) == 1
     assert [row["Name"] for row in table_rows(app)] == ["Ada's Bakery"]
 

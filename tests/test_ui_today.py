@@ -294,4 +294,4 @@ def test_refresh_waits_for_a_readable_follow_list(open_today, store, follow_list
     assert app.button(key="refresh").disabled
     follow_list.unlink()
     assert open_today().button(key="refresh").disabled
-    assert store.source_by_id(source)["followed"] == 1
+    assert store.source_by_id(source).followed is True

@@ -3,13 +3,13 @@
 `evaluate` decides from a `ShareContext` alone, with no I/O. docs/checklist.md explains each check.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
 from amplify.attestations import TEXT_BOUND_ATTESTATIONS, required_attestation_ids
 from amplify.checklist import hosts, text
 from amplify.checklist.model import Check, CheckResult, ShareContext
+from amplify.types import Attestation
 
 CHECKS: tuple[Check, ...] = (
     Check("link_resolves", "The link opens",
@@ -99,14 +99,13 @@ def evaluate(ctx: ShareContext, *, now: datetime) -> list[CheckResult]:
     return results
 
 
-def valid_attestations(rows: Iterable[Mapping[str, Any]], text_version: int) -> frozenset[str]:
+def valid_attestations(rows: Iterable[Attestation], text_version: int) -> frozenset[str]:
     """The attestations that count for `text_version`: text-bound ones only when given for exactly this
     version, the others when given for any version of this post up to it."""
     valid = set()
     for row in rows:
-        version = int(row["text_version"])
-        if version == text_version or (
-            row["check_id"] not in TEXT_BOUND_ATTESTATIONS and version < text_version
+        if row.text_version == text_version or (
+            row.check_id not in TEXT_BOUND_ATTESTATIONS and row.text_version < text_version
         ):
-            valid.add(row["check_id"])
+            valid.add(row.check_id)
     return frozenset(valid)

@@ -28,34 +28,34 @@ def load_share_context(store: Store, draft_id: int, network: str) -> ShareContex
             f"draft {draft_id} has no {network} post; choose {network} for it in the Queue first"
         )
     source = {
-        "name": subject["source_name"],
-        "handles": subject["source_handles"],
-        "credit": subject["source_credit"],
+        "name": subject.source_name,
+        "handles": subject.source_handles,
+        "credit": subject.source_credit,
     }
     # The address as shown, posted and probed: without direction controls (amplify/display.py).
-    item_url = without_direction_controls(subject["item_url"]) or None
+    item_url = without_direction_controls(subject.item_url) or None
     probe_row = store.link_probe(item_url) if item_url else None
     attestation_rows = store.attestations(draft_id, network)
-    version = int(subject["text_version"])
+    version = subject.text_version
     return ShareContext(
-        text=subject["text"],
+        text=subject.text,
         network=network,
         text_version=version,
-        source_name=subject["source_name"],
+        source_name=subject.source_name,
         credit=compose.credit_for(source, network),
         item_url=item_url,
-        published_at=from_iso(subject["item_published_at"]) if subject["item_published_at"] else None,
-        image_url=subject["item_image_url"],
-        alt_text=subject["alt_text"],
+        published_at=from_iso(subject.item_published_at) if subject.item_published_at else None,
+        image_url=subject.item_image_url,
+        alt_text=subject.alt_text,
         own_hosts=own_hosts(
-            subject["source_url"],
-            subject["feed_urls"],
-            subject["source_domains"],
+            subject.source_url,
+            subject.feed_urls,
+            subject.source_domains,
         ),
-        probe=StoredProbe.from_row(probe_row) if probe_row else None,
+        probe=StoredProbe.from_record(probe_row) if probe_row else None,
         attested=valid_attestations(attestation_rows, version),
-        draft_state=subject["draft_state"],
-        shared_networks=frozenset(subject["shared_networks"]),
+        draft_state=subject.draft_state,
+        shared_networks=frozenset(subject.shared_networks),
         attestation_rows=tuple(attestation_rows),
     )
 
@@ -87,12 +87,12 @@ def refresh_link_probe(
         # other tab and the cron refresh.
         raise RuntimeError("refresh_link_probe does network I/O: call it before a transaction, not in one")
     stored = store.link_probe(url)
-    if stored is not None and not force and StoredProbe.from_row(stored).is_fresh(now or store.clock()):
-        return StoredProbe.from_row(stored)
+    if stored is not None and not force and StoredProbe.from_record(stored).is_fresh(now or store.clock()):
+        return StoredProbe.from_record(stored)
     store.save_link_probe(probe_link(url, limits=limits))
     saved = store.link_probe(url)
     assert saved is not None
-    return StoredProbe.from_row(saved)
+    return StoredProbe.from_record(saved)
 
 
 def validate_post_url(post_url: str | None) -> str | None:
@@ -118,9 +118,9 @@ def snapshot(ctx: ShareContext, status: GateStatus, now: datetime) -> dict[str, 
         "checks": [result.as_json() for result in status.results],
         "missing_attestations": [check.id for check in status.missing_attestations],
         "attestations": [
-            {"id": row["check_id"], "text_version": row["text_version"], "attested_at": row["attested_at"]}
+            {"id": row.check_id, "text_version": row.text_version, "attested_at": row.attested_at}
             for row in ctx.attestation_rows
-            if row["check_id"] in ctx.attested
+            if row.check_id in ctx.attested
         ],
         "probe": None
         if probe is None

@@ -1,6 +1,6 @@
 """The checklist's records: a check, the context the checks read, their results and the gate's answer."""
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -8,7 +8,7 @@ from typing import Any, Literal
 from amplify import compose
 from amplify.clock import from_iso
 from amplify.errors import AmplifyError
-from amplify.types import LinkProbe
+from amplify.types import Attestation, LinkProbe, LinkProbeRecord
 
 PROBE_FRESH_FOR = timedelta(hours=24)
 
@@ -55,15 +55,10 @@ class StoredProbe(LinkProbe):
     checked_at: datetime
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> "StoredProbe":
+    def from_record(cls, record: LinkProbeRecord) -> "StoredProbe":
         return cls(
-            row["url"],
-            bool(row["ok"]),
-            row["status"],
-            row["final_url"],
-            int(row["redirects"]),
-            row["error"],
-            from_iso(row["checked_at"]),
+            record.url, record.ok, record.status, record.final_url, record.redirects, record.error,
+            from_iso(record.checked_at),
         )
 
     def is_fresh(self, now: datetime) -> bool:
@@ -88,7 +83,7 @@ class ShareContext:
     attested: frozenset[str] = frozenset()  # attestations valid for this text version
     draft_state: str = "open"
     shared_networks: frozenset[str] = frozenset()  # networks this draft already has an active share on
-    attestation_rows: tuple[Mapping[str, Any], ...] = field(default=(), compare=False)
+    attestation_rows: tuple[Attestation, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)

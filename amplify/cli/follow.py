@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from amplify.follows import Candidate
-    from amplify.types import FollowList
+    from amplify.types import FollowList, SourceActivity, SourceHealth
 
 
 @cli.command("sources")
@@ -44,31 +44,39 @@ def sources_command(as_json: bool, summary: bool, db: str | None, feeds: str | N
     if as_json:
         problems = [{"line": problem.line, "field": problem.field, "message": str(problem)}
                     for problem in follow_list.problems]
-        click.echo(json.dumps({"sources": health, "problems": problems}, ensure_ascii=False))
+        click.echo(json.dumps({"sources": [health_json(source) for source in health], "problems": problems},
+                              ensure_ascii=False))
         return
     if not health:
         click.echo("You follow no sources yet. Add one with: amplify add https://their-site.example")
         return
     for source in health:
-        click.echo(f"{source['name']}  ({source['kind']}, {source['feed_count']} feed"
-                   f"{'' if source['feed_count'] == 1 else 's'}, {source['item_count']} items)")
-        if source["last_fetched_at"] is None:
+        click.echo(f"{source.name}  ({source.kind}, {source.feed_count} feed"
+                   f"{'' if source.feed_count == 1 else 's'}, {source.item_count} items)")
+        if source.last_fetched_at is None:
             click.echo("    not fetched yet: `amplify refresh` fetches it")
         else:
-            status = f"HTTP {source['last_status']}" if source["last_status"] else "no answer"
-            click.echo(f"    last fetch: {relative_time(source['last_fetched_at'], now)}, {status}")
-        if source["last_error"]:
-            click.echo(f"    error ({source['error_count']} in a row): {source['last_error']}")
+            status = f"HTTP {source.last_status}" if source.last_status else "no answer"
+            click.echo(f"    last fetch: {relative_time(source.last_fetched_at, now)}, {status}")
+        if source.last_error:
+            click.echo(f"    error ({source.error_count} in a row): {source.last_error}")
 
 
-def _print_glance(follow_list: "FollowList", activity: dict[str, dict[str, Any]], now: "datetime", *,
+def health_json(source: "SourceHealth") -> dict[str, Any]:
+    """One source's health as `amplify sources --json` writes it: every field, its flags as 0 or 1."""
+    from dataclasses import asdict
+
+    return {**asdict(source), "followed": int(source.followed), "forgotten": int(source.forgotten)}
+
+
+def _print_glance(follow_list: "FollowList", activity: "dict[str, SourceActivity]", now: "datetime", *,
                   as_json: bool) -> None:
     import json
     from dataclasses import asdict
 
-    from amplify.glance import Activity, glance, summary_lines
+    from amplify.glance import glance, summary_lines
 
-    shape = glance(follow_list.sources, {name: Activity(**known) for name, known in activity.items()}, now)
+    shape = glance(follow_list.sources, activity, now)
     if as_json:
         click.echo(json.dumps(asdict(shape), ensure_ascii=False))
         return

@@ -24,7 +24,7 @@ def sync_follow_list(store: Store, text: str, *, file_name: str = "feeds.yml") -
     0.3 s of reading YAML, at every refresh from cron. Raises FollowListError when the text is unusable."""
     problems = store.synced_problems(text_digest(text, file_name))
     if problems is not None:
-        return tuple(Problem(**problem) for problem in problems)
+        return problems
     follow_list = parse_follow_list(text, file_name=file_name)
     store.sync_sources(follow_list)
     return follow_list.problems

@@ -2,8 +2,8 @@
 
 import os
 import time
-from collections.abc import Callable, Mapping
-from typing import Any, NoReturn
+from collections.abc import Callable
+from typing import NoReturn
 
 from amplify.fetch import DEFAULT_LIMITS, FetchError, FetchLimits, open_client
 from amplify.follows.bluesky import PUBLIC_APPVIEW, bluesky_actor, bluesky_follows_url, bluesky_page, bluesky_start
@@ -22,6 +22,7 @@ from amplify.follows.model import (
 from amplify.follows.pager import MAX_WAIT_SECONDS, Pager, fetch_reason
 from amplify.networks import FOLLOW_LIST_IMPORTS
 from amplify.store import Store
+from amplify.types import FollowImport
 from amplify.urls import is_http_url
 
 # No follow list is longer (Mastodon stops at 7,500 by default): a server that pages on past this is not believed.
@@ -64,41 +65,42 @@ def import_follows(store: Store, network: str, account: str, *, server: str | No
     with open_client(limits, connections=1) as client:
         pager = Pager(client, headers, limits, sleep, max_wait, withheld)
         existing = store.follow_import(network, key, base)
-        resumed = existing is not None and existing["state"] == "fetching" and not restart
+        resumed = existing is not None and existing.state == "fetching" and not restart
         if resumed:
-            import_id = int(existing["id"])
+            import_id = existing.id
         else:
             start = mastodon_start if network == MASTODON else bluesky_start
             import_id = start(store, pager, key, base)
         _fetch_pages(store, pager, import_id, network, key, bool(token), progress)
-    candidates = tuple(Candidate.from_row(network, account_row)
+    candidates = tuple(Candidate.from_account(network, account_row)
                        for account_row in store.follow_import_accounts(import_id))
     return ImportResult(import_id, network, key, base, candidates, resumed)
 
 
 def _fetch_pages(store: Store, pager: "Pager", import_id: int, network: str, key: str, with_token: bool,
                  progress: Progress | None) -> None:
-    row = store.follow_import_by_id(import_id) or {}
-    expected = row.get("expected")
+    row = store.follow_import_by_id(import_id)
+    expected = row.expected if row else None
     if progress:
-        progress(int(row.get("fetched") or 0), expected)
-    while row.get("next_page") is not None:
-        page = row["next_page"]
+        progress(row.fetched if row else 0, expected)
+    # An import another tab started afresh meanwhile has a new id: this one then stops here.
+    while row is not None and row.next_page is not None:
+        page = row.next_page
         try:
             if network == MASTODON:
                 answer = pager.get(page)
-                accounts, next_page = mastodon_page(answer, key, row["server"])
+                accounts, next_page = mastodon_page(answer, key, row.server)
             else:
-                answer = pager.get(bluesky_follows_url(row["server"], row["account_id"], page))
+                answer = pager.get(bluesky_follows_url(row.server, row.account_id, page))
                 accounts, next_page = bluesky_page(answer)
         except FetchError as error:
             _stopped(store, import_id, fetch_reason(error, key, with_token) + pager.withheld, row)
         except ImportPaused as paused:
             _stopped(store, import_id, str(paused), row)
-        if network == MASTODON and not accounts and not row["fetched"] and expected:
+        if network == MASTODON and not accounts and not row.fetched and expected:
             store.note_follow_import(import_id, "hidden")
             raise HiddenFollowList(hidden_message(key, with_token) + pager.withheld)
-        before = int(row["fetched"])
+        before = row.fetched
         accounts = accounts[:max(MAX_ACCOUNTS - before, 0)]  # one long page cannot take the list past the most
         # The end: no next page, an empty page, or a page pointing at itself.
         last = next_page is None or not accounts or next_page == page or before + len(accounts) >= MAX_ACCOUNTS
@@ -108,12 +110,12 @@ def _fetch_pages(store: Store, pager: "Pager", import_id: int, network: str, key
             fetched = store.save_follow_page(import_id, [], None)  # a page of no one new: the list came round
         if progress:
             progress(fetched, expected)
-        row = store.follow_import_by_id(import_id) or {}
+        row = store.follow_import_by_id(import_id)
 
 
-def _stopped(store: Store, import_id: int, reason: str, row: Mapping[str, Any]) -> NoReturn:
+def _stopped(store: Store, import_id: int, reason: str, row: FollowImport) -> NoReturn:
     store.note_follow_import(import_id, reason)
-    fetched = int(row.get("fetched") or 0)
+    fetched = row.fetched
     kept = f" The {fetched} accounts fetched so far are kept; run the import again to go on." if fetched else \
         " Run the import again to try once more."
     raise ImportPaused(reason + kept)

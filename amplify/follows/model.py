@@ -1,7 +1,7 @@
 """What a follow-list import deals in: the networks, the candidates, the results and the errors."""
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from html import unescape
 from typing import Any
@@ -11,6 +11,7 @@ import nh3
 from amplify.errors import AmplifyError
 from amplify.names import one_line
 from amplify.networks import FOLLOW_LIST_IMPORTS
+from amplify.types import FollowedAccount
 from amplify.urls import is_http_url
 
 MASTODON, BLUESKY = FOLLOW_LIST_IMPORTS
@@ -55,10 +56,10 @@ class Candidate:
         return values
 
     @classmethod
-    def from_row(cls, network: str, row: Mapping[str, Any]) -> "Candidate":
-        return cls(network=network, handle=row["handle"], name=row["name"], feed_url=row["feed_url"],
-                   bio=row["bio"] or "", avatar_url=row["avatar_url"], profile_url=row["profile_url"],
-                   website=row["website"], website_verified=bool(row["website_verified"]))
+    def from_account(cls, network: str, account: FollowedAccount) -> "Candidate":
+        return cls(network=network, handle=account.handle, name=account.name, feed_url=account.feed_url,
+                   bio=account.bio or "", avatar_url=account.avatar_url, profile_url=account.profile_url,
+                   website=account.website, website_verified=account.website_verified)
 
 
 @dataclass(frozen=True)

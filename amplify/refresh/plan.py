@@ -13,11 +13,11 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from amplify.clock import from_iso, to_iso
-from amplify.types import FeedUpdate
+from amplify.types import FeedRecord, FeedUpdate
 
 if TYPE_CHECKING:
     from amplify.fetch import FeedResponse
@@ -44,24 +44,23 @@ class FeedPlan:
     error_count: int
 
 
-def plan_refresh(feed_rows: Iterable[dict[str, Any]], *, now: datetime, force: bool = False) -> list[FeedPlan]:
+def plan_refresh(feeds: Iterable[FeedRecord], *, now: datetime, force: bool = False) -> list[FeedPlan]:
     """The feeds to fetch now: every followed feed, except those still backing off after errors (unless
     `force`). A feed that moved permanently is fetched at its new address."""
     plans = []
-    for row in feed_rows:
-        waiting_until = row.get("next_attempt_at")
-        if not force and waiting_until and from_iso(waiting_until) > now:
+    for feed in feeds:
+        if not force and feed.next_attempt_at and from_iso(feed.next_attempt_at) > now:
             continue
         plans.append(FeedPlan(
-            feed_id=row["id"],
-            source_id=row["source_id"],
-            source_name=row["source_name"],
-            feed_url=row["url"],
-            fetch_url=row.get("moved_to") or row["url"],
-            etag=row.get("etag"),
-            last_modified=row.get("last_modified"),
-            body_hash=row.get("body_hash"),
-            error_count=row.get("error_count") or 0,
+            feed_id=feed.id,
+            source_id=feed.source_id,
+            source_name=feed.source_name,
+            feed_url=feed.url,
+            fetch_url=feed.moved_to or feed.url,
+            etag=feed.etag,
+            last_modified=feed.last_modified,
+            body_hash=feed.body_hash,
+            error_count=feed.error_count or 0,
         ))
     return plans
 

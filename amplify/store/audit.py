@@ -5,58 +5,12 @@ under "not stated" from then on. Retracted shares (a `share_retracted` event nam
 Windows are half-open, `start <= t < end`, on the stored UTC ISO text (text order is time order).
 """
 
-from dataclasses import dataclass
-from typing import Any
-
 from amplify.store.base import StoreBase, honour_redaction, json_object, json_value, not_retracted, redacted_at
+from amplify.types import AuditShare, AuditSource, CheckFlags, RefusedAttempt, SharedChecklist, ShareExport
 
 REFUSAL_EVENT = "share_refused"
 
 _NOT_RETRACTED = not_retracted("s")
-
-
-@dataclass(frozen=True)
-class AuditSource:
-    """One source as the audit sees it: what it says of itself now, its activity up to the window's end."""
-
-    id: int
-    name: str
-    kind: str
-    tags: tuple[str, ...]
-    identity_labels: tuple[str, ...]
-    identity_source: str | None
-    followed: bool
-    forgotten: bool
-    last_shared_at: str | None
-    items_in_window: int
-    latest_item_at: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class AuditShare:
-    """One counted share (never retracted) in the window."""
-
-    id: int
-    source_id: int
-    shared_at: str
-
-
-@dataclass(frozen=True)
-class CheckFlags:
-    """How many counted shares in the window were recorded with this check not passed (`share_flags`)."""
-
-    check_id: str
-    label: str | None
-    flagged: int
-
-
-@dataclass(frozen=True)
-class RefusedAttempt:
-    """A share attempt the gate refused (a `share_refused` event), with the detail it logged."""
-
-    event_id: int
-    at: str
-    detail: dict[str, Any]
 
 
 def _window_clause(column: str, start: str | None, end: str) -> tuple[str, list[str]]:
@@ -125,16 +79,18 @@ class AuditQueries(StoreBase):
         )
         return [CheckFlags(*row) for row in cursor]
 
-    def latest_checklist(self, start: str | None, end: str) -> dict[str, Any]:
-        """The snapshot of the newest counted share in the window (which checks there are, their labels)."""
+    def latest_checklist(self, start: str | None, end: str) -> SharedChecklist | None:
+        """The snapshot of the newest counted share in the window (which checks there are, their labels); None
+        when the window has no counted share."""
         clause, params = _window_clause("s.shared_at", start, end)
-        return json_object(
-            self.scalar(
-                f"SELECT s.checklist FROM shares s WHERE {clause} AND {_NOT_RETRACTED}"
-                " ORDER BY s.shared_at DESC, s.id DESC LIMIT 1",
-                params,
-            )
+        found = self.row(
+            f"SELECT s.id, s.shared_at, s.checklist FROM shares s WHERE {clause} AND {_NOT_RETRACTED}"
+            " ORDER BY s.shared_at DESC, s.id DESC LIMIT 1",
+            params,
         )
+        if found is None:
+            return None
+        return SharedChecklist(found["id"], found["shared_at"], json_object(found["checklist"]))
 
     def refused_attempts(self, start: str | None, end: str) -> list[RefusedAttempt]:
         """Share attempts the gate refused in the window."""
@@ -154,10 +110,10 @@ class AuditQueries(StoreBase):
             )
         ]
 
-    def shares_for_export(self) -> list[dict[str, Any]]:
+    def shares_for_export(self) -> list[ShareExport]:
         """Every share ever recorded, retracted ones included and marked, with its source and item; a redacted
         one's words replaced (`redacted_at` says when)."""
-        return [{**honour_redaction(row), "redacted": int(bool(row["redacted_at"]))} for row in self.rows(
+        return [ShareExport(**honour_redaction(row), redacted=int(bool(row["redacted_at"]))) for row in self.rows(
             f"""
             SELECT s.id AS share_id, s.shared_at, s.network, src.name AS source, src.kind AS source_kind,
                    i.title AS item_title, i.url AS item_url, s.post_url, s.text,

@@ -11,6 +11,7 @@ from typing import Any
 
 from amplify.errors import AmplifyError
 from amplify.store.base import REVIEW_STATES, ReviewError, StoreBase, marks, with_json
+from amplify.types import Draft, DraftPost
 
 DRAFT_STATES = ("open", "shared", "discarded")
 
@@ -25,8 +26,12 @@ _DRAFT_COLUMNS = """
 _DRAFT_JOIN = "drafts d JOIN items i ON i.id = d.item_id JOIN sources s ON s.id = i.source_id"
 
 
-def _decoded(row: Any) -> Any:
-    return with_json(row, source_handles={}, source_domains=[], source_tags=[])
+def _draft(row: dict[str, Any]) -> Draft:
+    """A `Draft` from a row of `_DRAFT_COLUMNS`."""
+    decoded = with_json(row, source_handles={}, source_domains=[], source_tags=[])
+    assert decoded is not None
+    return Draft(**{**decoded, "source_domains": tuple(decoded["source_domains"]),
+                    "source_tags": tuple(decoded["source_tags"])})
 
 
 class DraftError(AmplifyError, ValueError):
@@ -78,28 +83,29 @@ class DraftQueries(StoreBase):
             )
         return draft_id
 
-    def drafts(self, state: str = "open") -> list[dict[str, Any]]:
+    def drafts(self, state: str = "open") -> list[Draft]:
         """Drafts in one state with their item and source, in queue order (first position first); the source's
         handles, domains and tags decoded."""
         if state not in DRAFT_STATES:
             raise DraftError(f"unknown draft state {state!r}; use one of {', '.join(DRAFT_STATES)}")
-        return [_decoded(row) for row in self.rows(
+        return [_draft(row) for row in self.rows(
             f"SELECT {_DRAFT_COLUMNS} FROM {_DRAFT_JOIN} WHERE d.state = ? ORDER BY d.position, d.id",
             (state,),
         )]
 
-    def draft(self, draft_id: int) -> dict[str, Any] | None:
+    def draft(self, draft_id: int) -> Draft | None:
         """One draft with its item and source (as `drafts` gives them), or None."""
-        return _decoded(self.row(f"SELECT {_DRAFT_COLUMNS} FROM {_DRAFT_JOIN} WHERE d.id = ?", (draft_id,)))
+        found = self.row(f"SELECT {_DRAFT_COLUMNS} FROM {_DRAFT_JOIN} WHERE d.id = ?", (draft_id,))
+        return _draft(found) if found is not None else None
 
-    def draft_posts(self, draft_id: int) -> dict[str, dict[str, Any]]:
+    def draft_posts(self, draft_id: int) -> dict[str, DraftPost]:
         """The draft's text per chosen network, in the order the networks were chosen."""
         found = self.rows(
             "SELECT network, text, version, template, updated_at FROM draft_posts"
             " WHERE draft_id = ? ORDER BY rowid",
             (draft_id,),
         )
-        return {post.pop("network"): post for post in found}
+        return {post["network"]: DraftPost(**post) for post in found}
 
     def save_post_text(self, draft_id: int, network: str, text: str, template: str | None = None) -> int:
         """Store one network's text (and the template it came from, when given); returns the text's version.
@@ -140,7 +146,7 @@ class DraftQueries(StoreBase):
             draft = self._open_draft(draft_id)
             current = self.draft_posts(draft_id)
             added = [network for network in chosen if network not in current]
-            removed = {network: post["text"] for network, post in current.items() if network not in chosen}
+            removed = {network: post.text for network, post in current.items() if network not in chosen}
             if not added and not removed:
                 return
             now = self.now()

@@ -7,25 +7,29 @@ pages loses nothing and repeats nothing.
 """
 
 from collections.abc import Iterable, Mapping
+from dataclasses import fields
 from typing import Any
 
 from amplify.store.base import StoreBase
+from amplify.types import FollowedAccount, FollowImport
 
-ACCOUNT_COLUMNS = ("handle", "name", "bio", "avatar_url", "feed_url", "profile_url", "website", "website_verified")
+IMPORT_COLUMNS = tuple(field.name for field in fields(FollowImport))
+ACCOUNT_COLUMNS = tuple(field.name for field in fields(FollowedAccount))
 
 
 class FollowImportQueries(StoreBase):
     """Mixed into Store; see amplify.store."""
 
-    def follow_import(self, network: str, account: str, server: str) -> dict[str, Any] | None:
+    def follow_import(self, network: str, account: str, server: str) -> FollowImport | None:
         """The import of `account`'s follow list on `server`, finished or not; None when there is none."""
-        return self.row(
-            "SELECT * FROM follow_imports WHERE network = ? AND account = ? AND server = ?",
-            (network, account, server),
-        )
+        return self._follow_import("network = ? AND account = ? AND server = ?", (network, account, server))
 
-    def follow_import_by_id(self, import_id: int) -> dict[str, Any] | None:
-        return self.row("SELECT * FROM follow_imports WHERE id = ?", (import_id,))
+    def follow_import_by_id(self, import_id: int) -> FollowImport | None:
+        return self._follow_import("id = ?", (import_id,))
+
+    def _follow_import(self, condition: str, params: tuple[Any, ...]) -> FollowImport | None:
+        found = self.row(f"SELECT {', '.join(IMPORT_COLUMNS)} FROM follow_imports WHERE {condition}", params)
+        return FollowImport(**found) if found is not None else None
 
     def start_follow_import(self, network: str, account: str, server: str, *, account_id: str | None,
                             expected: int | None, first_page: str | None) -> int:
@@ -77,9 +81,9 @@ class FollowImportQueries(StoreBase):
             self.execute("UPDATE follow_imports SET note = ?, updated_at = ? WHERE id = ?",
                          (note, self.now(), import_id))
 
-    def follow_import_accounts(self, import_id: int) -> list[dict[str, Any]]:
+    def follow_import_accounts(self, import_id: int) -> list[FollowedAccount]:
         """The accounts an import found, in the order the network listed them."""
-        return self.rows(
+        return [FollowedAccount(**{**row, "website_verified": bool(row["website_verified"])}) for row in self.rows(
             f"SELECT {', '.join(ACCOUNT_COLUMNS)} FROM follow_import_accounts WHERE import_id = ? ORDER BY position",
             (import_id,),
-        )
+        )]

@@ -6,15 +6,17 @@ applied in one transaction, so a crash mid-refresh leaves every feed either full
 
 import json
 from collections.abc import Sequence
+from dataclasses import fields
 from typing import Any
 
 from amplify.store.base import LAST_REFRESH_META_KEY, StoreBase, json_value
-from amplify.types import FeedUpdate
+from amplify.types import FailedFeed, FeedUpdate, LastRefresh
 
 _ITEM_FIELDS = ("url", "title", "title_is_derived", "author", "published_at", "updated_at", "summary",
                 "content_html", "image_url", "image_alt", "markup_digest")
 # The newest entries of a source whose digests a refresh hands the parser: more than a feed lists at once.
 KNOWN_DIGESTS = 400
+LAST_REFRESH_FIELDS = frozenset(field.name for field in fields(LastRefresh))
 
 # New entries are inserted; known ones get their text refreshed when the feed changed it, but never their review
 # `state` or `first_seen_at`, so an edit by the creator cannot pull an item back into or out of the queue.
@@ -117,7 +119,11 @@ class IngestQueries(StoreBase):
             self.log_event("refresh", **counts, failed_feeds=[error["feed"] for error in report.get("errors", [])])
             self.set_meta(LAST_REFRESH_META_KEY, json.dumps({**report, "at": self.now()}, sort_keys=True))
 
-    def last_refresh(self) -> dict[str, Any] | None:
-        """The last refresh report (with `at`, when it ended), or None before the first refresh."""
-        stored = self.get_meta(LAST_REFRESH_META_KEY)
-        return json_value(stored, None)
+    def last_refresh(self) -> LastRefresh | None:
+        """The last refresh report, or None before the first refresh."""
+        stored = json_value(self.get_meta(LAST_REFRESH_META_KEY), None)
+        if stored is None:
+            return None
+        # A report kept by an older amplify may lack a later count: it reads as the record's default.
+        known = {name: value for name, value in stored.items() if name in LAST_REFRESH_FIELDS}
+        return LastRefresh(**{**known, "errors": tuple(FailedFeed(**error) for error in stored.get("errors", []))})

@@ -7,12 +7,13 @@ ids over the small `sources` table, and search goes through the FTS5 index. No l
 """
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from amplify.paging import clamp_page, page_count, page_start
 from amplify.store.base import ReviewError, StoreBase, marks
+from amplify.types import FilterOptions, ReviewCounts, ReviewItem
 
 REVIEW_VIEWS = ("new", "later")
 DEFAULT_PAGE_SIZE = 50
@@ -41,23 +42,6 @@ class ReviewFilters:
 
 
 @dataclass(frozen=True)
-class ReviewItem:
-    id: int
-    source_id: int
-    source_name: str
-    source_kind: str
-    url: str | None
-    title: str
-    author: str | None
-    published_at: str | None
-    sort_at: str
-    summary: str
-    image_url: str | None
-    image_alt: str | None
-    state: str
-
-
-@dataclass(frozen=True)
 class ReviewPage:
     """One page of Today: its items, how many match the filters in all, and where this page is."""
 
@@ -78,24 +62,6 @@ class ReviewPage:
     @property
     def last_number(self) -> int:
         return self.first_number + len(self.items) - 1 if self.items else 0
-
-
-@dataclass(frozen=True)
-class FilterOptions:
-    """What the filters can offer: only values that some source actually has."""
-
-    sources: tuple[tuple[int, str], ...] = ()
-    kinds: tuple[str, ...] = ()
-    tags: tuple[str, ...] = ()
-    labels: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class ReviewCounts:
-    new: int = 0
-    later: int = 0
-    queued: int = 0
-    by_state: dict[str, int] = field(default_factory=dict)
 
 
 def search_query(text: str) -> str | None:

@@ -13,7 +13,6 @@ it.
 
 import json
 import sqlite3
-from dataclasses import dataclass
 from typing import Any
 
 from amplify.attestations import ATTESTATION_IDS, required_attestation_ids
@@ -28,7 +27,7 @@ from amplify.store.base import (
     with_json,
 )
 from amplify.store.schema import CHAINED_SCHEMA, SHARE_HASHED_COLUMNS, share_hash
-from amplify.types import LinkProbe
+from amplify.types import Attestation, ChainBreak, LinkProbe, LinkProbeRecord, Share, ShareSubject
 
 _SHARE_COLUMNS = f"""
     sh.id, sh.draft_id, sh.item_id, sh.source_id, sh.network, sh.text, sh.post_url, sh.shared_at,
@@ -45,14 +44,6 @@ _RETRACTION_JOIN = f"""
 _SHARE_JOIN = f"shares sh JOIN items i ON i.id = sh.item_id JOIN sources s ON s.id = sh.source_id {_RETRACTION_JOIN}"
 # A share (as `sh`) that has not been retracted.
 ACTIVE_SHARE = not_retracted("sh")
-
-
-@dataclass(frozen=True)
-class ChainBreak:
-    """The first share of the log that does not match its hash chain, and why."""
-
-    share_id: int
-    reason: str
 
 
 def _text_as_written(data: bytes) -> str:
@@ -95,15 +86,13 @@ class ShareQueries(StoreBase):
                 error=probe.error,
             )
 
-    def link_probe(self, url: str) -> dict[str, Any] | None:
-        """The latest probe of `url` (ok, status, final_url, redirects, error, checked_at); None if never."""
+    def link_probe(self, url: str) -> LinkProbeRecord | None:
+        """The latest probe of `url`; None if never."""
         found = self.row(
             "SELECT url, ok, status, final_url, redirects, error, checked_at FROM link_probes WHERE url = ?",
             (url,),
         )
-        if found is not None:
-            found["ok"] = bool(found["ok"])
-        return found
+        return LinkProbeRecord(**{**found, "ok": bool(found["ok"])}) if found is not None else None
 
     # -- attestations ----------------------------------------------------------------------------------------
 
@@ -155,20 +144,20 @@ class ShareQueries(StoreBase):
                     check=check_id,
                 )
 
-    def attestations(self, draft_id: int, network: str) -> list[dict[str, Any]]:
-        """Every confirmation given for this post: check_id, text_version, attested_at (oldest first)."""
-        return self.rows(
+    def attestations(self, draft_id: int, network: str) -> list[Attestation]:
+        """Every confirmation given for this post, oldest first."""
+        return [Attestation(**row) for row in self.rows(
             "SELECT check_id, text_version, attested_at FROM attestations WHERE draft_id = ? AND network = ?"
             " ORDER BY id",
             (draft_id, network),
-        )
+        )]
 
     # -- what the gate reads ---------------------------------------------------------------------------------
 
-    def share_subject(self, draft_id: int, network: str) -> dict[str, Any] | None:
-        """The draft, its post for `network`, its item and its source in one row (None when there is no such
-        post), plus `feed_urls` and `shared_networks` (lists; the second of networks with an active share)."""
-        return with_json(self.row(
+    def share_subject(self, draft_id: int, network: str) -> ShareSubject | None:
+        """The draft, its post for `network`, its item and its source in one record (None when there is no such
+        post), with its source's feed URLs and the networks the draft has an active share on."""
+        found = with_json(self.row(
             f"""
             SELECT d.id AS draft_id, d.state AS draft_state, d.alt_text,
                 p.network, p.text, p.version AS text_version,
@@ -188,6 +177,10 @@ class ShareQueries(StoreBase):
             """,
             (network, draft_id),
         ), source_handles={}, source_domains=[], feed_urls=[], shared_networks=[])
+        if found is None:
+            return None
+        return ShareSubject(**{**found, **{column: tuple(found[column])
+                                           for column in ("source_domains", "feed_urls", "shared_networks")}})
 
     # -- the share log ---------------------------------------------------------------------------------------
 
@@ -214,17 +207,17 @@ class ShareQueries(StoreBase):
             self._finish_draft(row, share_id, text_version)
         return share_id
 
-    def _recheck_gate(self, draft_id: int, network: str, text_version: int) -> dict[str, Any]:
+    def _recheck_gate(self, draft_id: int, network: str, text_version: int) -> ShareSubject:
         """The share subject, when the post may be shared now: open, at the checked text version, not shared on
         this network yet, and with every attestation the user gave. Else ShareStoreError says which."""
         subject = self.share_subject(draft_id, network)
-        if subject is None or subject["draft_state"] != "open":
+        if subject is None or subject.draft_state != "open":
             raise ShareStoreError(f"draft {draft_id} has no open {network} post to share")
-        if int(subject["text_version"]) != text_version:
+        if subject.text_version != text_version:
             raise ShareStoreError(f"the {network} text changed while it was checked; check it again")
-        if network in subject["shared_networks"]:
+        if network in subject.shared_networks:
             raise ShareStoreError(f"draft {draft_id} is already shared on {network}")
-        unconfirmed = self._unconfirmed(draft_id, network, text_version, subject["source_credit"])
+        unconfirmed = self._unconfirmed(draft_id, network, text_version, subject.source_credit)
         if unconfirmed:
             raise ShareStoreError(
                 f"not recording a share the user has not confirmed ({', '.join(unconfirmed)})"
@@ -267,7 +260,7 @@ class ShareQueries(StoreBase):
         )
         return int(row["id"])
 
-    def verify_share_log(self) -> "ChainBreak | None":
+    def verify_share_log(self) -> ChainBreak | None:
         """Walk the hash chain of `shares`, oldest first: the first share whose stored hashes do not match what
         it holds and what came before it (a share changed, replaced, removed or slipped in), or None when every
         row matches, every `share_recorded` event still has its row and every share its item, source and draft.
@@ -325,7 +318,7 @@ class ShareQueries(StoreBase):
         include_retracted: bool = True,
         limit: int | None = None,
         offset: int = 0,
-    ) -> list[dict[str, Any]]:
+    ) -> list[Share]:
         """Shares, newest first, with item title and URL, source name and kind, `checklist` (JSON text),
         `retracted_at` and `retraction_reason` (NULL while active), and `redacted_at` (a redacted share's `text`
         and check details read as redacted). `since` is inclusive, `until` exclusive (UTC ISO text). `limit` and
@@ -334,7 +327,7 @@ class ShareQueries(StoreBase):
             since=since, until=until, source_id=source_id, network=network, include_retracted=include_retracted
         )
         page = "" if limit is None else f"LIMIT {int(limit)} OFFSET {int(offset)}"
-        return [honour_redaction(row) for row in self.rows(
+        return [Share(**honour_redaction(row)) for row in self.rows(
             f"SELECT {_SHARE_COLUMNS} FROM {_SHARE_JOIN} {where} ORDER BY sh.shared_at DESC, sh.id DESC {page}",
             params,
         )]
@@ -384,7 +377,7 @@ class ShareQueries(StoreBase):
         """The confirmations a share needs that the user never gave for this post (at any version up to
         `text_version`): checked here too, so a snapshot made up by a caller cannot stand in for the user."""
         given = {
-            row["check_id"] for row in self.attestations(draft_id, network) if int(row["text_version"]) <= text_version
+            row.check_id for row in self.attestations(draft_id, network) if row.text_version <= text_version
         }
         return [check_id for check_id in required_attestation_ids(credit) if check_id not in given]
 
@@ -425,15 +418,15 @@ def _share_filter(
     return (f"WHERE {' AND '.join(conditions)}" if conditions else ""), params
 
 
-def _share_row(subject: dict[str, Any], network: str, post_url: str | None, checklist: dict[str, Any], *,
+def _share_row(subject: ShareSubject, network: str, post_url: str | None, checklist: dict[str, Any], *,
                shared_at: str) -> dict[str, Any]:
     """The columns of a new share (all but its id and hashes), from the subject the gate passed."""
     return {
-        "draft_id": subject["draft_id"],
-        "item_id": subject["item_id"],
-        "source_id": subject["source_id"],
+        "draft_id": subject.draft_id,
+        "item_id": subject.item_id,
+        "source_id": subject.source_id,
         "network": network,
-        "text": subject["text"],
+        "text": subject.text,
         "post_url": post_url,
         "shared_at": shared_at,
         "checklist": json.dumps(checklist, sort_keys=True, ensure_ascii=False),

@@ -9,12 +9,12 @@ its history) when its feed URL stays.
 """
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from amplify.names import name_key
 from amplify.store.base import LAST_REFRESH_META_KEY, REDACTION_EVENT, StoreBase, StoreError, json_value, not_retracted
-from amplify.types import FollowList, Source
+from amplify.types import FeedRecord, FollowList, Problem, Source, SourceActivity, SourceHealth, SourceRecord
 
 # meta: which feeds.yml text the tables match, and that text's problems. Triggers delete it whenever sources or
 # feeds change whom they follow (schema.py, migration 2); a sync writes it again after its changes.
@@ -32,7 +32,6 @@ SYNCED_COLUMNS = (
     "credit",
     "notes",
 )
-JSON_COLUMNS = ("tags", "handles", "domains", "identity_labels")
 
 
 def _encode(value: Any) -> str:
@@ -53,15 +52,14 @@ def _source_values(source: Source) -> tuple[Any, ...]:
     )
 
 
-def decode_source_row(row: dict[str, Any]) -> dict[str, Any]:
-    """A sources row with its JSON columns as lists and dicts (and `feeds` split, when the query has it)."""
-    decoded = dict(row)
-    for column in JSON_COLUMNS:
-        if isinstance(decoded.get(column), str):
-            decoded[column] = json_value(decoded[column], None)
-    if "feeds" in decoded:
-        decoded["feeds"] = json_value(decoded["feeds"], [])
-    return decoded
+def _source_record(row: dict[str, Any], record: type[SourceRecord] = SourceRecord) -> SourceRecord:
+    """A `SourceRecord` (or `SourceHealth`) from a row of `_SOURCE_COLUMNS_SQL` and `_FEEDS_OF_SOURCE_SQL`: the JSON
+    columns decoded, the lists as tuples."""
+    decoded = {**row, "followed": bool(row["followed"]), "forgotten": bool(row["forgotten"]),
+               "handles": json_value(row["handles"], {}), "feeds": tuple(json_value(row["feeds"], []))}
+    for column in ("tags", "domains", "identity_labels"):
+        decoded[column] = tuple(json_value(row[column], []))
+    return record(**decoded)
 
 
 @dataclass
@@ -102,6 +100,8 @@ _SOURCE_COLUMNS_SQL = (
     "s.identity_source, s.credit, s.notes, s.followed, s.forgotten, s.created_at, s.updated_at"
 )
 
+_FEED_COLUMNS_SQL = ", ".join(f"f.{field.name}" for field in fields(FeedRecord) if field.name != "source_name")
+
 _FEEDS_OF_SOURCE_SQL = (
     "(SELECT json_group_array(f.url) FROM (SELECT url FROM feeds WHERE source_id = s.id AND followed = 1 "
     "ORDER BY id) AS f) AS feeds"
@@ -129,14 +129,15 @@ class SourceQueries(StoreBase):
                     "digest": self._synced_key(follow_list.digest), "problems": problems,
                     "allow_private_addresses": follow_list.settings.allow_private_addresses}))
 
-    def synced_problems(self, digest: str) -> list[dict[str, Any]] | None:
-        """The problems (as dicts of `Problem` fields) of the feeds.yml text named `digest` when the tables
-        match that text, else None."""
+    def synced_problems(self, digest: str) -> tuple[Problem, ...] | None:
+        """The problems of the feeds.yml text named `digest` when the tables match that text, else None."""
         stored = self.get_meta(SYNCED_META_KEY)
         if stored is None:
             return None
         synced = json.loads(stored)
-        return synced["problems"] if synced["digest"] == self._synced_key(digest) else None
+        if synced["digest"] != self._synced_key(digest):
+            return None
+        return tuple(Problem(**problem) for problem in synced["problems"])
 
     def synced_allows_private_addresses(self) -> bool:
         """feeds.yml's `allow_private_addresses`, as of the text synced last (False when none is), so a refresh of
@@ -247,14 +248,8 @@ class SourceQueries(StoreBase):
                 self.execute("UPDATE feeds SET followed = 0 WHERE id = ?", (feed["id"],))
                 changes.feeds_unfollowed += 1
 
-    def source_health(self) -> list[dict[str, Any]]:
-        """Each followed source with how its feeds are doing, in name order.
-
-        Keys: id, name, kind, tags, url, handles, domains, identity_labels, identity_source, credit, notes,
-        forgotten, feeds (followed feed URLs), feed_count, last_fetched_at, last_success_at, last_status (of
-        the most recently fetched feed), last_error (the newest error among its feeds, None when all fine),
-        error_count (summed over its feeds), item_count, last_shared_at.
-        """
+    def source_health(self) -> list[SourceHealth]:
+        """Each followed source with how its feeds are doing, in name order."""
         rows = self.rows(
             f"""
             SELECT {_SOURCE_COLUMNS_SQL}, {_FEEDS_OF_SOURCE_SQL},
@@ -278,15 +273,15 @@ class SourceQueries(StoreBase):
             ORDER BY s.name COLLATE NOCASE
             """
         )
-        return [decode_source_row(row) for row in rows]
+        return [_source_record(row, SourceHealth) for row in rows]
 
-    def followed_feeds(self) -> list[dict[str, Any]]:
-        """The feeds feeds.yml lists now (of followed sources), each feeds row with `source_name`: what a
-        refresh fetches. A feed dropped from the file keeps its row and items but is not listed here."""
-        return self.rows(
-            "SELECT f.*, s.name AS source_name FROM feeds AS f JOIN sources AS s ON s.id = f.source_id "
-            "WHERE f.followed = 1 AND s.followed = 1 ORDER BY f.id"
-        )
+    def followed_feeds(self) -> list[FeedRecord]:
+        """The feeds feeds.yml lists now (of followed sources): what a refresh fetches. A feed dropped from the
+        file keeps its row and items but is not listed here."""
+        return [FeedRecord(**{**row, "followed": bool(row["followed"])}) for row in self.rows(
+            f"SELECT {_FEED_COLUMNS_SQL}, s.name AS source_name FROM feeds AS f JOIN sources AS s"
+            " ON s.id = f.source_id WHERE f.followed = 1 AND s.followed = 1 ORDER BY f.id"
+        )]
 
     def source_ids_named(self, name: str) -> list[int]:
         """Every source whose name is `name` spelled any way feeds.yml accepts as the same: the followed one
@@ -295,16 +290,13 @@ class SourceQueries(StoreBase):
         rows = self.rows("SELECT id, name FROM sources ORDER BY followed DESC, id")
         return [row["id"] for row in rows if name_key(row["name"]) == wanted]
 
-    def source_by_id(self, source_id: int) -> dict[str, Any] | None:
+    def source_by_id(self, source_id: int) -> SourceRecord | None:
         """One source (followed or not) by id, with its followed feed URLs as `feeds`."""
-        return self._one_source("s.id = ?", source_id)
-
-    def _one_source(self, condition: str, value: Any) -> dict[str, Any] | None:
         row = self.row(
-            f"SELECT {_SOURCE_COLUMNS_SQL}, {_FEEDS_OF_SOURCE_SQL} FROM sources AS s WHERE {condition}",
-            (value,),
+            f"SELECT {_SOURCE_COLUMNS_SQL}, {_FEEDS_OF_SOURCE_SQL} FROM sources AS s WHERE s.id = ?",
+            (source_id,),
         )
-        return decode_source_row(row) if row is not None else None
+        return _source_record(row) if row is not None else None
 
     def forgotten_source_count(self) -> int:
         return int(self.scalar("SELECT COUNT(*) FROM sources WHERE forgotten = 1") or 0)
@@ -347,9 +339,8 @@ class SourceQueries(StoreBase):
                 error["source"] = new_name
         self.set_meta(LAST_REFRESH_META_KEY, json.dumps(report, sort_keys=True))
 
-    def source_activity(self) -> dict[str, dict[str, Any]]:
-        """Per followed source name: `last_post_at` (its newest item's sort time) and `fetched` (any feed of it was
-        fetched at least once), for the follow list at a glance."""
+    def source_activity(self) -> dict[str, SourceActivity]:
+        """Per followed source name, its activity, for the follow list at a glance."""
         rows = self.rows(
             """
             SELECT s.name,
@@ -358,4 +349,4 @@ class SourceQueries(StoreBase):
             FROM sources AS s WHERE s.followed = 1
             """
         )
-        return {row["name"]: {"last_post_at": row["last_post_at"], "fetched": bool(row["fetched"])} for row in rows}
+        return {row["name"]: SourceActivity(row["last_post_at"], bool(row["fetched"])) for row in rows}

@@ -18,7 +18,7 @@ import streamlit as st
 from amplify import display
 from amplify.clock import relative_time
 from amplify.display import display_title, isolated, without_direction_controls
-from amplify.store.review import ReviewItem
+from amplify.types import ReviewItem
 from amplify.ui.context import FollowListState
 from amplify.urls import is_http_url
 

@@ -22,7 +22,7 @@ from amplify import checklist, compose
 from amplify.display import isolated, without_direction_controls
 from amplify.errors import AmplifyError
 from amplify.store import Store
-from amplify.types import Settings
+from amplify.types import Draft, DraftPost, Settings
 from amplify.ui import context
 from amplify.ui.components import (
     IMAGE_WIDTH,
@@ -73,19 +73,19 @@ def show_notice() -> None:
 # -- the draft as the composer sees it -----------------------------------------------------------------------
 
 
-def creator_of(draft: Mapping[str, Any]) -> dict[str, Any]:
+def creator_of(draft: Draft) -> dict[str, Any]:
     """The source fields compose.credit_for reads, from a `Store.drafts()` row."""
     return {
-        "name": draft["source_name"], "handles": draft["source_handles"], "credit": draft["source_credit"],
+        "name": draft.source_name, "handles": draft.source_handles, "credit": draft.source_credit,
     }
 
 
-def quote_options(draft: Mapping[str, Any]) -> list[str]:
-    return [*compose.quote_candidates(draft["item_summary"] or ""), NO_QUOTE]
+def quote_options(draft: Draft) -> list[str]:
+    return [*compose.quote_candidates(draft.item_summary or ""), NO_QUOTE]
 
 
-def suggested_hashtags(draft: Mapping[str, Any]) -> list[str]:
-    return compose.suggest_hashtags(draft["source_tags"])
+def suggested_hashtags(draft: Draft) -> list[str]:
+    return compose.suggest_hashtags(draft.source_tags)
 
 
 def _quote_key(draft_id: int) -> str:
@@ -104,60 +104,60 @@ def _template_key(draft_id: int, network: str) -> str:
     return f"draft_template_{draft_id}_{network}"
 
 
-def _chosen_quote(draft: Mapping[str, Any]) -> str:
-    return st.session_state.get(_quote_key(draft["id"]), quote_options(draft)[0])
+def _chosen_quote(draft: Draft) -> str:
+    return st.session_state.get(_quote_key(draft.id), quote_options(draft)[0])
 
 
-def _chosen_hashtags(draft: Mapping[str, Any]) -> list[str]:
-    return list(st.session_state.get(_hashtags_key(draft["id"]), suggested_hashtags(draft)))
+def _chosen_hashtags(draft: Draft) -> list[str]:
+    return list(st.session_state.get(_hashtags_key(draft.id), suggested_hashtags(draft)))
 
 
-def _item_url(draft: Mapping[str, Any]) -> str:
+def _item_url(draft: Draft) -> str:
     """The item's address as it is shown, posted, probed and checked: without direction controls."""
-    return without_direction_controls(draft["item_url"])
+    return without_direction_controls(draft.item_url)
 
 
-def first_text(draft: Mapping[str, Any], network: str, template: str) -> str:
+def first_text(draft: Draft, network: str, template: str) -> str:
     """The text a template makes for one network from the user's current quote and hashtag choices."""
     url = _item_url(draft) if is_http_url(_item_url(draft)) else ""
     return compose.draft_text(
-        title=draft["item_title"], url=url, creator=compose.credit_for(creator_of(draft), network),
+        title=draft.item_title, url=url, creator=compose.credit_for(creator_of(draft), network),
         quote=_chosen_quote(draft) or None, hashtags=_chosen_hashtags(draft), network=network,
         template=template,
     )
 
 
-def _template_for(draft: Mapping[str, Any], post: Mapping[str, Any]) -> str:
-    template = post["template"] or DEFAULT_TEMPLATE
+def _template_for(draft: Draft, post: DraftPost) -> str:
+    template = post.template or DEFAULT_TEMPLATE
     if template == "quote_first" and not _chosen_quote(draft):
         return "link_first"
     return template
 
 
-def fill_new_posts(store: Store, draft: Mapping[str, Any], posts: dict[str, dict[str, Any]]) -> None:
+def fill_new_posts(store: Store, draft: Draft, posts: dict[str, DraftPost]) -> None:
     """A network just chosen starts from the default template, saved at once so the checklist sees it."""
     for network, post in posts.items():
-        if post["template"] is None and not post["text"]:
+        if post.template is None and not post.text:
             template = _template_for(draft, post)
-            store.save_post_text(draft["id"], network, first_text(draft, network, template), template)
-            posts[network] = store.draft_posts(draft["id"])[network]
+            store.save_post_text(draft.id, network, first_text(draft, network, template), template)
+            posts[network] = store.draft_posts(draft.id)[network]
 
 
-def _rewrite_all(draft: Mapping[str, Any]) -> None:
+def _rewrite_all(draft: Draft) -> None:
     """Quote or hashtags changed: every network's text is made again from its template."""
 
     def rewrite(store: Store) -> None:
-        for network, post in store.draft_posts(draft["id"]).items():
-            if network in checklist.load_share_context(store, draft["id"], network).shared_networks:
+        for network, post in store.draft_posts(draft.id).items():
+            if network in checklist.load_share_context(store, draft.id, network).shared_networks:
                 continue  # what was posted stays as it was posted
             template = _template_for(draft, post)
-            store.save_post_text(draft["id"], network, first_text(draft, network, template), template)
+            store.save_post_text(draft.id, network, first_text(draft, network, template), template)
 
     write(rewrite)
 
 
-def _on_hashtags_changed(draft: Mapping[str, Any]) -> None:
-    key = _hashtags_key(draft["id"])
+def _on_hashtags_changed(draft: Draft) -> None:
+    key = _hashtags_key(draft.id)
     cleaned: list[str] = []
     for tag in st.session_state[key]:
         try:
@@ -171,10 +171,10 @@ def _on_hashtags_changed(draft: Mapping[str, Any]) -> None:
     _rewrite_all(draft)
 
 
-def _on_template_changed(draft: Mapping[str, Any], network: str) -> None:
-    template = st.session_state[_template_key(draft["id"], network)]
+def _on_template_changed(draft: Draft, network: str) -> None:
+    template = st.session_state[_template_key(draft.id, network)]
     text = first_text(draft, network, template)
-    write(lambda store: store.save_post_text(draft["id"], network, text, template))
+    write(lambda store: store.save_post_text(draft.id, network, text, template))
 
 
 def _on_text_changed(draft_id: int, network: str) -> None:
@@ -205,19 +205,19 @@ def _sync(key: str, value: object, version_key: str | None = None, version: obje
 # -- drawing -------------------------------------------------------------------------------------------------
 
 
-def draft_header(draft: Mapping[str, Any], now: datetime) -> None:
+def draft_header(draft: Draft, now: datetime) -> None:
     """The creator first: who they are, what they made, where it lives."""
-    st.subheader(escape_markdown(isolated(draft["source_name"])))
-    st.markdown(f"**{markdown_link(draft['item_title'], draft['item_url'])}**")
-    details = [draft["source_kind"]]
-    if draft["item_author"]:
-        details.append(f"by {isolated(draft['item_author'])}")
-    if draft["item_published_at"]:
-        details.append(f"published {relative_time(draft['item_published_at'], now)}")
+    st.subheader(escape_markdown(isolated(draft.source_name)))
+    st.markdown(f"**{markdown_link(draft.item_title, draft.item_url)}**")
+    details = [draft.source_kind]
+    if draft.item_author:
+        details.append(f"by {isolated(draft.item_author)}")
+    if draft.item_published_at:
+        details.append(f"published {relative_time(draft.item_published_at, now)}")
     st.caption(escape_markdown(" · ".join(details)))
-    if draft["source_credit"] == "ask":
+    if draft.source_credit == "ask":
         st.warning(
-            f"{escape_markdown(isolated(draft['source_name']))} asked to be asked first. Check with them before you "
+            f"{escape_markdown(isolated(draft.source_name))} asked to be asked first. Check with them before you "
             "tag them or share this, and note their answer in the checklist."
         )
 
@@ -247,9 +247,9 @@ def order_buttons(draft_id: int, *, first: bool, last: bool) -> bool:
         return st.toggle("Write the post", key=f"draft_open_{draft_id}")
 
 
-def draft_choices(draft: Mapping[str, Any], posts: Mapping[str, Any]) -> None:
+def draft_choices(draft: Draft, posts: Mapping[str, DraftPost]) -> None:
     """What every network's draft is made from: networks, the creator's words to quote, hashtags, alt text."""
-    draft_id = draft["id"]
+    draft_id = draft.id
     _sync(f"draft_networks_{draft_id}", list(posts))
     st.multiselect(
         "Networks", list(compose.NETWORKS), key=f"draft_networks_{draft_id}",
@@ -272,12 +272,12 @@ def draft_choices(draft: Mapping[str, Any], posts: Mapping[str, Any]) -> None:
         help="At most three, written in CamelCase (#BlackOwnedBusiness) so screen readers say each word. "
              "Type one to add it.",
     )
-    if draft["item_image_url"]:
-        image = safe_url(draft["item_image_url"])
+    if draft.item_image_url:
+        image = safe_url(draft.item_image_url)
         if image:
-            st.image(image, width=IMAGE_WIDTH, alt=image_description(draft["alt_text"] or draft["item_image_alt"],
-                                                                     draft["item_title"]))
-        _sync(f"draft_alt_{draft_id}", draft["alt_text"] or "")
+            st.image(image, width=IMAGE_WIDTH, alt=image_description(draft.alt_text or draft.item_image_alt,
+                                                                     draft.item_title))
+        _sync(f"draft_alt_{draft_id}", draft.alt_text or "")
         st.text_input(
             "Image description (alt text)", key=f"draft_alt_{draft_id}",
             on_change=_on_alt_text_changed, args=(draft_id,),
@@ -299,9 +299,9 @@ def length_caption(text: str, network: str) -> None:
     st.caption(f'<span role="status">{count}</span> · {rule}', unsafe_allow_html=True)
 
 
-def post_editor(draft: Mapping[str, Any], network: str, post: Mapping[str, Any]) -> None:
+def post_editor(draft: Draft, network: str, post: DraftPost) -> None:
     """One network's template, credit, text and live count."""
-    draft_id = draft["id"]
+    draft_id = draft.id
     credit = compose.credit_for(creator_of(draft), network)
     if credit.needs_consent:
         st.caption(f"Credit: {escape_markdown(isolated(credit.name))}, once they have said yes to being tagged.")
@@ -314,7 +314,7 @@ def post_editor(draft: Mapping[str, Any], network: str, post: Mapping[str, Any])
         label = compose.NETWORKS[network].label
         st.caption(f"Credit: {escape_markdown(isolated(credit.name))} by name; they have no {label} handle on "
                    "file.")
-    _sync(_template_key(draft_id, network), post["template"] or DEFAULT_TEMPLATE)
+    _sync(_template_key(draft_id, network), post.template or DEFAULT_TEMPLATE)
     st.selectbox(
         "Template", list(compose.TEMPLATES), key=_template_key(draft_id, network),
         format_func=lambda template: compose.TEMPLATES[template].label,
@@ -322,21 +322,21 @@ def post_editor(draft: Mapping[str, Any], network: str, post: Mapping[str, Any])
         help="Picking a template rewrites the text below from it.",
     )
     key = text_key(draft_id, network)
-    _sync(key, post["text"], f"_{key}_version", post["version"])
+    _sync(key, post.text, f"_{key}_version", post.version)
     st.text_area(
         f"Your {compose.NETWORKS[network].label} post", key=key, height=200,
         on_change=_on_text_changed, args=(draft_id, network),
     )
     with st.container(key=f"draft_count_{draft_id}_{network}"):
-        length_caption(post["text"], network)
+        length_caption(post.text, network)
 
 
-def draft_card(store: Store, draft: Mapping[str, Any], settings: Settings, *, first: bool,
+def draft_card(store: Store, draft: Draft, settings: Settings, *, first: bool,
                last: bool) -> None:
     """One queued draft: the creator and their piece, its place in the queue, and when open, the shared
     choices and a tab per network with the editor and its checklist side by side. Only the first in line
     and the drafts the user opens draw a composer, so a long queue stays quick."""
-    draft_id = draft["id"]
+    draft_id = draft.id
     # Only networks amplify knows the rules of can be composed for (a hand-edited database may hold others).
     posts = {network: post for network, post in store.draft_posts(draft_id).items() if network in compose.NETWORKS}
     fill_new_posts(store, draft, posts)
@@ -363,7 +363,7 @@ def network_panel(draft_id: int, network: str, instance: str) -> None:
     with page_store() as store:
         draft = store.draft(draft_id)
         post = store.draft_posts(draft_id).get(network)
-        if draft is None or draft["state"] != "open" or post is None:
+        if draft is None or draft.state != "open" or post is None:
             st.info("This draft changed in another tab or window. Open the Queue again to see it as it is now.")
             return
         if network in checklist.load_share_context(store, draft_id, network).shared_networks:
@@ -375,7 +375,7 @@ def network_panel(draft_id: int, network: str, instance: str) -> None:
             post_editor(draft, network, post)
             share_controls(draft, network, post, instance, status)
         with checks:
-            checklist_panel(store, draft, network, post["version"], status)
+            checklist_panel(store, draft, network, post.version, status)
 
 
 # -- the checklist beside the draft --------------------------------------------------------------------------
@@ -440,11 +440,11 @@ def reasons_markdown(failures: list[checklist.CheckResult]) -> str:
     return "\n".join(f"- **{result.check.label}**: {escape_markdown(result.detail)}" for result in failures)
 
 
-def checklist_panel(store: Store, draft: Mapping[str, Any], network: str, text_version: int,
+def checklist_panel(store: Store, draft: Draft, network: str, text_version: int,
                     status: checklist.GateStatus) -> None:
     """Automatic results with their why, the link probe, and the confirmations, each given for the text
     version on screen."""
-    draft_id = draft["id"]
+    draft_id = draft.id
     st.markdown("**Checked for you**")
     for result in status.results:
         if result.check.kind != "automatic":
@@ -474,18 +474,18 @@ def checklist_panel(store: Store, draft: Mapping[str, Any], network: str, text_v
         )
 
 
-def share_controls(draft: Mapping[str, Any], network: str, post: Mapping[str, Any], instance: str,
+def share_controls(draft: Draft, network: str, post: DraftPost, instance: str,
                    status: checklist.GateStatus) -> None:
     """What is still missing, the compose page and "Mark shared", enabled only when the gate passes. The
     gate itself is `checklist.mark_shared`: a click on a stale page is refused with every reason."""
-    draft_id = draft["id"]
+    draft_id = draft.id
     with st.container(key=f"share_status_{draft_id}_{network}"):
         if status.can_share:
             st.success("Everything is in place. Post it, then mark it shared.")
         else:
             st.markdown("**Not ready to share yet:**\n" + reasons_markdown(status.failures))
     try:
-        compose_link = compose.compose_url(network, post["text"], url=_item_url(draft), instance=instance)
+        compose_link = compose.compose_url(network, post.text, url=_item_url(draft), instance=instance)
     except compose.ComposeError as problem:
         compose_link = None
         st.caption(escape_markdown(str(problem)))
@@ -502,7 +502,7 @@ def share_controls(draft: Mapping[str, Any], network: str, post: Mapping[str, An
     )
     st.button(
         "Mark shared", key=f"share_{draft_id}_{network}", type="primary", disabled=not status.can_share,
-        on_click=_share, args=(draft_id, network, draft["source_name"]),
+        on_click=_share, args=(draft_id, network, draft.source_name),
     )
     refusal = st.session_state.pop(f"_refused_{draft_id}_{network}", None)
     if refusal:

@@ -125,8 +125,8 @@ def render(store: Store, follow_list: FollowList) -> None:
     if job is not None:
         _progress(job)
         row = store.follow_import(job.network, job.account, job.server)
-        if row is not None and row["state"] == "fetched" and not running(job):
-            _chooser(store, job, row["id"], follow_list)
+        if row is not None and row.state == "fetched" and not running(job):
+            _chooser(store, job, row.id, follow_list)
     _show_done()
 
 
@@ -135,7 +135,7 @@ def _progress(job: Job) -> None:
     """While the fetch runs: how far it got, refreshed every second; when it ends, the whole page again."""
     with context.open_store() as store:
         row = store.follow_import(job.network, job.account, job.server)
-    fetched, expected = (row["fetched"], row["expected"]) if row else (0, None)
+    fetched, expected = (row.fetched, row.expected) if row else (0, None)
     if running(job):
         of = f" of {expected:,}" if expected else ""
         st.progress(min(fetched / expected, 1.0) if expected else 0.0,
@@ -147,7 +147,7 @@ def _progress(job: Job) -> None:
     problem = _errors.get(job)
     if problem:
         st.warning(components.escape_markdown(problem), icon=":material/info:")
-        if row is not None and row["state"] == "fetching" and row["note"] != "hidden":
+        if row is not None and row.state == "fetching" and row.note != "hidden":
             st.button("Go on from where it stopped", key="import_resume", on_click=start, args=(job,))
 
 
@@ -155,7 +155,7 @@ def _progress(job: Job) -> None:
 
 
 def _chooser(store: Store, job: Job, import_id: int, follow_list: FollowList) -> None:
-    candidates = [Candidate.from_row(job.network, row) for row in store.follow_import_accounts(import_id)]
+    candidates = [Candidate.from_account(job.network, row) for row in store.follow_import_accounts(import_id)]
     followed = already_followed(candidates, follow_list)
     chosen: set[str] = st.session_state.setdefault(CHOSEN_KEY, set())
     already = f" You follow {len(followed):,} of them already." if followed else ""

@@ -78,7 +78,7 @@ def prepared(browser, tmp_path_factory: pytest.TempPathFactory, site: LoopbackSe
         fill(store, sources=6, items=120, newest=now)
         share_id = store.scalar("SELECT id FROM shares ORDER BY shared_at DESC LIMIT 1")
         store.retract_share(share_id, "Shared the wrong post")
-        ada = source_by_name(store, "Ada's Bakery")["id"]
+        ada = source_by_name(store, "Ada's Bakery").id
         add_item(store, ada, title="The oven is back", summary="Our oven is fixed.", sort_at=now,
                  image_url=site.url("/loaf.svg"), image_alt="A loaf on a floured board")
         add_item(store, ada, title="Rye on Saturdays", summary="Rye is back.", sort_at=now,
@@ -183,10 +183,10 @@ def fresh_draft(app: RunningApp, networks: tuple[str, ...]) -> int:
     """A new draft first in line (earlier ones discarded), its item linking to the loopback site."""
     with app.store() as store:
         for draft in store.drafts():
-            store.discard_draft(draft["id"])
+            store.discard_draft(draft.id)
         ada = source_by_name(store, "Ada's Bakery")
-        site = ada["url"].rstrip("/")
-        item = add_item(store, ada["id"], title="Sourdough at dawn", url=f"{site}/dawn",
+        site = ada.url.rstrip("/")
+        item = add_item(store, ada.id, title="Sourdough at dawn", url=f"{site}/dawn",
                         summary="We shape every loaf by hand before dawn. The market opens at eight.",
                         image_url=f"{site}/loaf.svg")
         return store.create_draft(item, list(networks))
@@ -196,10 +196,10 @@ def make_ready(app: RunningApp, draft_id: int, network: str) -> None:
     """Everything the gate asks for, as the page would record it: the link checked, the image described, each
     confirmation given for the text on screen."""
     with app.store() as store:
-        url = store.draft(draft_id)["item_url"]
+        url = store.draft(draft_id).item_url
         store.save_link_probe(LinkProbe(url, True, 200, url, 0, None))
         store.set_alt_text(draft_id, "A round loaf on a floured board")
-        version = store.draft_posts(draft_id)[network]["version"]
+        version = store.draft_posts(draft_id)[network].version
         for check_id in ATTESTATIONS:
             store.attest(draft_id, network, check_id, version)
 
@@ -233,7 +233,7 @@ def test_a_share_refused_with_its_reasons(prepared, page, ui, axe):
     make_ready(prepared, draft_id, "mastodon")
     open_queue(prepared, ui, draft_id, "mastodon")
     with prepared.store() as other_tab:
-        text = other_tab.draft_posts(draft_id)["mastodon"]["text"]
+        text = other_tab.draft_posts(draft_id)["mastodon"].text
         other_tab.save_post_text(draft_id, "mastodon", f"{text} So proud to support them!")
     ui.button(f"share_{draft_id}_mastodon").first.click()
     expect(ui.keyed(f"share_refused_{draft_id}_mastodon")).to_contain_text("Not marked shared")

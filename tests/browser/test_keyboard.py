@@ -96,7 +96,7 @@ def daily(start_app, tmp_path):
     db_path = tmp_path / "daily.db"
     with Store(db_path) as store:
         store.sync_sources(parse_follow_list(feeds))
-        add_item(store, source_by_name(store, "Ada's Bakery")["id"], title="Sourdough at dawn",
+        add_item(store, source_by_name(store, "Ada's Bakery").id, title="Sourdough at dawn",
                  url=f"{site}/posts/dawn", sort_at=datetime.now(UTC),
                  summary="We shape every loaf by hand before dawn. The market opens on Saturday at eight.")
     yield start_app(feeds, db_path=db_path, env={"AMPLIFY_ALLOW_PRIVATE": "1"}), site
@@ -123,7 +123,7 @@ def test_the_daily_path_with_the_keyboard_alone(daily, page, ui):
     ui.wait_for_run()
     with app.store() as store:
         [draft] = store.drafts()
-    draft_id = draft["id"]
+    draft_id = draft.id
 
     # Write: replace the text, then leave the box with Tab, which saves it.
     text = ui.text_input(f"draft_text_{draft_id}_mastodon")
@@ -136,7 +136,7 @@ def test_the_daily_path_with_the_keyboard_alone(daily, page, ui):
     expect(count.get_by_role("status")).to_contain_text(f"{compose.count(written, 'mastodon')} of 500 characters")
     ui.wait_for_run()
     with app.store() as store:
-        assert store.draft_posts(draft_id)["mastodon"]["text"] == written
+        assert store.draft_posts(draft_id)["mastodon"].text == written
 
     # Check the link.
     status = ui.keyed(f"share_status_{draft_id}_mastodon")
@@ -163,7 +163,7 @@ def test_the_daily_path_with_the_keyboard_alone(daily, page, ui):
     ui.wait_for_run()
     with app.store() as store:
         [share_row] = store.shares()
-        assert share_row["text"] == written
+        assert share_row.text == written
 
     # History, by the sidebar again.
     keys.to(page.get_by_role("link", name="History"), backwards=True)

@@ -75,7 +75,7 @@ def test_refresh_queue_draft_refused_attest_share_history(start_app, server, pag
     expect(page.get_by_text("Sourdough at dawn")).to_have_count(0)
     with app.store() as store:
         [draft] = store.drafts()
-    draft_id = draft["id"]
+    draft_id = draft.id
 
     # Queue: the draft starts from the creator's words and credits their handle; the count follows the text.
     ui.open(f"{app.url}/queue")
@@ -143,5 +143,5 @@ def test_refresh_queue_draft_refused_attest_share_history(start_app, server, pag
     assert not ui.exceptions().count()
     with app.store() as store:
         [recorded] = store.shares()
-        assert recorded["text"] == changed
-        assert recorded["post_url"] == "https://bakers.social/@me/1"
+        assert recorded.text == changed
+        assert recorded.post_url == "https://bakers.social/@me/1"

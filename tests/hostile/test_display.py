@@ -154,7 +154,7 @@ def test_the_composer_isolates_names_for_display_but_never_adds_isolates_to_the_
     from amplify.follow.load import parse_follow_list
 
     store.sync_sources(parse_follow_list((tmp_path / "feeds.yml").read_text()))
-    item = add_item(store, source_by_name(store, name)["id"], title="خبز \u202bطازج",
+    item = add_item(store, source_by_name(store, name).id, title="خبز \u202bطازج",
                     url="https://aisha.example/\u202ep")
     draft = store.create_draft(item, ["mastodon"])
 

@@ -74,12 +74,12 @@ def assert_forgotten(feeds, db, name: str) -> None:
     assert "forgotten source 1" in text and "# met at the market" in text  # the user's comment stays
     with Store(db) as store:
         row = source_by_name(store, "forgotten source 1")
-        assert row is not None and row["forgotten"] == 1
-        assert (row["handles"], row["identity_labels"], row["identity_source"], row["notes"]) == ({}, [], None, None)
+        assert row is not None and row.forgotten is True
+        assert (row.handles, row.identity_labels, row.identity_source, row.notes) == ({}, (), None, None)
         assert store.scalar("SELECT count(*) FROM events WHERE kind = 'source_forgotten' AND source_id = ?",
-                            (row["id"],)) == 1
-        assert store.last_refresh()["errors"][0]["source"] == "forgotten source 1"
-        assert source_by_name(store, "Bea Builds")["forgotten"] == 0
+                            (row.id,)) == 1
+        assert store.last_refresh().errors[0].source == "forgotten source 1"
+        assert source_by_name(store, "Bea Builds").forgotten is False
 
 
 # Every spelling the file takes as the same source's name: case, spacing, how an accent is typed, casefolding.
@@ -107,7 +107,7 @@ def test_a_name_that_is_a_number_is_forgotten_too(tmp_path):
     feeds, db = prepared(tmp_path, "1999")  # YAML reads it as a number; the file takes it as a name
     forget(feeds, db, " 1999 ")
     with Store(db) as store:
-        assert source_by_name(store, "forgotten source 1")["handles"] == {}
+        assert source_by_name(store, "forgotten source 1").handles == {}
         assert source_by_name(store, "1999") is None
 
 
@@ -123,10 +123,10 @@ def test_forget_finds_a_source_only_the_database_remembers_whatever_its_spelling
 def test_a_name_respelled_in_the_file_keeps_one_row(tmp_path):
     feeds, db = prepared(tmp_path, "Ada Bakes")
     with Store(db) as store:
-        first = source_by_name(store, "Ada Bakes")["id"]
+        first = source_by_name(store, "Ada Bakes").id
         text = follow_list("ADA  BAKES").replace("https://ada.example/feed.xml", "https://ada.example/new.xml")
         store.sync_sources(parse_follow_list(text))  # a new feed too: only the name can tell it is her
-        assert source_by_name(store, "ada bakes")["id"] == first
+        assert source_by_name(store, "ada bakes").id == first
         assert store.scalar("SELECT count(*) FROM sources") == 2
 
 
@@ -137,7 +137,7 @@ def share_naming_her(db) -> int:
     """A share whose words and credit check name her handle, recorded yesterday."""
     moment = to_iso(utcnow() - timedelta(days=1))
     with Store(db) as store:
-        source_id = source_by_name(store, "Ada Bakes")["id"]
+        source_id = source_by_name(store, "Ada Bakes").id
         item_id = add_item(store, source_id, moment, title="Sourdough week")
         credit = {"id": "credit", "label": "Credits the creator", "severity": "blocking", "passed": True,
                   "detail": f"mentions {HANDLE}"}
@@ -170,7 +170,7 @@ def test_redact_shares_hides_their_words_in_exports_and_history(tmp_path, monkey
             assert HANDLE not in exported and "redacted" in exported
         assert json.loads(export_shares(store, "json"))[0]["redacted"] == 1
         shown = store.shares()[0]
-        assert HANDLE not in shown["text"] and HANDLE not in shown["checklist"]
+        assert HANDLE not in shown.text and HANDLE not in shown.checklist
         assert store.verify_share_log() is None  # the row itself is untouched
         assert store.scalar("SELECT text FROM shares WHERE id = ?", (share_id,)).endswith("read it")
     use_files(monkeypatch, db, feeds)
@@ -188,7 +188,7 @@ def test_redact_shares_hides_a_retraction_reason_that_names_them_too(tmp_path, m
     forget(feeds, db, "Ada Bakes", "--redact-shares")
     with Store(db) as store:
         shown = store.shares()[0]
-        assert shown["retracted_at"] and HANDLE not in shown["retraction_reason"]
+        assert shown.retracted_at and HANDLE not in shown.retraction_reason
     use_files(monkeypatch, db, feeds)
     page = open_page("history")
     drawn = " ".join([*(text.value for text in page.text), *(md.value for md in page.markdown),

@@ -211,4 +211,4 @@ def test_a_stop_request_stores_what_is_complete_and_does_not_wait_for_slow_feeds
         assert report.stopped
         assert 0 < report.fetched < report.feeds == FAST_AND_SLOW_FEEDS and report.failed == 0
         assert store.scalar("SELECT COUNT(*) FROM items") == report.new_items == 5 * report.fetched
-        assert store.last_refresh()["stopped"] is True
+        assert store.last_refresh().stopped is True

@@ -15,6 +15,7 @@ from amplify.clock import ANY_TIME, THIS_YEAR, from_iso, period_start, to_iso
 from amplify.display import isolated, without_direction_controls
 from amplify.paging import clamp_page, page_count, page_start
 from amplify.store import Store
+from amplify.types import Share
 from amplify.ui import composer, context
 from amplify.ui.components import escape_markdown, markdown_link, relative_time
 
@@ -77,27 +78,27 @@ def _minute(moment: str | None) -> str:
     return f"{moment[:16].replace('T', ' ')} UTC" if moment else "an unknown time"
 
 
-def share_card(share: dict[str, Any], now: datetime) -> None:
-    share_id = share["id"]
+def share_card(share: Share, now: datetime) -> None:
+    share_id = share.id
     with st.container(border=True, key=f"share_{share_id}"):
-        creator = escape_markdown(isolated(share["source_name"]))
-        st.markdown(f"**{creator}**: {markdown_link(share['item_title'], share['item_url'])}")
-        when = relative_time(share["shared_at"], now)
-        st.caption(escape_markdown(f"Shared on {_network_label(share['network'])} {when}"))
-        if share["post_url"]:
-            st.markdown(markdown_link("Your post", share["post_url"]))
+        creator = escape_markdown(isolated(share.source_name))
+        st.markdown(f"**{creator}**: {markdown_link(share.item_title, share.item_url)}")
+        when = relative_time(share.shared_at, now)
+        st.caption(escape_markdown(f"Shared on {_network_label(share.network)} {when}"))
+        if share.post_url:
+            st.markdown(markdown_link("Your post", share.post_url))
         # The words as posted, line by line, as escaped text (a preformatted block would scroll sideways
         # where a keyboard cannot reach it).
-        st.markdown("  \n".join(escape_markdown(line) for line in share["text"].splitlines()))
-        if share["retracted_at"]:
+        st.markdown("  \n".join(escape_markdown(line) for line in share.text.splitlines()))
+        if share.retracted_at:
             st.warning(
-                f"Retracted {escape_markdown(relative_time(share['retracted_at'], now))}: "
-                f"{escape_markdown(share['retraction_reason'])}. It stays here as part of your record, and "
+                f"Retracted {escape_markdown(relative_time(share.retracted_at, now))}: "
+                f"{escape_markdown(share.retraction_reason)}. It stays here as part of your record, and "
                 "the audit leaves it out."
             )
         with st.expander("The checklist when you shared it"):
-            checklist_snapshot(json.loads(share["checklist"]))
-        if not share["retracted_at"]:
+            checklist_snapshot(json.loads(share.checklist))
+        if not share.retracted_at:
             with st.expander("Retract this share"):
                 st.caption("For a post you deleted or shared by mistake. The share stays in your history, "
                            "marked as retracted.")

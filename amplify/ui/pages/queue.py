@@ -25,6 +25,6 @@ def render() -> None:
         "change is saved as you make it."
     )
     for index, draft in enumerate(drafts):
-        with st.container(border=True, key=f"draft_{draft['id']}"):
+        with st.container(border=True, key=f"draft_{draft.id}"):
             composer.draft_card(store, draft, follow_list.follow_list.settings, first=index == 0,
                                 last=index == len(drafts) - 1)

@@ -21,9 +21,9 @@ from amplify.display import isolated, without_direction_controls
 from amplify.errors import AmplifyError
 from amplify.follow.edit import add_source, remove_source, update_source
 from amplify.follow.load import load_follow_list
-from amplify.glance import Activity, Group, glance, groups, matches
+from amplify.glance import Group, glance, groups, matches
 from amplify.store import Store
-from amplify.types import CREDIT_PREFERENCES, KINDS, FollowList, Source
+from amplify.types import CREDIT_PREFERENCES, KINDS, FollowList, Source, SourceHealth
 from amplify.ui import components, context, follow_import
 
 NOTICE_KEY = "sources_notice"
@@ -53,7 +53,7 @@ def render() -> None:
     state = context.follow_list()  # an import may have written the file
     if not state.follow_list.sources:
         return
-    health = {row["name"]: row for row in store.source_health()}
+    health = {row.name: row for row in store.source_health()}
     shown = _glance(state.follow_list.sources, store)
     _table(shown, health, store.clock(), total=len(state.follow_list.sources))
     _editor(state.follow_list.sources, health)
@@ -120,7 +120,7 @@ def _split(text: str | None) -> tuple[str, ...]:
 
 def _glance(sources: tuple[Source, ...], store: Store) -> tuple[Source, ...]:
     """Your follow list at a glance, each count a filter into the table; returns the sources the table shows."""
-    activity = {name: Activity(**known) for name, known in store.source_activity().items()}
+    activity = store.source_activity()
     shape = glance(sources, activity, store.clock())
     choices = groups(shape)
     st.subheader("Your follow list at a glance")
@@ -134,10 +134,10 @@ def _glance(sources: tuple[Source, ...], store: Store) -> tuple[Source, ...]:
     return tuple(source for source in sources if wanted(source))
 
 
-def _table(sources: tuple[Source, ...], health: dict[str, dict[str, Any]], now: datetime, *, total: int) -> None:
+def _table(sources: tuple[Source, ...], health: dict[str, SourceHealth], now: datetime, *, total: int) -> None:
     rows = []
     for source in sources:
-        row = health.get(source.name, {})
+        row = health.get(source.name)
         # Link cells, not markdown: the follow list admits only http(s) URLs here (urls.is_http_url), so they go
         # in without their direction controls alone (checking 5,000 of them again each run cost a tenth of the
         # page's time).
@@ -145,18 +145,18 @@ def _table(sources: tuple[Source, ...], health: dict[str, dict[str, Any]], now: 
         # Health first (the columns a narrow window shows), then what the user wrote about them.
         rows.append({
             "Name": source.name,
-            "Last fetched": components.relative_time(row["last_fetched_at"], now)
-            if row.get("last_fetched_at") else "not yet",
-            "Problem": row.get("last_error") or "",
-            "Posts": row.get("item_count", 0),
-            "Last shared": components.relative_time(row["last_shared_at"], now)
-            if row.get("last_shared_at") else "never",
+            "Last fetched": components.relative_time(row.last_fetched_at, now)
+            if row and row.last_fetched_at else "not yet",
+            "Problem": (row and row.last_error) or "",
+            "Posts": row.item_count if row else 0,
+            "Last shared": components.relative_time(row.last_shared_at, now)
+            if row and row.last_shared_at else "never",
             # Labels are what a source says of itself, so they are shown only beside where it said so.
             "Self-described": ", ".join(source.identity_labels) if statement else "",
             "Where they said it": statement,
             "Kind": source.kind,
             "Tags": ", ".join(source.tags),
-            "Status": row.get("last_status"),
+            "Status": row.last_status if row else None,
             "Homepage": without_direction_controls(source.url) or None,
         })
     failing = sum(1 for row in rows if row["Problem"])
@@ -176,14 +176,14 @@ def _table(sources: tuple[Source, ...], health: dict[str, dict[str, Any]], now: 
 # -- editing ------------------------------------------------------------------------------------------------
 
 
-def _editor(sources: tuple[Source, ...], health: dict[str, dict[str, Any]]) -> None:
+def _editor(sources: tuple[Source, ...], health: dict[str, SourceHealth]) -> None:
     st.subheader("Edit a source")
     names = [source.name for source in sources]
     chosen = st.selectbox("Source", names, key="edit_source", index=None, placeholder="Choose a source")
     source = next((candidate for candidate in sources if candidate.name == chosen), None)
     if source is None or source.name not in health:
         return
-    source_id = health[source.name]["id"]
+    source_id = health[source.name].id
     if source.identity_labels:
         statement = components.markdown_link("where they said it", source.identity_source)
         st.markdown(f"Self-described as {components.escape_markdown(', '.join(source.identity_labels))} "

@@ -43,7 +43,7 @@ def render() -> None:
         _refresh(store, state.follow_list)
     counts = store.review_counts()
     last_report = store.last_refresh()
-    last_refresh = last_report["at"] if last_report else None
+    last_refresh = last_report.at if last_report else None
     refreshed = (f"last refreshed {components.relative_time(last_refresh, now)}" if last_refresh
                  else "not refreshed yet")
     st.caption(f"{counts.new:,} to review · {counts.later:,} saved for later · "
