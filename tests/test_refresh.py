@@ -575,15 +575,20 @@ def test_bodies_are_parsed_on_the_executor_given(server, db):
             return super().submit(fn, *args, **kwargs)
 
     made = []
+
+    def start_pool():
+        made.append(Counting())
+        return made[-1]
+
     server.route("/ada.xml", rss("Bread", "Cake"), headers={"ETag": '"a1"'})
     server.route("/bea.xml", rss("Tea", prefix="bea"))
     follow_list = follow(("Ada", server.url("/ada.xml")), ("Bea", server.url("/bea.xml")))
-    report = refresh(db, follow_list, parse_pool=lambda: made.append(Counting()) or made[-1])
+    report = refresh(db, follow_list, parse_pool=start_pool)
     assert (report.fetched, report.new_items) == (2, 3)
     assert len(made) == 1
     assert sorted(made[0].bodies) == sorted([rss("Bread", "Cake").encode(), rss("Tea", prefix="bea").encode()])
 
-    again = refresh(db, follow_list, parse_pool=lambda: made.append(Counting()) or made[-1])
+    again = refresh(db, follow_list, parse_pool=start_pool)
     assert (again.not_modified, len(made)) == (2, 1)  # nothing to parse: no executor started
 
 
