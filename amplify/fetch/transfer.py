@@ -36,9 +36,9 @@ def follow(client: Client, url: str, limits: FetchLimits, headers: dict[str, str
     moved_to: str | None = None
     all_permanent = True
     while True:
-        _require_web_url(current, url, first=not trail)
+        require_web_url(current, url, first=not trail)
         trail.append(current)
-        response = _send(client, current, headers, limits, deadline)
+        response = send_request(client, current, headers, limits, deadline)
         location = response.headers.get("location")
         if response.status not in REDIRECT_STATUSES or not location:
             break
@@ -62,7 +62,8 @@ def follow(client: Client, url: str, limits: FetchLimits, headers: dict[str, str
         response.close()
 
 
-def _send(client: Client, url: str, headers: dict[str, str], limits: FetchLimits, deadline: float) -> Answer:
+def send_request(client: Client, url: str, headers: dict[str, str], limits: FetchLimits, deadline: float) -> Answer:
+    """One request within what is left of the deadline, httpcore's exceptions turned into FetchErrors."""
     remaining = _remaining(url, limits, deadline)
     timeout = {"connect": min(limits.connect_timeout, remaining), "read": remaining, "write": remaining,
                "pool": remaining}
@@ -155,7 +156,7 @@ def _remaining(url: str, limits: FetchLimits, deadline: float) -> float:
     return remaining
 
 
-def _require_web_url(url: str, requested: str, *, first: bool) -> None:
+def require_web_url(url: str, requested: str, *, first: bool) -> None:
     """Refuse a URL amplify does not fetch: not http(s), longer than MAX_URL_LENGTH, or with a port outside
     1-65535. A redirect's target is refused as the redirect it is."""
     if len(url) > MAX_URL_LENGTH:
