@@ -5,100 +5,38 @@ refused attempts); `run_audit` is the one place that asks the store. Only the us
 retracted ones. Identity labels are what a source says of itself, with the URL where it said it, joined at
 query time: a source without labels, without a statement URL, or forgotten counts under "not stated". Nothing
 is ever inferred.
-docs/audit.md gives each metric's formula and the SQL behind it.
+docs/audit.md gives each metric's formula and the SQL behind it. Windows of time are in `amplify.audit_windows`,
+goals in `amplify.goals`, checklist health in `amplify.checklist_health` and reach by voice in `amplify.audit_reach`;
+this module re-exports what its callers have always imported from it.
 """
 
 import math
-import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
 
-from amplify.checklist import CHECKS_BY_ID
-from amplify.clock import from_iso, to_iso
-from amplify.errors import AmplifyError
+from amplify.audit_windows import LAST_DAYS_CHOICES as LAST_DAYS_CHOICES
+from amplify.audit_windows import AuditError as AuditError
+from amplify.audit_windows import Window as Window
+from amplify.audit_windows import all_time as all_time
+from amplify.audit_windows import calendar_month as calendar_month
+from amplify.audit_windows import last_days as last_days
+from amplify.audit_windows import parse_window as parse_window
+from amplify.checklist_health import CheckHealth, checklist_health
+from amplify.checklist_health import check_outcomes as check_outcomes
+from amplify.checklist_health import refused_check_ids as refused_check_ids
+from amplify.clock import from_iso
+from amplify.goals import GoalProgress, Goals
+from amplify.goals import GroupTarget as GroupTarget
+from amplify.goals import goals_from_settings as goals_from_settings
+from amplify.goals import goals_to_settings as goals_to_settings
 from amplify.store import Store
 from amplify.types import AuditShare, AuditSource, CheckFlags, RefusedAttempt, SharedChecklist
 
 NOT_STATED = "not stated"
 NO_TAGS = "no tags"
 TOP_N = 5
-LAST_DAYS_CHOICES = (7, 30, 90)
-
-
-class AuditError(AmplifyError, ValueError):
-    """A window or goal the audit cannot use; the message says how to write it."""
-
-
-# -- windows -------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Window:
-    """A half-open stretch of time `[start, end)`; `start` None means from the first share ("all time")."""
-
-    label: str
-    start: datetime | None
-    end: datetime
-
-    @property
-    def during(self) -> str:
-        """The window as words that follow a sentence: "over the last 30 days", "in November 2026"."""
-        if self.start is None:
-            return "since your first share"
-        return f"over the {self.label}" if self.label.startswith("last ") else f"in {self.label}"
-
-    @property
-    def start_iso(self) -> str | None:
-        return to_iso(self.start) if self.start else None
-
-    @property
-    def end_iso(self) -> str:
-        return to_iso(self.end)
-
-
-# Stored times have whole seconds: a window that ends "now" includes what happened in this very second.
-_THROUGH_NOW = timedelta(seconds=1)
-
-
-def last_days(days: int, now: datetime) -> Window:
-    return Window(f"last {days} days", now - timedelta(days=days), now + _THROUGH_NOW)
-
-
-# The months a report can cover: the month after the last must still be a date (Python's end at year 9999).
-FIRST_YEAR, LAST_YEAR = 1900, 9998
-
-
-def calendar_month(month: str) -> Window:
-    """`YYYY-MM` as a window from the first of that month (UTC) to the first of the next."""
-    match = re.fullmatch(r"(\d{4})-(\d{2})", month.strip())
-    if not match or not 1 <= int(match[2]) <= 12:
-        raise AuditError(f"{month!r} is not a month: write it as YYYY-MM, for example 2026-11")
-    year, number = int(match[1]), int(match[2])
-    if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise AuditError(f"{month!r} is outside the months amplify reports on: January {FIRST_YEAR} to December "
-                         f"{LAST_YEAR}")
-    start = datetime(year, number, 1, tzinfo=UTC)
-    end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=UTC)
-    return Window(start.strftime("%B %Y"), start, end)
-
-
-def all_time(now: datetime) -> Window:
-    return Window("all time", None, now + _THROUGH_NOW)
-
-
-def parse_window(choice: str, now: datetime) -> Window:
-    """`7`, `30`, `90` (last N days), `all`, or a month `YYYY-MM`."""
-    text = choice.strip().lower()
-    if text == "all":
-        return all_time(now)
-    if text.isdigit() and int(text) in LAST_DAYS_CHOICES:
-        return last_days(int(text), now)
-    if re.fullmatch(r"\d{4}-\d{2}", text):
-        return calendar_month(text)
-    raise AuditError(f"{choice!r} is not a window: use 7, 30, 90, all, or a month as YYYY-MM")
 
 
 # -- records -------------------------------------------------------------------------------------------------
@@ -149,22 +87,6 @@ class NeglectedSource:
     items_in_window: int
     latest_item_at: str | None
     last_shared_at: str | None
-
-
-@dataclass(frozen=True)
-class CheckHealth:
-    """How often one check was flagged on recorded shares, and how many attempts it stopped."""
-
-    check_id: str
-    label: str
-    why: str | None  # the one line the checklist shows with it; None for a check it no longer has
-    shares_checked: int
-    flagged_at_share: int
-    flag_rate: float | None
-    refused_attempts: int
-    # Every attempt (a recorded share or a refusal) ran every check: the part of them this check failed on,
-    # flagged at share time or stopping the share. None with no attempts.
-    failure_rate: float | None
 
 
 @dataclass(frozen=True)
@@ -387,79 +309,6 @@ def neglected_sources(sources: Sequence[AuditSource], counts: Counter[int]) -> l
     return sorted(rows, key=lambda row: (-row.items_in_window, row.name.casefold()))
 
 
-def check_outcomes(snapshot: dict[str, Any]) -> list[tuple[str, str, bool]]:
-    """(check id, label, flagged) for each check in a share's checklist snapshot.
-
-    A check is flagged when it did not pass: an advisory flag, or a failure the snapshot recorded. Snapshots
-    list checks under "checks", each with "id", "label" and "passed" (the shape `amplify.checklist` writes;
-    the `share_flags` trigger in the schema reads them the same way).
-    """
-    checks = snapshot.get("checks")
-    return [
-        (str(check["id"]), str(check.get("label") or check["id"]), not check.get("passed"))
-        for check in (checks if isinstance(checks, list) else [])
-        if isinstance(check, dict) and check.get("id") is not None
-    ]
-
-
-def refused_check_ids(detail: dict[str, Any]) -> list[str]:
-    """The checks a refused attempt named: "failed" (a list of ids) or the "checks" entries that did not pass,
-    plus any "missing_attestations" (the same shape as a share's snapshot)."""
-    if isinstance(detail.get("failed"), list):
-        failed = [str(check_id) for check_id in detail["failed"]]
-    else:
-        failed = [check_id for check_id, _, flagged in check_outcomes(detail) if flagged]
-    missing = detail.get("missing_attestations")
-    return failed + ([str(check_id) for check_id in missing] if isinstance(missing, list) else [])
-
-
-def _known_label(check_id: str) -> str:
-    check = CHECKS_BY_ID.get(check_id)
-    return check.label if check else check_id
-
-
-def checklist_health(
-    shares_checked: int,
-    latest_snapshot: dict[str, Any],
-    flags: Sequence[CheckFlags],
-    refusals: Sequence[RefusedAttempt],
-) -> list[CheckHealth]:
-    """Per check: on how many of the window's shares it was flagged, and how many attempts it stopped.
-
-    Every snapshot holds every check the gate ran, so a check found in the newest snapshot or flagged at all
-    was checked on each of the `shares_checked` shares. Blocking checks always pass on a recorded share (the
-    gate refuses otherwise), so their story is in the refused attempts; advisory checks (centering, freshness)
-    show up as flags at share time. A check named only by refusals (an attestation) was not checked on shares.
-    """
-    labels = {check_id: label for check_id, label, _ in check_outcomes(latest_snapshot)}
-    flagged: Counter[str] = Counter()
-    for row in flags:
-        labels.setdefault(row.check_id, row.label or _known_label(row.check_id))
-        flagged[row.check_id] = row.flagged
-    checked = dict.fromkeys(labels, shares_checked)
-    refused: Counter[str] = Counter()
-    for attempt in refusals:
-        for check_id in dict.fromkeys(refused_check_ids(attempt.detail)):
-            # Refusals log ids only: the label comes from the checklist, as the composer showed it.
-            labels.setdefault(check_id, _known_label(check_id))
-            refused[check_id] += 1
-    attempts = shares_checked + len(refusals)
-    rows = [
-        CheckHealth(
-            check_id,
-            labels[check_id],
-            CHECKS_BY_ID[check_id].why if check_id in CHECKS_BY_ID else None,
-            checked.get(check_id, 0),
-            flagged[check_id],
-            flagged[check_id] / checked[check_id] if checked.get(check_id) else None,
-            refused[check_id],
-            (flagged[check_id] + refused[check_id]) / attempts if attempts else None,
-        )
-        for check_id in labels
-    ]
-    return sorted(rows, key=lambda row: (-row.flagged_at_share - row.refused_attempts, row.check_id))
-
-
 def compute_audit(
     window: Window,
     as_of: datetime,
@@ -519,92 +368,6 @@ def run_audit(store: Store, window: Window, now: datetime) -> Audit:
 
 
 # -- goals ---------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class GroupTarget:
-    """A goal for one self-described label's part of the user's shares (BBC 50:50 style: not a quota)."""
-
-    label: str
-    share: float
-
-
-@dataclass(frozen=True)
-class Goals:
-    shares_per_week: float | None = None
-    min_coverage: float | None = None
-    group_targets: tuple[GroupTarget, ...] = ()
-
-    @property
-    def empty(self) -> bool:
-        return self.shares_per_week is None and self.min_coverage is None and not self.group_targets
-
-
-@dataclass(frozen=True)
-class GoalProgress:
-    """Where the user stands against one goal, in plain words."""
-
-    goal: str
-    target: float
-    actual: float | None
-    reached: bool
-    sentence: str
-
-
-def _fraction(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
-        raise AuditError(f"goals: {where} must be a number from 0 to 1 (0.3 means 30%), not {value!r}")
-    return float(value)
-
-
-def goals_from_settings(raw: Any) -> Goals:
-    """Read `settings: goals:` from feeds.yml; an empty or missing block means no goals."""
-    if not raw:
-        return Goals()
-    if not isinstance(raw, dict):
-        raise AuditError("goals: write them as a mapping, for example `goals: {shares_per_week: 3}`")
-    unknown = set(raw) - {"shares_per_week", "min_coverage", "group_targets"}
-    if unknown:
-        raise AuditError(
-            f"goals: unknown goal {sorted(unknown)[0]!r}; use shares_per_week, min_coverage or group_targets"
-        )
-    per_week = raw.get("shares_per_week")
-    if per_week is not None and (
-        isinstance(per_week, bool) or not isinstance(per_week, int | float) or per_week < 0
-    ):
-        raise AuditError(f"goals: shares_per_week must be a number of shares, 0 or more, not {per_week!r}")
-    min_coverage = raw.get("min_coverage")
-    targets = []
-    for position, entry in enumerate(raw.get("group_targets") or [], start=1):
-        if not isinstance(entry, dict) or not str(entry.get("label") or "").strip():
-            raise AuditError(
-                f"goals: group_targets entry {position} needs a label, e.g. {{label: ..., share: 0.5}}"
-            )
-        targets.append(
-            GroupTarget(
-                str(entry["label"]).strip(),
-                _fraction(entry.get("share"), f"group_targets entry {position} share"),
-            )
-        )
-    return Goals(
-        shares_per_week=float(per_week) if per_week is not None else None,
-        min_coverage=_fraction(min_coverage, "min_coverage") if min_coverage is not None else None,
-        group_targets=tuple(targets),
-    )
-
-
-def goals_to_settings(goals: Goals) -> dict[str, Any]:
-    """The `settings: goals:` block for these goals (what the page writes back to feeds.yml)."""
-    block: dict[str, Any] = {}
-    if goals.shares_per_week is not None:
-        block["shares_per_week"] = goals.shares_per_week
-    if goals.min_coverage is not None:
-        block["min_coverage"] = goals.min_coverage
-    if goals.group_targets:
-        block["group_targets"] = [
-            {"label": target.label, "share": target.share} for target in goals.group_targets
-        ]
-    return block
 
 
 def _percent(value: float) -> str:

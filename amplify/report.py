@@ -1,19 +1,17 @@
-"""The monthly amplification report (Markdown or HTML) and the export of the share log (CSV or JSON).
+"""The monthly amplification report, built as plain data: sections of sentences and tables, every cell a string.
 
-A report is built once as plain data (sections of sentences and tables, every cell a string) from an `Audit`,
-then written out: the same numbers as the Audit page, charts as tables. Source names and labels can come from
-feeds, so Markdown escapes them and HTML escapes everything.
+A report is built once from an `Audit` (and its reach by voice), in named steps, one a section, then written out
+by `amplify.report_render` (Markdown or HTML): the same numbers as the Audit page, charts as tables. Source names
+and labels can come from feeds, so Markdown escapes them and HTML escapes everything. The export of the share log
+is `amplify.export`.
 """
 
-import csv
-import html
-import io
-import json
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from amplify.audit import (
+    NOT_STATED,
     Audit,
     Goals,
     GroupShares,
@@ -22,24 +20,9 @@ from amplify.audit import (
     goal_progress,
     run_audit,
 )
-from amplify.display import escape_markdown as _escape_any
-from amplify.display import isolated
+from amplify.audit_reach import GroupReach, NetworkReach, ReachAudit, run_reach_audit
 from amplify.errors import AmplifyError
 from amplify.store import Store
-
-EXPORT_COLUMNS = (
-    "share_id",
-    "shared_at",
-    "network",
-    "source",
-    "source_kind",
-    "item_title",
-    "item_url",
-    "post_url",
-    "text",
-    "retracted",
-    "redacted",
-)
 
 
 class ReportError(AmplifyError, ValueError):
@@ -173,13 +156,14 @@ CHECKLIST_HEALTH_CAPTION = (
 )
 
 
-def build_report(audit: Audit, goals: Goals | None = None) -> Report:
-    """The report's content for one audit: headline, goals, sources, groups, weeks, neglected, checklist."""
+def build_report(audit: Audit, goals: Goals | None = None, reach: ReachAudit | None = None) -> Report:
+    """The report's content for one audit: headline, goals, sources, groups, reach, weeks, neglected, checklist."""
     sections = [_headline_section(audit)]
     if goals is not None and not goals.empty:
         sections.append(Section("Your goals", [row.sentence for row in goal_progress(audit, goals)]))
     sections.append(_whom_section(audit))
     sections += _group_sections(audit)
+    sections += _reach_sections(reach) if reach is not None else []
     sections += _weekly_sections(audit)
     sections.append(_neglected_section(audit))
     sections += _checklist_sections(audit)
@@ -310,176 +294,61 @@ def _checklist_sections(audit: Audit) -> list[Section]:
     ]
 
 
-def monthly_report(store: Store, month: str, now: datetime, goals: Goals | None = None) -> Report:
-    """The report for a calendar month `YYYY-MM`."""
-    return build_report(run_audit(store, calendar_month(month), now), goals)
+# -- reach by voice ------------------------------------------------------------------------------------------
 
 
-# -- writing -------------------------------------------------------------------------------------------------
+def reach_summary(reach: ReachAudit) -> str:
+    """The section in plain words: how many shares have numbers, and where the interactions went."""
+    if not reach.measured_shares:
+        return (f"None of your {reach.total_shares} shares {reach.window.during} has reach numbers yet. Run "
+                "`amplify reach` or press \"Check reach\" for Mastodon and Bluesky posts with a link, or type the "
+                "numbers you see on History.") if reach.total_shares else f"No shares {reach.window.during}."
+    words = [f"{reach.measured_shares} of your {reach.total_shares} shares {reach.window.during} have reach "
+             f"numbers; together they drew {reach.interactions:,} interactions (reposts, likes, replies and "
+             "quotes)."]
+    stated = [row for row in reach.by_label if row.group != NOT_STATED and row.interaction_part is not None]
+    for row in stated[:3]:
+        words.append(f"Voices who describe themselves as {row.group} had {percent(row.share_part)} of these shares "
+                     f"and drew {percent(row.interaction_part)} of the interactions.")
+    if reach.deleted:
+        words.append(f"{reach.deleted} of your posts were deleted later; their last numbers count.")
+    return " ".join(words)
 
 
-def escape_markdown(text: str) -> str:
-    """Text shown as itself in the Markdown report, which people also read as plain text."""
-    return _escape_any(text, readable=True)
+def reach_rows(rows: Sequence[GroupReach]) -> list[tuple[str, str, str, str, str]]:
+    """A table's rows: group, shares, interactions, part of shares, part of interactions."""
+    return [(row.group, f"{row.shares:,}", f"{row.interactions:,}", percent(row.share_part),
+             percent(row.interaction_part)) for row in rows]
 
 
-def _markdown_row(cells: tuple[str, ...]) -> str:
-    # Each cell in its own isolate: read as plain text, a row is one line, and a name's direction controls must
-    # not reorder the cells after it.
-    return "| " + " | ".join(escape_markdown(isolated(cell)) for cell in cells) + " |"
+REACH_HEADERS = ("Shares with numbers", "Interactions", "Part of these shares", "Part of the interactions")
+NETWORK_HEADERS = ("Network", "Shares with numbers", "Interactions", "Interactions per share")
 
 
-def render_markdown(report: Report) -> str:
-    lines = [f"# {escape_markdown(report.title)}", "", escape_markdown(report.intro), ""]
-    for section in report.sections:
-        lines += [f"## {escape_markdown(section.title)}", ""]
-        for sentence in section.sentences:
-            bullet = "- " if section.table is None else ""
-            lines.append(bullet + escape_markdown(sentence))
-        if section.sentences:
-            lines.append("")
-        if section.table is not None:
-            lines.append(_markdown_row(section.table.headers))
-            lines.append("|" + "---|" * len(section.table.headers))
-            lines += [_markdown_row(row) for row in section.table.rows]
-            lines.append("")
-    return "\n".join(lines)
+def network_rows(rows: Sequence[NetworkReach]) -> list[tuple[str, str, str, str]]:
+    return [(row.network, f"{row.shares:,}", f"{row.interactions:,}",
+             "–" if row.per_share is None else f"{row.per_share:.1f}") for row in rows]
 
 
-_HTML_STYLE = (
-    "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}"
-    "table{border-collapse:collapse;margin:.5rem 0 1.5rem}th,td{border:1px solid #ccc;padding:.3rem .6rem;"
-    "text-align:left}td:not(:first-child){font-variant-numeric:tabular-nums}"
+REACH_CAPTION = (
+    "Interactions are a post's reposts, likes, replies and quotes together, as last read (or typed by you). Each "
+    "part is of your shares with numbers, and of their interactions, set side by side."
 )
 
 
-def render_html(report: Report) -> str:
-    """A standalone HTML page; every piece of text is escaped, nothing from a feed becomes markup."""
-    out = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>{html.escape(report.title)}</title><style>{_HTML_STYLE}</style></head><body>",
-        f"<h1>{html.escape(report.title)}</h1>",
-        f"<p>{html.escape(report.intro)}</p>",
+def _reach_sections(reach: ReachAudit) -> list[Section]:
+    """Reach by self-described group, by voice and by network; one sentence when no share has numbers yet."""
+    if not reach.measured_shares:
+        return [Section("Reach by voice", [reach_summary(reach)])]
+    return [
+        Section("Reach by voice", [reach_summary(reach), REACH_CAPTION],
+                Table(("Self-described group", *REACH_HEADERS), reach_rows(reach.by_label))),
+        Section("Reach of each voice", [], Table(("Voice", *REACH_HEADERS), reach_rows(reach.by_voice))),
+        Section("Interactions per share, by network", [], Table(NETWORK_HEADERS, network_rows(reach.by_network))),
     ]
-    for section in report.sections:
-        out.append(f"<h2>{html.escape(section.title)}</h2>")
-        if section.table is None and section.sentences:
-            out.append("<ul>" + "".join(f"<li>{html.escape(s)}</li>" for s in section.sentences) + "</ul>")
-        else:
-            out += [f"<p>{html.escape(sentence)}</p>" for sentence in section.sentences]
-        if section.weekly_chart:
-            out.append(weekly_svg(section.weekly_chart))
-        if section.table is not None:
-            head = "".join(f"<th>{html.escape(cell)}</th>" for cell in section.table.headers)
-            body = "".join(
-                "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>"
-                for row in section.table.rows
-            )
-            out.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
-    out.append("</body></html>")
-    return "\n".join(out) + "\n"
 
 
-_BAR_COLOURS = ("#4c78a8", "#f58518", "#54a24b", "#b279a2", "#e45756", "#72b7b2", "#eeca3b", "#9d755d")
-# Room around the bars for the title, the axes' numbers and names, and the legend.
-_LEFT, _TOP, _BOTTOM = 48, 28, 64
-
-
-def weekly_svg(weekly: list[WeekShares], width: int = 720, height: int = 180) -> str:
-    """Shares per week as stacked bars in inline SVG, with a title, both axes named and numbered, a legend, and
-    the chart in words (`weekly_summary`) as its description: shapes and escaped text only, no script, no
-    links."""
-    table = weekly_table(weekly)
-    groups = list(table.headers[1:-1])
-    tallest = max((int(row[-1]) for row in table.rows), default=0) or 1
-    plot_width = width - _LEFT
-    slot = min(plot_width / max(len(table.rows), 1), 48.0)  # a few weeks should not make slabs
-    base = _TOP + height
-    shapes = []
-    for index, row in enumerate(table.rows):
-        left = _LEFT + index * slot
-        top = float(base)
-        for group, count in zip(groups, row[1:-1], strict=True):
-            bar = int(count) / tallest * height
-            if bar:
-                top -= bar
-                shapes.append(
-                    f'<rect x="{left + 1:.1f}" y="{top:.1f}" width="{max(slot - 2, 1):.1f}" '
-                    f'height="{bar:.1f}" fill="{_BAR_COLOURS[groups.index(group) % len(_BAR_COLOURS)]}">'
-                    f"<title>{html.escape(f'{row[0]}: {group} {count}')}</title></rect>"
-                )
-        week = date.fromisoformat(row[0])
-        shapes.append(f'<text x="{left + slot / 2:.1f}" y="{base + 14}" font-size="11" text-anchor="middle">'
-                      f"{week.day} {week:%b}</text>")
-    axes = (
-        f'<line x1="{_LEFT}" y1="{_TOP}" x2="{_LEFT}" y2="{base}" stroke="#222"/>'
-        f'<line x1="{_LEFT}" y1="{base}" x2="{width}" y2="{base}" stroke="#222"/>'
-        + "".join(f'<text x="{_LEFT - 6}" y="{base - value / tallest * height + 4:.1f}" font-size="11" '
-                  f'text-anchor="end">{value}</text>' for value in sorted({0, tallest}))
-        + f'<text transform="translate(14 {_TOP + height / 2:.1f}) rotate(-90)" font-size="12" '
-        'text-anchor="middle">Shares</text>'
-        f'<text x="{_LEFT + plot_width / 2:.1f}" y="{base + 32}" font-size="12" text-anchor="middle">'
-        "Week of (Monday)</text>"
-    )
-    legend = "".join(
-        f'<tspan fill="{_BAR_COLOURS[number % len(_BAR_COLOURS)]}">&#9632;</tspan> {html.escape(group)}  '
-        for number, group in enumerate(groups)
-    )
-    total_height = base + _BOTTOM - 8
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="weekly-title weekly-desc" '
-        f'width="{width}" height="{total_height}" viewBox="0 0 {width} {total_height}" fill="#222">'
-        f'<title id="weekly-title">Shares per week (up to {tallest} a week)</title>'
-        f'<desc id="weekly-desc">{html.escape(weekly_summary(weekly))}</desc>'
-        f'<text x="0" y="16" font-size="14" font-weight="bold">Shares per week</text>'
-        + axes
-        + "".join(shapes)
-        + f'<text x="{_LEFT}" y="{base + 50}" font-size="12">{legend}</text></svg>'
-    )
-
-
-def render(report: Report, fmt: str) -> str:
-    if fmt == "md":
-        return render_markdown(report)
-    if fmt == "html":
-        return render_html(report)
-    raise ReportError(f"unknown report format {fmt!r}: use md or html")
-
-
-# -- export --------------------------------------------------------------------------------------------------
-
-
-def export_shares(store: Store, fmt: str) -> str:
-    """Every share ever recorded (retracted ones marked), as CSV or JSON; no identity labels, by design."""
-    rows = [asdict(row) for row in store.shares_for_export()]  # the export writes plain columns
-    if fmt == "json":
-        records = [{column: row[column] for column in EXPORT_COLUMNS} for row in rows]
-        return json.dumps(records, indent=2, ensure_ascii=False) + "\n"
-    if fmt == "csv":
-        return csv_text(EXPORT_COLUMNS, ([row[column] for column in EXPORT_COLUMNS] for row in rows))
-    raise ReportError(f"unknown export format {fmt!r}: use csv or json")
-
-
-# A spreadsheet reads a cell that starts with one of these as a formula (or, for tab and carriage return, as the
-# start of one once it trims them): a feed's title could run one on the user's computer.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value: object) -> object:
-    """A value as it is safe to put in a CSV cell: text that a spreadsheet would read as a formula gets a `'`
-    before it (OWASP's advice on CSV injection). Numbers stay numbers."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def csv_text(headers: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
-    """CSV, header first, every cell through `csv_cell`: the one way amplify writes CSV."""
-    buffer = io.StringIO()
-    # RFC 4180's CRLF: with a bare "\n" ending rows, the csv module leaves a carriage return inside a cell unquoted,
-    # and readers would start a new row there.
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([csv_cell(header) for header in headers])
-    writer.writerows([csv_cell(cell) for cell in row] for row in rows)
-    return buffer.getvalue()
+def monthly_report(store: Store, month: str, now: datetime, goals: Goals | None = None) -> Report:
+    """The report for a calendar month `YYYY-MM`, with its reach by voice."""
+    audit = run_audit(store, calendar_month(month), now)
+    return build_report(audit, goals, run_reach_audit(store, audit))

@@ -9,6 +9,8 @@ and the store can each be read, and changed, without the others.
 - Whether a link resolves: `LinkProbe` (made by `amplify.fetch`, kept by the share gate).
 - What the store returns: one record per kind of row (`SourceRecord`, `FeedRecord`, `Draft`, `DraftPost`,
   `Share`, `Attestation`, `LinkProbeRecord`, the audit's rows, ...), never a dict of a row.
+- What a share reached: `ReachSnapshot` (a row of `reach`), `ReachShare` (a share as reach's planner sees it),
+  `ReachCounts` (counts to append) and `ShareReach` (a share's latest interactions, for the audit).
 """
 
 from collections.abc import Sequence
@@ -492,3 +494,66 @@ class ChainBreak:
 
     share_id: int
     reason: str
+
+
+# -- reach: what a share reached
+
+
+@dataclass(frozen=True, slots=True)
+class ReachSnapshot:
+    """One reading of a share's public counts (`reach` table). `source` is "api" (read from the network) or
+    "typed" (typed by hand from what the network shows). A deleted post has no counts and ends the series."""
+
+    id: int
+    share_id: int
+    taken_at: str
+    reposts: int | None
+    likes: int | None
+    replies: int | None
+    quotes: int | None
+    source: str
+    deleted: bool
+    post_ref: str | None = None
+
+    @property
+    def interactions(self) -> int:
+        """Reposts, likes, replies and quotes together (0 for a deleted post)."""
+        return sum(count or 0 for count in (self.reposts, self.likes, self.replies, self.quotes))
+
+
+@dataclass(frozen=True, slots=True)
+class ReachShare:
+    """A share whose post reach can read, with what its snapshots so far say: when the last one read from the
+    network was taken, whether the post was found deleted, and the post's address as the API knows it."""
+
+    share_id: int
+    network: str
+    post_url: str
+    shared_at: str
+    last_checked_at: str | None = None
+    deleted: bool = False
+    post_ref: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReachCounts:
+    """Counts read for one post, to append as a snapshot. `deleted` with no counts when the post is gone."""
+
+    share_id: int
+    reposts: int | None = None
+    likes: int | None = None
+    replies: int | None = None
+    quotes: int | None = None
+    deleted: bool = False
+    post_ref: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ShareReach:
+    """A counted share in a window with its latest numbers, for the audit's "Reach by voice"."""
+
+    share_id: int
+    source_id: int
+    network: str
+    interactions: int
+    deleted: bool

@@ -12,3 +12,20 @@ def source_by_name(store, name):
     exact = store.row("SELECT id FROM sources WHERE name = ? ORDER BY id LIMIT 1", (name,))
     ids = [exact["id"]] if exact else store.source_ids_named(name)
     return store.source_by_id(ids[0]) if ids else None
+
+
+class MovingClock:
+    """A store's clock that the test moves (`clock.now = ...`); it starts at FIXED_NOW."""
+
+    def __init__(self) -> None:
+        self.now = FIXED_NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class Waits(list):
+    """Stands in for time.sleep: records each wait instead of sleeping."""
+
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)

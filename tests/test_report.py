@@ -18,16 +18,10 @@ from support import FIXED_NOW
 
 from amplify.audit import Goals, GroupShares, GroupTarget, WeekShares
 from amplify.cli import cli
-from amplify.report import (
-    ReportError,
-    escape_markdown,
-    export_shares,
-    monthly_report,
-    render,
-    representation_summary,
-    weekly_summary,
-    weekly_svg,
-)
+from amplify.export import export_shares
+from amplify.report import ReportError, monthly_report, representation_summary, weekly_summary
+from amplify.report_render import escape_markdown, render, weekly_svg
+from amplify.types import ReachCounts
 
 GOLDEN = Path(__file__).parent / "golden"
 HOSTILE = "<script>alert(1)</script> *Zine* | [x](javascript:alert(1)) & co"
@@ -47,9 +41,11 @@ def month_of_shares(store):
         {"id": "link_resolves", "label": "The link opens", "severity": "blocking", "passed": True},
         {"id": "centering", "label": "The post is about them, not you", "severity": "advisory", "passed": False},
     ]
-    for day in (2, 4, 11):
-        add_share(store, ada, f"2026-11-{day:02d}T09:00:00+00:00", post_url=f"https://m.example/@me/{day}")
-    add_share(store, bea, "2026-11-05T17:30:00+00:00", network="bluesky", checks=flagged)
+    read = [add_share(store, ada, f"2026-11-{day:02d}T09:00:00+00:00", post_url=f"https://m.example/@me/{day}")
+            for day in (2, 4, 11)]
+    typed = add_share(store, bea, "2026-11-05T17:30:00+00:00", network="bluesky", checks=flagged)
+    store.add_reach([ReachCounts(read[0], reposts=2, likes=5, replies=1, quotes=0)])
+    store.add_typed_reach(typed, likes=3)
     add_share(store, zine, "2026-11-12T12:00:00+00:00")
     retract(store, add_share(store, bea, "2026-11-13T12:00:00+00:00"))
     add_share(store, ada, "2026-10-30T12:00:00+00:00")  # October: not in this report
@@ -104,6 +100,11 @@ def test_export_csv_and_json_hold_every_share_with_retractions_marked(month_of_s
     records = json.loads(export_shares(month_of_shares, "json"))
     assert [record["share_id"] for record in records] == [int(row["share_id"]) for row in rows]
     assert records[1]["post_url"] == "https://m.example/@me/2"
+    # Each share's latest reach numbers, read or typed; empty where there are none.
+    assert (records[1]["likes"], records[1]["reposts"], records[1]["reach_source"]) == (5, 2, "api")
+    by_id = {record["share_id"]: record for record in records}
+    assert [record["likes"] for record in by_id.values() if record["reach_source"] == "typed"] == [3]
+    assert rows[2]["likes"] == "" and rows[1]["likes"] == "5"
     # Identity labels never leave with the shares.
     assert not any("Black-owned" in json.dumps(record) for record in records)
     with pytest.raises(ReportError, match="use csv or json"):

@@ -4,6 +4,7 @@
 import only click at load time, so `amplify refresh` starts without the app's heavier modules.
 """
 
+import amplify.cli.reach  # noqa: F401 (registers `amplify reach`)
 from amplify.cli import follow, records, refresh, serve  # noqa: F401 (each registers its commands)
 from amplify.cli.base import cli
 

@@ -38,7 +38,8 @@ def _audit_goals(feeds_file: Path) -> "Goals":
 def report_command(month: str, fmt: str, output: str | None, db: str | None, feeds: str | None) -> None:
     """Write the monthly amplification report: whose voices you shared that month, and your goals."""
     from amplify import config
-    from amplify.report import monthly_report, render
+    from amplify.report import monthly_report
+    from amplify.report_render import render
     from amplify.store import Store
 
     goals = _audit_goals(config.feeds_path(feeds))
@@ -61,7 +62,7 @@ def export_group() -> None:
 def export_shares_command(fmt: str, output: str | None, db: str | None) -> None:
     """Every post you marked shared, oldest first, retracted ones marked (no identity labels)."""
     from amplify import config
-    from amplify.report import export_shares
+    from amplify.export import export_shares
     from amplify.store import Store
 
     with Store(config.db_path(db)) as store:

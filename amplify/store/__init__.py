@@ -10,6 +10,7 @@ from amplify.store.base import StoreBase, StoreError
 from amplify.store.drafts import DraftQueries
 from amplify.store.follows import FollowImportQueries
 from amplify.store.ingest import IngestQueries
+from amplify.store.reach import ReachQueries
 from amplify.store.review import ReviewQueries
 from amplify.store.shares import ShareQueries
 from amplify.store.sources import SourceQueries
@@ -18,5 +19,5 @@ __all__ = ["Store", "StoreError"]
 
 
 class Store(SourceQueries, FollowImportQueries, IngestQueries, ReviewQueries, DraftQueries, ShareQueries,
-            AuditQueries, StoreBase):
+            AuditQueries, ReachQueries, StoreBase):
     """An open amplify database. Use as a context manager, or call `close()`."""

@@ -53,6 +53,29 @@ BEGIN SELECT RAISE(ABORT, '{table} is append-only: a row with this id exists; ap
 
 Step = str | Callable[[sqlite3.Connection], None]
 
+# Reach: one row per reading of a share's public counts, appended and never changed (docs/database.md).
+_REACH_TABLE = """
+    CREATE TABLE reach (
+        id INTEGER PRIMARY KEY,
+        share_id INTEGER NOT NULL REFERENCES shares(id),
+        taken_at TEXT NOT NULL,
+        reposts INTEGER,
+        likes INTEGER,
+        replies INTEGER,
+        quotes INTEGER,
+        source TEXT NOT NULL CHECK (source IN ('api', 'typed')),
+        deleted INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1)),
+        post_ref TEXT
+    );
+    CREATE INDEX reach_share ON reach(share_id, id);
+    CREATE TRIGGER reach_no_update BEFORE UPDATE ON reach BEGIN
+        SELECT RAISE(ABORT, 'reach is append-only: take a new snapshot instead');
+    END;
+    CREATE TRIGGER reach_no_delete BEFORE DELETE ON reach BEGIN
+        SELECT RAISE(ABORT, 'reach is append-only: take a new snapshot instead');
+    END;
+""" + _NO_REPLACE.format(table="reach")
+
 MIGRATIONS: list[str | list[Step]] = [
     # 1: the whole first schema.
     """
@@ -329,6 +352,8 @@ MIGRATIONS: list[str | list[Step]] = [
         INSERT INTO items_fts(rowid, title, summary, author) VALUES (new.id, new.title, new.summary, new.author);
     END;
     """,
+    # Reach snapshots: what each share reached, read from the networks' public counts or typed by hand.
+    _REACH_TABLE,
 ]
 
 # The first schema whose shares carry `prev_hash` and `row_hash`.
@@ -340,6 +365,7 @@ APPEND_ONLY_TRIGGERS: dict[int, tuple[str, ...]] = {
     1: ("shares_no_update", "shares_no_delete", "events_no_update", "events_no_delete"),
     3: ("shares_no_replace", "shares_chain", "events_no_replace"),
 }
+APPEND_ONLY_TRIGGERS[MIGRATIONS.index(_REACH_TABLE) + 1] = ("reach_no_update", "reach_no_delete", "reach_no_replace")
 
 
 def append_only_triggers(version: int) -> dict[str, str]:
@@ -359,7 +385,7 @@ def append_only_triggers(version: int) -> dict[str, str]:
 
 # Tables every amplify database has once migrated; a file without one of them is not (or no longer) amplify's.
 TABLES = ("sources", "feeds", "items", "drafts", "draft_posts", "attestations", "link_probes", "shares",
-          "share_flags", "events", "meta")
+          "share_flags", "events", "meta", "reach")
 
 
 def split_sql(script: str) -> list[str]:

@@ -11,7 +11,7 @@ from amplify.ui.pages import audit, history, queue, sources, today
 def main() -> None:
     st.set_page_config(page_title="amplify", layout="wide")
     # Tables offer no CSV download of their own: it would write a cell such as "=HYPERLINK(...)" from a feed as is,
-    # where every CSV amplify writes makes such a cell safe (report.csv_text). The Audit page exports the data.
+    # where every CSV amplify writes makes such a cell safe (export.csv_text). The Audit page exports the data.
     st.set_option("client.disableDataExport", True)
     pages = [
         st.Page(today.render, title="Today", url_path="today", default=True),

@@ -132,3 +132,9 @@ def follow_list_problems(state: FollowListState, *, consequence: str) -> None:
         with st.expander(f"{entries} a look in your follow list; the rest load fine", icon=":material/info:"):
             for problem in problems:
                 plain_text(str(problem), small=True)
+
+
+def in_words(summary: str, key: str) -> None:
+    """What a chart shows, in a sentence or two under its chart and table, for people who cannot see it."""
+    with st.container(key=key):
+        st.markdown(f"**In words:** {escape_markdown(summary)}")

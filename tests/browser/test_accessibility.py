@@ -23,7 +23,8 @@ from support import source_by_name
 from amplify import checklist
 from amplify.audit import parse_window, run_audit
 from amplify.follow.load import parse_follow_list
-from amplify.report import build_report, render_html
+from amplify.report import build_report
+from amplify.report_render import render_html
 from amplify.store import Store
 from amplify.types import LinkProbe
 

@@ -19,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 from support import source_by_name
 
 from amplify.parse import parse_feed
-from amplify.report import render_markdown
+from amplify.report_render import render_markdown
 
 FSI, PDI = "\u2068", "\u2069"
 CHROMIUM = "/usr/bin/chromium"

@@ -13,7 +13,7 @@ from pages import open_page, use_files
 from streamlit import config as streamlit_config
 
 from amplify.cli import cli
-from amplify.report import csv_cell, csv_text
+from amplify.export import csv_cell, csv_text
 from amplify.store import Store
 from amplify.ui.pages import audit as audit_page
 

@@ -15,8 +15,8 @@ from support import source_by_name
 
 from amplify.cli import cli
 from amplify.clock import to_iso, utcnow
+from amplify.export import export_shares
 from amplify.follow.load import load_follow_list, parse_follow_list
-from amplify.report import export_shares
 from amplify.store import Store
 
 HANDLE = "@ada@bakers.social"

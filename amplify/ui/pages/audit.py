@@ -18,35 +18,31 @@ from amplify.audit import (
     Audit,
     Goals,
     GroupShares,
-    GroupTarget,
     WeekShares,
     Window,
-    goal_progress,
-    goals_from_settings,
-    goals_to_settings,
     parse_window,
     run_audit,
 )
 from amplify.errors import AmplifyError
-from amplify.follow.edit import set_setting
-from amplify.follow.load import load_follow_list
+from amplify.export import export_shares
 from amplify.follow.sync import forget_source
 from amplify.report import (
     CHECKLIST_HEALTH_CAPTION,
     build_report,
     day,
     decimal,
-    export_shares,
     percent,
     representation_summary,
     weekly_summary,
     weekly_table,
 )
-from amplify.report import render as render_report
+from amplify.report_render import render as render_report
 from amplify.store import Store
 from amplify.ui import context
-from amplify.ui.components import escape_markdown
+from amplify.ui.audit_goals import goals_section, load_goals
+from amplify.ui.components import escape_markdown, in_words
 from amplify.ui.pages import today
+from amplify.ui.reach_views import reach_by_voice
 
 # What the buttons say, and the window each names for `parse_window` ("month" asks which one).
 WINDOWS = {"Last 7 days": "7", "Last 30 days": "30", "Last 90 days": "90", "A month": "month", "All time": "all"}
@@ -61,14 +57,15 @@ def render() -> None:
     now = store.clock()
     window = _window_picker(now)
     result = run_audit(store, window, now)
-    goals = _load_goals()
+    goals = load_goals()
 
     _headline(result)
-    _goals(result, goals)
+    goals_section(result, goals)
     if result.total_shares:
         _weekly_chart(result)
         _representation(result)
         _whom_you_shared(result)
+        reach_by_voice(store, result)
     else:
         st.info(f"No shares {result.window.during} yet. When you mark a post shared, it is counted here.")
     _neglected(result)
@@ -143,89 +140,6 @@ def _headline(result: Audit) -> None:
     )
 
 
-def _load_goals() -> Goals:
-    path = context.feeds_path()
-    if not path.exists():
-        return Goals()
-    try:
-        return goals_from_settings(load_follow_list(path).settings.goals)
-    except AmplifyError as error:
-        st.warning(f"Your goals in {path.name} could not be read: {error}")
-        return Goals()
-
-
-def _goals(result: Audit, goals: Goals) -> None:
-    st.subheader("Your goals")
-    if goals.empty:
-        st.caption("No goals set. Goals are for you alone: a direction, not a quota.")
-    for progress in goal_progress(result, goals):
-        st.markdown(escape_markdown(progress.sentence))
-    with st.expander("Set your goals"):
-        _goal_form(goals)
-
-
-def _goal_form(goals: Goals) -> None:
-    with st.form("audit_goals_form"):
-        per_week = st.number_input(
-            "Shares a week",
-            min_value=0.0,
-            step=1.0,
-            key="goal_per_week",
-            value=goals.shares_per_week or 0.0,
-            help="0 means no goal.",
-        )
-        # Percentages are typed, not slid: a slider shows its value in the accent colour, which the dark theme
-        # cannot make readable as text while white on it stays readable (docs/accessibility.md).
-        coverage = st.number_input(
-            "Share at least this part of whom you follow (%)",
-            min_value=0,
-            max_value=100,
-            step=5,
-            key="goal_coverage",
-            value=round((goals.min_coverage or 0) * 100),
-            help="0 means no goal.",
-        )
-        current = goals.group_targets[0] if goals.group_targets else GroupTarget("", 0.5)
-        label = st.text_input(
-            "A self-described label to aim for (optional)"
-            + (
-                f" (your {len(goals.group_targets) - 1} other label goals in feeds.yml are kept)"
-                if len(goals.group_targets) > 1
-                else ""
-            ),
-            value=current.label,
-            key="goal_label",
-            help="As sources say it of themselves, e.g. woman-owned.",
-        )
-        target = st.number_input(
-            "Part of your shares for that label (%)",
-            min_value=0,
-            max_value=100,
-            step=5,
-            key="goal_label_share",
-            value=round(current.share * 100),
-        )
-        if st.form_submit_button("Save goals"):
-            _save_goals(
-                Goals(
-                    shares_per_week=per_week or None,
-                    min_coverage=coverage / 100 or None,
-                    # The form edits the first label goal; any others written in feeds.yml stay as they are.
-                    group_targets=((GroupTarget(label.strip(), target / 100),) if label.strip() else ())
-                    + goals.group_targets[1:],
-                )
-            )
-
-
-def _save_goals(goals: Goals) -> None:
-    try:
-        set_setting(context.feeds_path(), "goals", goals_to_settings(goals) or None)
-    except AmplifyError as error:
-        st.error(f"Your goals were not saved: {error}")
-        return
-    st.toast("Goals saved to your follow list.")
-
-
 # -- charts, each with a caption and a table -----------------------------------------------------------------
 
 
@@ -261,7 +175,7 @@ def _weekly_chart(result: Audit) -> None:
     )
     table = weekly_table(weekly)
     table_tab.dataframe(pd.DataFrame(table.rows, columns=table.headers), hide_index=True, key="audit_weekly_table")
-    _in_words(summary, "audit_weekly_summary")
+    in_words(summary, "audit_weekly_summary")
 
 
 _GROUPINGS = {"label": "by_label", "kind": "by_kind", "tag": "by_tag"}
@@ -316,13 +230,7 @@ def _representation(result: Audit) -> None:
             "ratio": st.column_config.NumberColumn(format="%.2f"),
         },
     )
-    _in_words(summary, "audit_groups_summary")
-
-
-def _in_words(summary: str, key: str) -> None:
-    """What a chart shows, in a sentence or two under its chart and table, for people who cannot see it."""
-    with st.container(key=key):
-        st.markdown(f"**In words:** {escape_markdown(summary)}")
+    in_words(summary, "audit_groups_summary")
 
 
 def _whom_you_shared(result: Audit) -> None:

@@ -1,4 +1,5 @@
-"""History: every post the user marked shared, newest first, with the checklist it passed, and retraction.
+"""History: every post the user marked shared, newest first, with the checklist it passed, what it reached
+(reach snapshots, or numbers typed by hand), and retraction.
 
 The share log is append-only: retracting a share appends a retraction (with the user's reason) and the share
 stays in the list, marked as retracted, so the record stays honest.
@@ -15,9 +16,10 @@ from amplify.clock import ANY_TIME, THIS_YEAR, from_iso, period_start, to_iso
 from amplify.display import isolated, without_direction_controls
 from amplify.paging import clamp_page, page_count, page_start
 from amplify.store import Store
-from amplify.types import Share
+from amplify.types import ReachSnapshot, Share
 from amplify.ui import composer, context
 from amplify.ui.components import escape_markdown, markdown_link, relative_time
+from amplify.ui.reach_views import check_reach_button, share_reach
 
 PAGE_SIZE = 25  # a page of cards draws quickly however long the history is
 PAGE_KEY = "history_page"
@@ -78,7 +80,7 @@ def _minute(moment: str | None) -> str:
     return f"{moment[:16].replace('T', ' ')} UTC" if moment else "an unknown time"
 
 
-def share_card(share: Share, now: datetime) -> None:
+def share_card(share: Share, now: datetime, snapshots: list[ReachSnapshot] | None = None) -> None:
     share_id = share.id
     with st.container(border=True, key=f"share_{share_id}"):
         creator = escape_markdown(isolated(share.source_name))
@@ -99,6 +101,7 @@ def share_card(share: Share, now: datetime) -> None:
         with st.expander("The checklist when you shared it"):
             checklist_snapshot(json.loads(share.checklist))
         if not share.retracted_at:
+            share_reach(share_id, share.network, share.post_url, snapshots or [])
             with st.expander("Retract this share"):
                 st.caption("For a post you deleted or shared by mistake. The share stays in your history, "
                            "marked as retracted.")
@@ -124,8 +127,11 @@ def render() -> None:
     if pages > 1:
         summary += f"; page {page} of {pages}"
     st.caption(summary + ".")
-    for share in store.shares(**chosen, limit=PAGE_SIZE, offset=page_start(page, PAGE_SIZE)):
-        share_card(share, now)
+    check_reach_button("history_check_reach")
+    shown = store.shares(**chosen, limit=PAGE_SIZE, offset=page_start(page, PAGE_SIZE))
+    reach = store.reach_snapshots([share.id for share in shown])
+    for share in shown:
+        share_card(share, now, reach[share.id])
     if pages > 1:
         with st.container(horizontal=True):
             st.button("Newer", key="history_page_prev", disabled=page <= 1, on_click=_turn, args=(page - 1,))
