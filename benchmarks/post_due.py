@@ -7,10 +7,10 @@ Each run makes a fresh database with `--drafts` ready drafts (each passing the g
 probed a moment ago), each scheduled for Mastodon and, with the PDS, for Bluesky, all due; then times one
 `post_due` as `amplify post-due` runs it (settle, then for each post: the gate again in a transaction, the outbox
 row, the network call, the share through the gate), posting as accounts made on those servers. Reported: the
-median of `--runs` runs of the whole call, the time spent waiting on HTTP (inside `fetch._send` and
-`fetch._read_body`: the servers' own work, and the loopback), and the rest, which is amplify's (the gate, SQLite,
-facets, building requests), beside this process's CPU seconds. Every run checks that each post was made once and
-recorded once.
+median of `--runs` runs of the whole call, the time spent waiting on HTTP (inside
+`fetch.transfer.send_request` and `fetch.transfer.read_body`: the servers' own work, and the loopback), and the
+rest, which is amplify's (the gate, SQLite, facets, building requests), beside this process's CPU seconds. Every
+run checks that each post was made once and recorded once.
 """
 
 import argparse
@@ -30,9 +30,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 import httpx  # noqa: E402
 from test_gate import attest_all, make_draft  # noqa: E402
 
-from amplify import fetch  # noqa: E402
 from amplify.bluesky_post import BlueskyPoster  # noqa: E402
-from amplify.fetch import FetchLimits  # noqa: E402
+from amplify.fetch import FetchLimits, transfer  # noqa: E402
 from amplify.mastodon_post import MastodonPoster  # noqa: E402
 from amplify.posting import post_due  # noqa: E402
 from amplify.publish import new_key  # noqa: E402
@@ -93,8 +92,8 @@ def run_once(folder: Path, drafts: int, posters: dict, counters: dict) -> dict:
     prepare(path, drafts, tuple(posters))
     before = {network: count() for network, count in counters.items()}
     waits = HTTPWaits()
-    send, read = fetch._send, fetch._read_body
-    fetch._send, fetch._read_body = waits.wrap(send), waits.wrap(read)
+    send, read = transfer.send_request, transfer.read_body
+    transfer.send_request, transfer.read_body = waits.wrap(send), waits.wrap(read)
     try:
         with Store(path) as store:
             cpu, started = time.process_time(), time.perf_counter()
@@ -102,7 +101,7 @@ def run_once(folder: Path, drafts: int, posters: dict, counters: dict) -> dict:
             total, cpu = time.perf_counter() - started, time.process_time() - cpu
             shares = len(store.shares())
     finally:
-        fetch._send, fetch._read_body = send, read
+        transfer.send_request, transfer.read_body = send, read
     made = {network: count() - before[network] for network, count in counters.items()}
     posts = drafts * len(posters)
     assert [outcome.state for outcome in outcomes] == ["recorded"] * posts, outcomes[:3]

@@ -1,5 +1,5 @@
 """Connecting accounts: Mastodon through `mastodon-mock` and servers of our own on 127.0.0.1, Bluesky on the real
-PDS of @atproto/dev-env (the `bluesky` fixture). Nothing is mocked in between: the requests go through fetch.py."""
+PDS of @atproto/dev-env (the `bluesky` fixture). Nothing is mocked in between: the requests go through amplify.fetch."""
 
 import base64
 import json

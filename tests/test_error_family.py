@@ -14,7 +14,7 @@ from amplify.cli import cli
 from amplify.errors import AmplifyError
 
 # Raised and caught inside one module, never shown as they are.
-INTERNAL = {"amplify.fetch.RefusedAddress"}
+INTERNAL = {"amplify.fetch.addresses.RefusedAddress"}
 
 
 def _amplify_exceptions() -> set[type[BaseException]]:

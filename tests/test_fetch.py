@@ -1,4 +1,4 @@
-"""fetch.py against a real HTTP server on 127.0.0.1: pages, link probes, conditional fetches, limits."""
+"""amplify.fetch against a real HTTP server on 127.0.0.1: pages, link probes, conditional fetches, limits."""
 
 import gzip
 import threading

@@ -343,7 +343,7 @@ def test_an_answer_nested_too_deep_is_a_plain_error(server, store):
 
 
 def test_no_more_than_max_accounts_are_kept_however_the_pages_come(server, store, monkeypatch):
-    monkeypatch.setattr("amplify.follows.MAX_ACCOUNTS", 5)  # 50,000 in use; five here, the rule is the same
+    monkeypatch.setattr("amplify.follows.importing.MAX_ACCOUNTS", 5)  # 50,000 in use; five here, the rule is the same
     serve_mastodon(server, "ada", [mastodon_account(server, f"p{n}") for n in range(12)], page_size=4)
     result = import_follows(store, MASTODON, "@ada@social.example", server=server.url(""))
     assert [candidate.handle for candidate in result.candidates] == [f"@p{n}@social.example" for n in range(5)]

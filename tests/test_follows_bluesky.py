@@ -4,9 +4,9 @@ PostgreSQL are missing, failing instead in CI)."""
 
 import pytest
 
-from amplify import follows
 from amplify.follow.load import load_follow_list
 from amplify.follows import BLUESKY, FollowImportError, add_candidates, import_follows
+from amplify.follows import bluesky as bluesky_client
 
 
 @pytest.fixture(autouse=True)
@@ -35,7 +35,7 @@ def people(bluesky):
 
 def test_follows_come_from_the_appview_page_by_page(bluesky, people, store, monkeypatch):
     reader, makers = people
-    monkeypatch.setattr(follows, "BLUESKY_PAGE_SIZE", 2)  # five follows: three pages and a cursor each time
+    monkeypatch.setattr(bluesky_client, "BLUESKY_PAGE_SIZE", 2)  # five follows: three pages and a cursor each time
     seen = []
     result = import_follows(store, BLUESKY, reader.handle, server=bluesky.appview,
                             progress=lambda fetched, expected: seen.append((fetched, expected)))

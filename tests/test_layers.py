@@ -151,3 +151,34 @@ def test_store_methods_return_records():
         if loose_parts(hints["return"]):
             loose[name] = hints["return"]
     assert loose == {}
+
+
+# HTTP client libraries, and the one module that hands httpcore and httpx to the others.
+HTTP_CLIENTS = {"httpx", "httpcore", "http.client", "urllib.request", "urllib3", "requests", "aiohttp",
+                "amplify.fetch.http"}
+# The modules that speak HTTP, all in the fetch package: the libraries' loader, the public-address backend, the
+# client, the transfer of one request, and the JSON APIs (which build multipart bodies with httpx). The entry points
+# in amplify/fetch/__init__.py call them and import none.
+SPEAKS_HTTP = {"amplify.fetch.http", "amplify.fetch.addresses", "amplify.fetch.client", "amplify.fetch.transfer",
+               "amplify.fetch.api"}
+
+
+def imported_names(path: Path) -> set[str]:
+    """Every module `path` imports, amplify's or not, with each of its parents (`http.client` gives `http` too)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
+        else:
+            continue
+        for name in names:
+            parts = name.split(".")
+            found.update(".".join(parts[:end]) for end in range(1, len(parts) + 1))
+    return found
+
+
+def test_only_the_fetch_modules_speak_http():
+    speaking = {name for name, path in modules().items() if imported_names(path) & HTTP_CLIENTS}
+    assert speaking == SPEAKS_HTTP

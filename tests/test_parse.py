@@ -1,4 +1,4 @@
-"""parse.py: real-world feeds, JSON Feed, hostile markup, broken input, and the hygiene helpers."""
+"""amplify.parse: real-world feeds, JSON Feed, hostile markup, broken input, and the hygiene helpers."""
 
 import json
 import re

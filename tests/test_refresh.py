@@ -1,4 +1,4 @@
-"""refresh.py end to end against real HTTP on 127.0.0.1 and a real SQLite file: conditional GET, body hashes,
+"""A refresh end to end against real HTTP on 127.0.0.1 and a real SQLite file: conditional GET, body hashes,
 redirects, failures with backoff, hostile feeds, the real-world fixtures, and crashes mid-refresh."""
 
 import gzip
@@ -14,6 +14,7 @@ from support import FIXED_NOW
 from amplify.cli import cli
 from amplify.fetch import FetchLimits
 from amplify.refresh import FeedPlan, backoff_delay, plan_refresh, refresh
+from amplify.refresh.plan import FETCH_THREADS, PER_HOST_CONNECTIONS, fetch_threads, parse_early
 from amplify.store import Store
 from amplify.types import FeedRecord, FollowList, Settings, Source
 
@@ -214,6 +215,19 @@ def test_plan_refresh_is_pure_and_uses_moved_addresses():
     assert [plan.feed_id for plan in plan_refresh(rows, now=FIXED_NOW, force=True)] == [1, 2]
 
 
+def test_the_planner_gives_each_host_a_few_threads_at_most():
+    def plans(*urls, read_before=True):
+        return [FeedPlan(n, n, "A", url, url, None, None, "hash" if read_before else None, 0)
+                for n, url in enumerate(urls)]
+
+    assert fetch_threads(plans("http://a/1")) == 1
+    assert fetch_threads(plans(*[f"http://a/{n}" for n in range(20)])) == PER_HOST_CONNECTIONS
+    assert fetch_threads(plans(*[f"http://A/{n}" for n in range(3)], "http://a/x", "http://b/1")) == 5
+    assert fetch_threads(plans(*[f"http://h{n}/feed" for n in range(50)])) == FETCH_THREADS
+    assert not parse_early(plans("http://a/1", "http://a/2"))
+    assert parse_early([*plans("http://a/1"), *plans("http://a/2", read_before=False)])
+
+
 def test_a_permanent_redirect_is_recorded_and_used_next_time(server, db):
     server.redirect("/old.xml", "/new.xml", status=301)
     server.route("/new.xml", rss("Moved"), headers={"ETag": '"m1"'})
@@ -407,30 +421,29 @@ def test_a_warm_refresh_loads_no_parser_yaml_or_process_pool(server, tmp_path):
     assert warm.stdout.strip().endswith("[]"), warm.stdout
 
 
-def test_a_bug_in_a_fetch_thread_stops_the_run_instead_of_leaving_it_waiting(server, db, monkeypatch):
+class Bug(BaseException):
+    """Not an `Exception`: no feed's own handling catches it, as none would catch a bug in the run's own code."""
+
+
+def test_a_bug_in_a_fetch_thread_stops_the_run_instead_of_leaving_it_waiting(server, db):
     import threading
 
-    from amplify import refresh as refresh_module
-
-    server.route("/gone.xml", "", status=404)
-
     def broken(*args, **kwargs):
-        raise RuntimeError("a bug")
+        raise Bug("a bug")
 
-    monkeypatch.setattr(refresh_module, "decide_update", broken)  # what a fetch thread does with a failed fetch
     outcome = []
     ada = follow(("Ada", server.url("/gone.xml")))
-    runner = threading.Thread(target=lambda: outcome.append(_raised(refresh, db, ada)), daemon=True)
+    runner = threading.Thread(target=lambda: outcome.append(_raised(refresh, db, ada, fetch=broken)), daemon=True)
     runner.start()
     runner.join(timeout=30)
     assert not runner.is_alive(), "refresh is still waiting for a result that will never come"
-    assert outcome == ["RuntimeError: a bug"]
+    assert outcome == ["Bug: a bug"]
 
 
-def _raised(function, *args):
+def _raised(function, *args, **options):
     try:
-        function(*args)
-    except Exception as error:
+        function(*args, **options)
+    except BaseException as error:
         return f"{type(error).__name__}: {error}"
     return "nothing raised"
 
@@ -440,7 +453,7 @@ def _raised(function, *args):
 def test_fetch_threads_share_one_core_and_leave_the_rest_alone():
     import threading
 
-    from amplify.refresh import _share_one_core
+    from amplify.refresh.pool import share_one_core
 
     before = os.sched_getaffinity(0)
     try:
@@ -450,7 +463,7 @@ def test_fetch_threads_share_one_core_and_leave_the_rest_alone():
     seen = []
 
     def fetch_thread():
-        _share_one_core()
+        share_one_core()
         seen.append(os.sched_getaffinity(0))
 
     threads = [threading.Thread(target=fetch_thread) for _ in range(2)]
@@ -534,32 +547,59 @@ def test_a_refresh_killed_while_writing_leaves_a_consistent_database(server, tmp
         assert store.scalar("PRAGMA integrity_check") == "ok"
 
 
-def test_an_unexpected_failure_while_fetching_costs_only_that_feed(server, db, monkeypatch):
-    from amplify import refresh as refresh_module
+def test_an_unexpected_failure_while_fetching_costs_only_that_feed(server, db):
+    from amplify.fetch import fetch_feed
 
     server.route("/good.xml", rss("Bread"))
-    real_fetch = refresh_module.fetch_feed
 
     def fetch(client, url, **options):
         if url.endswith("/odd.xml"):
             raise UnicodeError("a header no codec can read")
-        return real_fetch(client, url, **options)
+        return fetch_feed(client, url, **options)
 
-    monkeypatch.setattr(refresh_module, "fetch_feed", fetch)
-    report = refresh(db, follow(("Good", server.url("/good.xml")), ("Odd", server.url("/odd.xml"))))
+    report = refresh(db, follow(("Good", server.url("/good.xml")), ("Odd", server.url("/odd.xml"))), fetch=fetch)
     assert (report.fetched, report.failed, report.new_items) == (1, 1, 1)
     assert report.errors[0].error == "could not be fetched (UnicodeError: a header no codec can read)"
 
 
-def test_on_one_core_parsing_runs_in_process(server, db, monkeypatch):
-    import concurrent.futures
+def test_bodies_are_parsed_on_the_executor_given(server, db):
+    from amplify.refresh.pool import InlineExecutor
 
-    from amplify import refresh as refresh_module
+    class Counting(InlineExecutor):
+        def __init__(self):
+            self.bodies = []
 
-    monkeypatch.setattr(refresh_module, "_usable_cores", lambda: 1)
-    started = []
-    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", lambda *args, **kwargs: started.append(args))
-    server.route("/ada.xml", rss("Bread", "Cake"))
-    report = refresh(db, follow(("Ada", server.url("/ada.xml"))))
-    assert (report.fetched, report.new_items) == (1, 2)
-    assert started == []
+        def submit(self, fn, /, *args, **kwargs):
+            if args:  # the warm-up tasks take none; a body to parse is the first argument
+                self.bodies.append(args[0])
+            return super().submit(fn, *args, **kwargs)
+
+    made = []
+
+    def start_pool():
+        made.append(Counting())
+        return made[-1]
+
+    server.route("/ada.xml", rss("Bread", "Cake"), headers={"ETag": '"a1"'})
+    server.route("/bea.xml", rss("Tea", prefix="bea"))
+    follow_list = follow(("Ada", server.url("/ada.xml")), ("Bea", server.url("/bea.xml")))
+    report = refresh(db, follow_list, parse_pool=start_pool)
+    assert (report.fetched, report.new_items) == (2, 3)
+    assert len(made) == 1
+    assert sorted(made[0].bodies) == sorted([rss("Bread", "Cake").encode(), rss("Tea", prefix="bea").encode()])
+
+    again = refresh(db, follow_list, parse_pool=start_pool)
+    assert (again.not_modified, len(made)) == (2, 1)  # nothing to parse: no executor started
+
+
+def test_on_one_core_parsing_runs_in_process():
+    from concurrent.futures import ProcessPoolExecutor
+
+    from amplify.refresh.pool import InlineExecutor, start_parse_pool
+
+    assert isinstance(start_parse_pool(cores=1), InlineExecutor)
+    pool = start_parse_pool(cores=2)
+    try:
+        assert isinstance(pool, ProcessPoolExecutor)
+    finally:
+        pool.shutdown()

@@ -197,35 +197,17 @@ class ShareQueries(StoreBase):
         `amplify.checklist.mark_shared`, which computes `checklist`.
 
         The item becomes `shared`; the draft becomes `shared` once every one of its networks has an active
-        share (until then it stays in the queue for the others)."""
+        share (until then it stays in the queue for the others). In four steps, in one transaction: the gate
+        checked again, the row built, appended to the hash chain, and the draft finished."""
         _refuse_refused_snapshot(checklist)
         with self.transaction():
-            subject = self._shareable_subject(draft_id, network, text_version)
-            now = self.now()
-            share_id = self._append_share(
-                draft_id=draft_id,
-                item_id=subject.item_id,
-                source_id=subject.source_id,
-                network=network,
-                text=subject.text,
-                post_url=post_url,
-                shared_at=now,
-                checklist=json.dumps(checklist, sort_keys=True, ensure_ascii=False),
-            )
-            self._finish_after_share(draft_id, subject.item_id, now)
-            self.log_event(
-                "share_recorded",
-                source_id=subject.source_id,
-                item_id=subject.item_id,
-                draft_id=draft_id,
-                share_id=share_id,
-                network=network,
-                text_version=text_version,
-                post_url=post_url,
-            )
+            subject = self._recheck_gate(draft_id, network, text_version)
+            row = _share_row(subject, network, post_url, checklist, shared_at=self.now())
+            share_id = self._append_share(**row)
+            self._finish_draft(row, share_id, text_version)
         return share_id
 
-    def _shareable_subject(self, draft_id: int, network: str, text_version: int) -> ShareSubject:
+    def _recheck_gate(self, draft_id: int, network: str, text_version: int) -> ShareSubject:
         """The share subject, when the post may be shared now: open, at the checked text version, not shared on
         this network yet, and with every attestation the user gave. Else ShareStoreError says which."""
         subject = self.share_subject(draft_id, network)
@@ -242,8 +224,10 @@ class ShareQueries(StoreBase):
             )
         return subject
 
-    def _finish_after_share(self, draft_id: int, item_id: int, now: str) -> None:
-        """The item becomes shared; the draft too, once every one of its networks has an active share."""
+    def _finish_draft(self, row: dict[str, Any], share_id: int, text_version: int) -> None:
+        """The item becomes shared; the draft too, once every one of its networks has an active share. The share
+        goes into the event log."""
+        draft_id, item_id, now = row["draft_id"], row["item_id"], row["shared_at"]
         self.execute(
             "UPDATE items SET state = 'shared', state_changed_at = ? WHERE id = ? AND state != 'shared'",
             (now, item_id),
@@ -252,6 +236,16 @@ class ShareQueries(StoreBase):
             self.execute(
                 "UPDATE drafts SET state = 'shared', updated_at = ? WHERE id = ?", (now, draft_id)
             )
+        self.log_event(
+            "share_recorded",
+            source_id=row["source_id"],
+            item_id=item_id,
+            draft_id=draft_id,
+            share_id=share_id,
+            network=row["network"],
+            text_version=text_version,
+            post_url=row["post_url"],
+        )
 
     def _append_share(self, **columns: Any) -> int:
         """Append one row to the hash chain of `shares` (inside the caller's transaction); returns its id. Only
@@ -422,6 +416,21 @@ def _share_filter(
     if not include_retracted:
         conditions.append("r.id IS NULL")
     return (f"WHERE {' AND '.join(conditions)}" if conditions else ""), params
+
+
+def _share_row(subject: ShareSubject, network: str, post_url: str | None, checklist: dict[str, Any], *,
+               shared_at: str) -> dict[str, Any]:
+    """The columns of a new share (all but its id and hashes), from the subject the gate passed."""
+    return {
+        "draft_id": subject.draft_id,
+        "item_id": subject.item_id,
+        "source_id": subject.source_id,
+        "network": network,
+        "text": subject.text,
+        "post_url": post_url,
+        "shared_at": shared_at,
+        "checklist": json.dumps(checklist, sort_keys=True, ensure_ascii=False),
+    }
 
 
 def _refuse_refused_snapshot(checklist: dict[str, Any]) -> None:

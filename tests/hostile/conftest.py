@@ -74,16 +74,16 @@ def names(monkeypatch):
 @pytest.fixture
 def public_stand_in(monkeypatch):
     """Let amplify treat STAND_IN as a public address; every other address is judged as usual."""
-    import amplify.fetch as fetch
+    import amplify.fetch.addresses as addresses
 
-    real = getattr(fetch, "address_refusal", None)
+    real = getattr(addresses, "address_refusal", None)
 
     def refusal(address: str) -> str | None:
         if address == STAND_IN:
             return None
         return real(address) if real is not None else None
 
-    monkeypatch.setattr(fetch, "address_refusal", refusal, raising=False)
+    monkeypatch.setattr(addresses, "address_refusal", refusal, raising=False)
 
 
 @pytest.fixture
