@@ -146,20 +146,22 @@ def import_follows_command(network: str, account: str, take_all: bool, picks: tu
         _print_candidates(candidates, followed)
     if list_only:
         return
-    if take_all:
-        chosen = list(candidates)
-    else:
-        answer = ",".join(picks) if picks else click.prompt(
-            "Follow which? Numbers or handles separated by commas (3,5-8,@ada@example.social), 'all', or "
-            "nothing to stop", default="", show_default=False)
-        try:
-            chosen = _chosen(candidates, answer)
-        except ValueError as error:
-            raise click.ClickException(f"{error}; nothing was added") from error
+    chosen = list(candidates) if take_all else _ask_which(candidates, picks)
     if not chosen:
         click.echo("Nothing added.")
         return
     _add_chosen(feeds_file, chosen, result.network, find_site_feeds=not no_sites)
+
+
+def _ask_which(candidates: "tuple[Candidate, ...]", picks: tuple[str, ...]) -> "list[Candidate]":
+    """The candidates `--pick` names, else the ones the user names when asked."""
+    answer = ",".join(picks) if picks else click.prompt(
+        "Follow which? Numbers or handles separated by commas (3,5-8,@ada@example.social), 'all', or "
+        "nothing to stop", default="", show_default=False)
+    try:
+        return _chosen(candidates, answer)
+    except ValueError as error:
+        raise click.ClickException(f"{error}; nothing was added") from error
 
 
 def _add_chosen(feeds_file: Path, chosen: "list[Candidate]", network: str, *, find_site_feeds: bool) -> None:

@@ -261,42 +261,55 @@ def read_settings(document: Mapping[str, Any], file_name: str, problems: list[Pr
     for key in raw:
         if key not in SETTING_FIELDS:
             problem(str(key), f"unknown setting `{key}` (settings are: {', '.join(SETTING_FIELDS)})")
-    drafted_for = defaults.networks
-    if "networks" in raw:
-        chosen = text_list(raw, "networks", problem)
-        unknown = [network for network in chosen if network not in networks.IDS]
-        if unknown:
-            problem(
-                "networks",
-                f"`networks`: unknown network `{unknown[0]}` (known: {', '.join(networks.IDS)}); "
-                "using the default networks",
-            )
-        elif chosen:
-            drafted_for = chosen
-    instance = defaults.mastodon_instance
-    if "mastodon_instance" in raw:
-        value = (scalar_text(raw.get("mastodon_instance")) or "").lower()
-        if DOMAIN_PATTERN.match(value):
-            instance = value
-        else:
-            problem(
-                "mastodon_instance",
-                "`mastodon_instance` must be a server name like mastodon.social, not "
-                f"{raw.get('mastodon_instance')!r}",
-            )
-    goals: dict[str, object] = {}
-    if raw.get("goals") is not None:
-        if isinstance(raw["goals"], Mapping):
-            goals = plain(raw["goals"])
-        else:
-            problem("goals", "`goals` must be a mapping, like {shares_per_week: 3}")
+    return Settings(networks=_networks_setting(raw, problem) or defaults.networks,
+                    mastodon_instance=_instance_setting(raw, problem) or defaults.mastodon_instance,
+                    goals=_goals_setting(raw, problem), allow_private_addresses=_allow_private_setting(raw, problem),
+                    **_posting_settings(raw, problem))
+
+
+def _networks_setting(raw: Mapping[str, Any], problem: Report) -> tuple[str, ...] | None:
+    """`networks:`, the networks drafts are written for; None (the defaults) when absent, empty or unknown."""
+    if "networks" not in raw:
+        return None
+    chosen = text_list(raw, "networks", problem)
+    unknown = [network for network in chosen if network not in networks.IDS]
+    if unknown:
+        problem("networks", f"`networks`: unknown network `{unknown[0]}` (known: {', '.join(networks.IDS)}); "
+                            "using the default networks")
+        return None
+    return tuple(chosen) or None
+
+
+def _instance_setting(raw: Mapping[str, Any], problem: Report) -> str | None:
+    """`mastodon_instance:`, a server name; None (the default) when absent or not a server name."""
+    if "mastodon_instance" not in raw:
+        return None
+    value = (scalar_text(raw.get("mastodon_instance")) or "").lower()
+    if DOMAIN_PATTERN.match(value):
+        return value
+    problem("mastodon_instance", "`mastodon_instance` must be a server name like mastodon.social, not "
+                                 f"{raw.get('mastodon_instance')!r}")
+    return None
+
+
+def _goals_setting(raw: Mapping[str, Any], problem: Report) -> dict[str, object]:
+    """`goals:`, read as plain data (amplify.audit checks what they say)."""
+    if raw.get("goals") is None:
+        return {}
+    if isinstance(raw["goals"], Mapping):
+        return plain(raw["goals"])
+    problem("goals", "`goals` must be a mapping, like {shares_per_week: 3}")
+    return {}
+
+
+def _allow_private_setting(raw: Mapping[str, Any], problem: Report) -> bool:
+    """`allow_private_addresses:`, true or false; anything else keeps private addresses refused."""
     allow_private = raw.get("allow_private_addresses", False)
-    if not isinstance(allow_private, bool):
-        problem("allow_private_addresses", "`allow_private_addresses` must be true or false, not "
-                f"{one_line(repr(allow_private), 80)}; private addresses stay refused")
-        allow_private = False
-    return Settings(networks=drafted_for, mastodon_instance=instance, goals=goals,
-                    allow_private_addresses=allow_private, **_posting_settings(raw, problem))
+    if isinstance(allow_private, bool):
+        return allow_private
+    problem("allow_private_addresses", "`allow_private_addresses` must be true or false, not "
+            f"{one_line(repr(allow_private), 80)}; private addresses stay refused")
+    return False
 
 
 def _posting_settings(raw: Mapping[str, Any], problem: Report) -> dict[str, Any]:
