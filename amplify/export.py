@@ -5,7 +5,6 @@ import csv
 import io
 import json
 from collections.abc import Iterable
-from dataclasses import asdict
 
 from amplify.report import ReportError
 from amplify.store import Store
@@ -35,11 +34,11 @@ def export_shares(store: Store, fmt: str) -> str:
     latest = store.latest_reach()
     columns = EXPORT_COLUMNS + REACH_COLUMNS
     records = []
-    for row in map(asdict, store.shares_for_export()):  # the export writes plain columns
-        snapshot = latest.get(row["share_id"])
+    for row in store.shares_for_export():
+        snapshot = latest.get(row.share_id)
         reach = (snapshot.reposts, snapshot.likes, snapshot.replies, snapshot.quotes, snapshot.taken_at,
                  snapshot.source, int(snapshot.deleted)) if snapshot else (None,) * len(REACH_COLUMNS)
-        records.append([*(row[column] for column in EXPORT_COLUMNS), *reach])
+        records.append([*(getattr(row, column) for column in EXPORT_COLUMNS), *reach])
     if fmt == "json":
         return json.dumps([dict(zip(columns, record, strict=True)) for record in records], indent=2,
                           ensure_ascii=False) + "\n"
