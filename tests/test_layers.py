@@ -190,3 +190,27 @@ def imported_names(path: Path) -> set[str]:
 def test_only_the_fetch_modules_speak_http():
     speaking = {name for name, path in modules().items() if imported_names(path) & HTTP_CLIENTS}
     assert speaking == SPEAKS_HTTP
+
+
+# The sizes a newcomer can hold in mind: a module of at most 500 lines, a function of at most 60. A function that
+# must be longer is listed here with the reason.
+MAX_MODULE_LINES = 500
+MAX_FUNCTION_LINES = 60
+LONG_FUNCTIONS: dict[str, str] = {}
+
+
+def test_no_module_is_over_500_lines():
+    sizes = {name: len(path.read_text(encoding="utf-8").splitlines()) for name, path in modules().items()}
+    assert sizes["amplify.store.base"] > 100  # the walk reads the files
+    assert {name: lines for name, lines in sizes.items() if lines > MAX_MODULE_LINES} == {}
+
+
+def test_no_function_is_over_60_lines_without_a_reason():
+    long = {}
+    for name, path in modules().items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                lines = node.end_lineno - node.lineno + 1
+                if lines > MAX_FUNCTION_LINES and f"{name}.{node.name}" not in LONG_FUNCTIONS:
+                    long[f"{name}.{node.name}"] = lines
+    assert long == {}
