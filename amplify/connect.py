@@ -23,12 +23,15 @@ from amplify import secrets as vault
 from amplify.accounts import (
     BLUESKY,
     BLUESKY_APP_PASSWORD,
+    ENVIRONMENT,
+    KEPT,
     MASTODON,
     MASTODON_TOKEN,
     AccountError,
     call_api,
     instance_rules,
     jwt_claims,
+    same_server,
     save_bluesky_session,
 )
 from amplify.fetch import DEFAULT_LIMITS, FetchLimits, fetch_json, send_json
@@ -75,7 +78,11 @@ def _base_url(server: str) -> str:
     parts = http_parts(server.strip())
     if parts is None or parts.query or parts.fragment or parts.path.strip("/"):
         raise AccountError(f"{server!r} is not a server address: give it like https://example.social")
-    return f"{parts.scheme}://{parts.netloc}"
+    base = f"{parts.scheme}://{parts.netloc}"
+    if not same_server(base, base):
+        raise AccountError(f"amplify sends tokens and passwords only over https: give {server!r} as https://"
+                           f"{parts.netloc} (plain http only for a server on your own machine or network)")
+    return base
 
 
 # -- Mastodon --------------------------------------------------------------------------------------------------
@@ -164,7 +171,7 @@ def connect_mastodon(store: "Store", server: str, token: str, *, keep_token: boo
     account = Account(network=MASTODON, server=server, handle=handle, did=None, account_id=_text(me, "id") or None,
                       display_name=one_line(_text(me, "display_name")) or one_line(username),
                       connected_at=now, rules=instance_rules(instance if isinstance(instance, Mapping) else {}),
-                      rules_checked_at=now)
+                      rules_checked_at=now, secret_from=KEPT if keep_token else ENVIRONMENT)
     if keep_token:
         vault.set_secret(MASTODON_TOKEN, token)
     store.save_account(account)
@@ -204,7 +211,8 @@ def connect_bluesky(store: "Store", handle: str, app_password: str, *, server: s
     if not did:
         raise AccountError(f"{base} did not say whose session this is; is it a Bluesky server?")
     account = Account(network=BLUESKY, server=_pds(created) or base, handle=shown_handle, did=did, account_id=None,
-                      display_name=shown_handle, connected_at=store.now())
+                      display_name=shown_handle, connected_at=store.now(),
+                      secret_from=KEPT if keep_password else ENVIRONMENT)
     if keep_password:
         vault.set_secret(BLUESKY_APP_PASSWORD, app_password)
     save_bluesky_session(access, refresh)
@@ -226,7 +234,8 @@ def _pds(session: Mapping[str, Any]) -> str | None:
     for service in services if isinstance(services, list) else []:
         if isinstance(service, Mapping) and str(service.get("id", "")).endswith("#atproto_pds"):
             endpoint = service.get("serviceEndpoint")
-            if isinstance(endpoint, str) and http_parts(endpoint) is not None:
+            # The session's tokens go there: over https only (or on this machine or network).
+            if isinstance(endpoint, str) and same_server(endpoint, endpoint):
                 return endpoint.rstrip("/")
     return None
 

@@ -1,10 +1,10 @@
 """Fetching a follow list page by page into the store, so an import stopped halfway goes on from there."""
 
-import os
 import time
 from collections.abc import Callable
 from typing import NoReturn
 
+from amplify.accounts import MASTODON_TOKEN
 from amplify.fetch import DEFAULT_LIMITS, FetchError, FetchLimits, open_client
 from amplify.follows.bluesky import PUBLIC_APPVIEW, bluesky_actor, bluesky_follows_url, bluesky_page, bluesky_start
 from amplify.follows.mastodon import hidden_message, mastodon_address, mastodon_page, mastodon_start, own_token
@@ -21,6 +21,7 @@ from amplify.follows.model import (
 )
 from amplify.follows.pager import MAX_WAIT_SECONDS, Pager, fetch_reason
 from amplify.networks import FOLLOW_LIST_IMPORTS
+from amplify.secrets import environment_secret
 from amplify.store import Store
 from amplify.types import FollowImport
 from amplify.urls import is_http_url
@@ -58,7 +59,7 @@ def import_follows(store: Store, network: str, account: str, *, server: str | No
     withheld = ""
     if network == MASTODON and token is None:
         token = own_token(base, own_instance)
-        if token is None and os.environ.get(TOKEN_VARIABLE):
+        if token is None and environment_secret(MASTODON_TOKEN):
             withheld = (f" {TOKEN_VARIABLE} is set, but amplify sends it only to your own instance, "
                         f"{own_instance or '(not named)'}: mastodon_instance in feeds.yml's settings.")
     headers = {"Authorization": f"Bearer {token}"} if token and network == MASTODON else {}
