@@ -53,7 +53,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Account", "AccountError", "BlueskySession", "InstanceRules", "alt_text_limit", "bluesky_session", "check",
            "connected", "connected_accounts", "disconnect", "instance_rules", "mastodon_headers", "post_limits",
-           "refresh_rules", "same_server", "secret_for"]
+           "refresh_rules", "require_https", "same_server", "secret_for"]
 
 log = logging.getLogger(__name__)
 
@@ -191,8 +191,13 @@ def _origin(parts: Any) -> tuple[str, str, int]:
     return scheme, (parts.hostname or "").lower().rstrip("."), port or (443 if scheme == "https" else 80)
 
 
+# Names that are on this machine or the local network by definition (RFC 6761, 6762, 8375; ICANN's .internal).
+LOCAL_NAMES = ("localhost", ".localhost", ".local", ".internal", ".home.arpa")
+
+
 def _private_host(host: str) -> bool:
-    if host.lower() == "localhost":
+    name = host.lower().rstrip(".")
+    if name == LOCAL_NAMES[0] or name.endswith(LOCAL_NAMES[1:]):
         return True
     try:
         address = ipaddress.ip_address(host)
@@ -202,10 +207,14 @@ def _private_host(host: str) -> bool:
 
 
 def _secure(account: Account) -> None:
-    """Refuse to send an account's secret to a server it was not over https (or on this machine or network)."""
-    if not same_server(account.server, account.server):
-        raise AccountError(f"amplify sends a token only over https, and {account.server} is not: "
-                           f"{reconnect(account.network)} with its https address")
+    """Refuse to send an account's secret to its server other than over https (or on this machine or network)."""
+    require_https(account.server, f"{reconnect(account.network)} with its https address")
+
+
+def require_https(server: str, what_to_do: str) -> None:
+    """Raise AccountError unless a secret may go to `server`: https, or plain http on this machine or network."""
+    if not same_server(server, server):
+        raise AccountError(f"amplify sends tokens and passwords only over https, and {server} is not: {what_to_do}")
 
 
 def _missing(account: Account, network: str) -> str:

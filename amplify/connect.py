@@ -31,6 +31,7 @@ from amplify.accounts import (
     call_api,
     instance_rules,
     jwt_claims,
+    require_https,
     same_server,
     save_bluesky_session,
 )
@@ -57,6 +58,7 @@ BLUESKY_APP_PASSWORDS = "https://bsky.app/settings/app-passwords"
 APP_PASSWORD_HELP = ("Use an app password, never your account password: make one at "
                      f"{BLUESKY_APP_PASSWORDS} (Settings > Privacy and security > App passwords). You can revoke it "
                      "there at any time.")
+HTTPS_HELP = "give it as https://{netloc} (plain http only for a server on your own machine or network)"
 # The JWT scope Bluesky gives a session made with the account's own password: refused.
 ACCOUNT_PASSWORD_SCOPE = "com.atproto.access"
 
@@ -79,10 +81,14 @@ def _base_url(server: str) -> str:
     if parts is None or parts.query or parts.fragment or parts.path.strip("/"):
         raise AccountError(f"{server!r} is not a server address: give it like https://example.social")
     base = f"{parts.scheme}://{parts.netloc}"
-    if not same_server(base, base):
-        raise AccountError(f"amplify sends tokens and passwords only over https: give {server!r} as https://"
-                           f"{parts.netloc} (plain http only for a server on your own machine or network)")
+    _https_only(base)
     return base
+
+
+def _https_only(server: str) -> None:
+    """Tokens, codes and passwords go only over https (or plain http on this machine or network)."""
+    parts = http_parts(server)
+    require_https(server, HTTPS_HELP.format(netloc=parts.netloc if parts else server))
 
 
 # -- Mastodon --------------------------------------------------------------------------------------------------
@@ -112,6 +118,7 @@ class MastodonApp:
 def register_mastodon_app(server: str, *, limits: FetchLimits = DEFAULT_LIMITS) -> MastodonApp:
     """Register amplify as an app on `server`, with only the scopes posting needs (and `profile`, or
     `read:accounts` on a server older than 4.3, to see whose account it is)."""
+    _https_only(server)
     instance = call_api(MASTODON, server, lambda client: fetch_json(client, f"{server}/api/v2/instance",
                                                                     limits=limits), limits)
     scopes = MASTODON_SCOPES if knows_profile_scope(instance) else OLDER_MASTODON_SCOPES
@@ -136,6 +143,7 @@ def knows_profile_scope(instance: Any) -> bool:
 
 def mastodon_token_from_code(app: MastodonApp, code: str, *, limits: FetchLimits = DEFAULT_LIMITS) -> str:
     """Trade the code the server showed for a token."""
+    _https_only(app.server)
     code = code.strip()
     if not code:
         raise AccountError("Paste the code Mastodon showed after you allowed amplify")
@@ -154,6 +162,7 @@ def connect_mastodon(store: "Store", server: str, token: str, *, keep_token: boo
                      limits: FetchLimits = DEFAULT_LIMITS) -> Account:
     """Verify `token` on `server` (`verify_credentials`), read the server's rules, keep the token (unless it
     came from AMPLIFY_MASTODON_TOKEN: `keep_token=False`) and connect the account."""
+    _https_only(server)
     token = token.strip()
     if not token:
         raise AccountError(f"Paste your Mastodon access token: {MASTODON_TOKEN_HELP}")

@@ -303,3 +303,24 @@ def test_without_a_session_or_password_bluesky_asks_to_reconnect(bluesky, store)
     accounts.disconnect(store, "bluesky")
     with pytest.raises(AccountError, match="no app password.*amplify account add bluesky"):
         bluesky_session(account)
+
+
+def test_connecting_sends_nothing_secret_over_plain_http_to_the_internet(store):
+    # No server answers at bakers.example: the refusal comes before any request.
+    with pytest.raises(AccountError, match="only over https.*https://bakers.example"):
+        connect.connect_mastodon(store, "http://bakers.example", "a-token")
+    with pytest.raises(AccountError, match="only over https"):
+        connect.register_mastodon_app("http://bakers.example")
+    app = connect.MastodonApp("http://bakers.example", "id", "secret", "verifier")
+    with pytest.raises(AccountError, match="only over https"):
+        connect.mastodon_token_from_code(app, "code")
+    with pytest.raises(AccountError, match="only over https"):
+        connect.connect_bluesky(store, "ada.bsky.social", "app-pass-word", server="http://pds.example")
+    plain = accounts.Account(network="mastodon", server="http://bakers.example", handle="@ada@bakers.example",
+                             did=None, account_id="1", display_name="Ada", connected_at=FIXED_NOW.isoformat())
+    set_secret("mastodon.token", "a-token")
+    with pytest.raises(AccountError, match="only over https"):
+        mastodon_headers(plain)
+    assert connect.mastodon_server(server="http://mastodon.local:3000") == "http://mastodon.local:3000"
+    assert connect.mastodon_server(server="http://192.168.1.20:3000") == "http://192.168.1.20:3000"
+    assert accounts.connected(store, "mastodon") is None

@@ -387,3 +387,8 @@ def test_a_following_count_that_is_no_count_is_not_believed(server, store):
         result = import_follows(store, MASTODON, "@ada@social.example", server=server.url(""), restart=True,
                                 progress=lambda fetched, expected, seen=seen: seen(expected))
         assert seen == [None, None] and store.follow_import_by_id(result.import_id).expected is None
+
+
+def test_a_token_given_for_an_import_never_goes_over_plain_http_to_the_internet(store):
+    with pytest.raises(FollowImportError, match="only over https"):
+        import_follows(store, "mastodon", "@ada@bakers.example", server="http://bakers.example", token="a-token")

@@ -4,7 +4,7 @@ import time
 from collections.abc import Callable
 from typing import NoReturn
 
-from amplify.accounts import MASTODON_TOKEN
+from amplify.accounts import MASTODON_TOKEN, same_server
 from amplify.fetch import DEFAULT_LIMITS, FetchError, FetchLimits, open_client
 from amplify.follows.bluesky import PUBLIC_APPVIEW, bluesky_actor, bluesky_follows_url, bluesky_page, bluesky_start
 from amplify.follows.mastodon import hidden_message, mastodon_address, mastodon_page, mastodon_start, own_token
@@ -62,6 +62,8 @@ def import_follows(store: Store, network: str, account: str, *, server: str | No
         if token is None and environment_secret(MASTODON_TOKEN):
             withheld = (f" {TOKEN_VARIABLE} is set, but amplify sends it only to your own instance, "
                         f"{own_instance or '(not named)'}: mastodon_instance in feeds.yml's settings.")
+    if token and network == MASTODON and not same_server(base, base):
+        raise FollowImportError(f"amplify sends a token only over https, and {base} is not: give it as https://")
     headers = {"Authorization": f"Bearer {token}"} if token and network == MASTODON else {}
     with open_client(limits, connections=1) as client:
         pager = Pager(client, headers, limits, sleep, max_wait, withheld)
