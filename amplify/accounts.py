@@ -12,7 +12,10 @@ nothing the server refused. Everything here speaks HTTP only through `amplify.fe
 
 What posting calls:
 - `connected(store, network)`, `connected_accounts(store)`: the accounts;
-- `mastodon_headers(account)`: `Authorization: Bearer <token>`;
+- `mastodon_headers(account)`: `Authorization: Bearer <token>`, the account's own token (kept, or from
+  AMPLIFY_MASTODON_TOKEN when the account was connected from it), for its own server only;
+- `same_server(url, server)`: whether a token of `server` may go to `url` (the same scheme, host and port, over
+  https; plain http only to an address on this machine or network, under the private-addresses opt-in);
 - `bluesky_session(account, limits=...)`: a usable access JWT, renewed (and the rotated refresh JWT saved, before it
   is used) when it has expired; `renew=True` after the server answered `ExpiredToken`;
 - `post_limits(store, network)`: the connected Mastodon server's limits for the composer and the length check,
@@ -22,6 +25,7 @@ What posting calls:
 
 import base64
 import binascii
+import ipaddress
 import json
 import logging
 from collections.abc import Callable, Mapping
@@ -32,15 +36,24 @@ from typing import TYPE_CHECKING, Any
 from amplify import compose, networks
 from amplify import secrets as vault
 from amplify.errors import AmplifyError
-from amplify.fetch import DEFAULT_LIMITS, FetchError, FetchLimits, HTTPStatusError, fetch_json, open_client, send_json
+from amplify.fetch import (
+    DEFAULT_LIMITS,
+    FetchError,
+    FetchLimits,
+    HTTPStatusError,
+    fetch_json,
+    open_client,
+    send_json,
+)
 from amplify.types import Account, InstanceRules
+from amplify.urls import http_parts
 
 if TYPE_CHECKING:
     from amplify.store import Store
 
 __all__ = ["Account", "AccountError", "BlueskySession", "InstanceRules", "alt_text_limit", "bluesky_session", "check",
            "connected", "connected_accounts", "disconnect", "instance_rules", "mastodon_headers", "post_limits",
-           "refresh_rules"]
+           "refresh_rules", "require_https", "same_server", "secret_for"]
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +66,7 @@ BLUESKY_SESSION = "bluesky.session"
 RULES_MAX_AGE = timedelta(days=1)
 # An access JWT this close to its expiry is renewed before use rather than sent to fail.
 EXPIRY_MARGIN = timedelta(minutes=2)
+KEPT, ENVIRONMENT = "kept", "environment"  # where an account's secret is (Account.secret_from)
 # Bluesky's errors that mean "this token is no good": renew the session.
 STALE_TOKEN_ERRORS = frozenset({"ExpiredToken", "InvalidToken"})
 
@@ -118,12 +132,97 @@ def _secret_names(network: str) -> tuple[str, ...]:
 # -- Mastodon --------------------------------------------------------------------------------------------------
 
 
-def mastodon_headers(account: Account) -> dict[str, str]:
-    """The header that authorizes a call as `account`: `Authorization: Bearer <token>`."""
-    token = vault.get_secret(MASTODON_TOKEN)
+def mastodon_headers(account: Account, *, own_instance: str | None = None) -> dict[str, str]:
+    """The header that authorizes a call as `account` on its own server: `Authorization: Bearer <token>`.
+
+    The token is the one kept for the account, or AMPLIFY_MASTODON_TOKEN when the account was connected from it.
+    The variable stands in for a missing kept token only when it is meant for the account's server: `own_instance`
+    (feeds.yml's `mastodon_instance`, which the variable is for) is that server."""
+    token = secret_for(account, MASTODON_TOKEN, own_instance=own_instance)
     if not token:
-        raise AccountError(f"amplify has no token for {account.handle} on Mastodon: {reconnect(MASTODON)}")
+        raise AccountError(f"amplify has no token for {account.handle} on Mastodon: {_missing(account, MASTODON)}")
+    _secure(account)
     return {"Authorization": f"Bearer {token}"}
+
+
+def secret_for(account: Account, name: str, *, own_instance: str | None = None) -> str | None:
+    """The account's own secret `name`: from its environment variable when the account was connected from it, else
+    the one kept; the variable stands in for a missing kept one only when `own_instance` is the account's server."""
+    if account.secret_from == ENVIRONMENT:
+        return vault.environment_secret(name)
+    kept = vault.get_secret(name)
+    if kept is None and own_instance and is_own_instance(account.server, own_instance):
+        return vault.environment_secret(name)
+    return kept
+
+
+def environment_token(server: str, own_instance: str | None) -> str | None:
+    """AMPLIFY_MASTODON_TOKEN when `server` is the instance it is meant for (`own_instance`, feeds.yml's
+    `mastodon_instance`), else None: connecting an account on another server never sends it there."""
+    if not own_instance or not is_own_instance(server, own_instance):
+        return None
+    return vault.environment_secret(MASTODON_TOKEN)
+
+
+def is_own_instance(url: str, own_instance: str) -> bool:
+    """Whether `url` is on the user's own instance (`own_instance`: feeds.yml's `mastodon_instance`, a host name,
+    at https; `host:port` of an address on this machine under the private-addresses opt-in, at http)."""
+    own = own_instance.strip().lower().rstrip("/")
+    return same_server(url, f"https://{own}") or same_server(url, f"http://{own}")
+
+
+def same_server(url: str, server: str) -> bool:
+    """Whether a token of `server` may go to `url`: the same scheme, host and port, over https. Plain http only to
+    an address on this machine or network (localhost, a loopback or private IP), which amplify reaches at all only
+    when private addresses are allowed (feeds.yml's allow_private_addresses, or AMPLIFY_ALLOW_PRIVATE=1: the
+    fetch layer refuses them otherwise)."""
+    asked, own = http_parts(url), http_parts(server)
+    if asked is None or own is None or _origin(asked) != _origin(own):
+        return False
+    return asked.scheme.lower() == "https" or _private_host(asked.hostname or "")
+
+
+def _origin(parts: Any) -> tuple[str, str, int]:
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    return scheme, (parts.hostname or "").lower().rstrip("."), port or (443 if scheme == "https" else 80)
+
+
+# Names that are on this machine or the local network by definition (RFC 6761, 6762, 8375; ICANN's .internal).
+LOCAL_NAMES = ("localhost", ".localhost", ".local", ".internal", ".home.arpa")
+
+
+def _private_host(host: str) -> bool:
+    name = host.lower().rstrip(".")
+    if name == LOCAL_NAMES[0] or name.endswith(LOCAL_NAMES[1:]):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private or address.is_link_local
+
+
+def _secure(account: Account) -> None:
+    """Refuse to send an account's secret to its server other than over https (or on this machine or network)."""
+    require_https(account.server, f"{reconnect(account.network)} with its https address")
+
+
+def require_https(server: str, what_to_do: str) -> None:
+    """Raise AccountError unless a secret may go to `server`: https, or plain http on this machine or network."""
+    if not same_server(server, server):
+        raise AccountError(f"amplify sends tokens and passwords only over https, and {server} is not: {what_to_do}")
+
+
+def _missing(account: Account, network: str) -> str:
+    """What to do about a missing secret: set the variable again, or connect again."""
+    if account.secret_from == ENVIRONMENT:
+        variable = vault.ENV_OVERRIDES[MASTODON_TOKEN if network == MASTODON else BLUESKY_APP_PASSWORD]
+        return f"it was connected from {variable}, which is not set now; set it again, or {reconnect(network)}"
+    return reconnect(network)
 
 
 def instance_rules(instance: Mapping[str, Any]) -> InstanceRules:
@@ -224,9 +323,9 @@ def bluesky_session(account: Account, *, limits: FetchLimits = DEFAULT_LIMITS, r
             log.info("the Bluesky refresh token was refused; signing in again with the app password")
         else:
             return _keep_session(account, renewed)
-    password = vault.get_secret(BLUESKY_APP_PASSWORD)
+    password = secret_for(account, BLUESKY_APP_PASSWORD)
     if not password:
-        raise AccountError(f"amplify has no app password for {account.handle} on Bluesky: {reconnect(BLUESKY)}")
+        raise AccountError(f"amplify has no app password for {account.handle} on Bluesky: {_missing(account, BLUESKY)}")
     identifier = account.did or account.handle
     try:
         created = _bluesky_call(account.server, "com.atproto.server.createSession", limits,

@@ -23,12 +23,16 @@ from amplify import secrets as vault
 from amplify.accounts import (
     BLUESKY,
     BLUESKY_APP_PASSWORD,
+    ENVIRONMENT,
+    KEPT,
     MASTODON,
     MASTODON_TOKEN,
     AccountError,
     call_api,
     instance_rules,
     jwt_claims,
+    require_https,
+    same_server,
     save_bluesky_session,
 )
 from amplify.fetch import DEFAULT_LIMITS, FetchLimits, fetch_json, send_json
@@ -54,6 +58,7 @@ BLUESKY_APP_PASSWORDS = "https://bsky.app/settings/app-passwords"
 APP_PASSWORD_HELP = ("Use an app password, never your account password: make one at "
                      f"{BLUESKY_APP_PASSWORDS} (Settings > Privacy and security > App passwords). You can revoke it "
                      "there at any time.")
+HTTPS_HELP = "give it as https://{netloc} (plain http only for a server on your own machine or network)"
 # The JWT scope Bluesky gives a session made with the account's own password: refused.
 ACCOUNT_PASSWORD_SCOPE = "com.atproto.access"
 
@@ -75,7 +80,15 @@ def _base_url(server: str) -> str:
     parts = http_parts(server.strip())
     if parts is None or parts.query or parts.fragment or parts.path.strip("/"):
         raise AccountError(f"{server!r} is not a server address: give it like https://example.social")
-    return f"{parts.scheme}://{parts.netloc}"
+    base = f"{parts.scheme}://{parts.netloc}"
+    _https_only(base)
+    return base
+
+
+def _https_only(server: str) -> None:
+    """Tokens, codes and passwords go only over https (or plain http on this machine or network)."""
+    parts = http_parts(server)
+    require_https(server, HTTPS_HELP.format(netloc=parts.netloc if parts else server))
 
 
 # -- Mastodon --------------------------------------------------------------------------------------------------
@@ -105,6 +118,7 @@ class MastodonApp:
 def register_mastodon_app(server: str, *, limits: FetchLimits = DEFAULT_LIMITS) -> MastodonApp:
     """Register amplify as an app on `server`, with only the scopes posting needs (and `profile`, or
     `read:accounts` on a server older than 4.3, to see whose account it is)."""
+    _https_only(server)
     instance = call_api(MASTODON, server, lambda client: fetch_json(client, f"{server}/api/v2/instance",
                                                                     limits=limits), limits)
     scopes = MASTODON_SCOPES if knows_profile_scope(instance) else OLDER_MASTODON_SCOPES
@@ -129,6 +143,7 @@ def knows_profile_scope(instance: Any) -> bool:
 
 def mastodon_token_from_code(app: MastodonApp, code: str, *, limits: FetchLimits = DEFAULT_LIMITS) -> str:
     """Trade the code the server showed for a token."""
+    _https_only(app.server)
     code = code.strip()
     if not code:
         raise AccountError("Paste the code Mastodon showed after you allowed amplify")
@@ -147,6 +162,7 @@ def connect_mastodon(store: "Store", server: str, token: str, *, keep_token: boo
                      limits: FetchLimits = DEFAULT_LIMITS) -> Account:
     """Verify `token` on `server` (`verify_credentials`), read the server's rules, keep the token (unless it
     came from AMPLIFY_MASTODON_TOKEN: `keep_token=False`) and connect the account."""
+    _https_only(server)
     token = token.strip()
     if not token:
         raise AccountError(f"Paste your Mastodon access token: {MASTODON_TOKEN_HELP}")
@@ -164,7 +180,7 @@ def connect_mastodon(store: "Store", server: str, token: str, *, keep_token: boo
     account = Account(network=MASTODON, server=server, handle=handle, did=None, account_id=_text(me, "id") or None,
                       display_name=one_line(_text(me, "display_name")) or one_line(username),
                       connected_at=now, rules=instance_rules(instance if isinstance(instance, Mapping) else {}),
-                      rules_checked_at=now)
+                      rules_checked_at=now, secret_from=KEPT if keep_token else ENVIRONMENT)
     if keep_token:
         vault.set_secret(MASTODON_TOKEN, token)
     store.save_account(account)
@@ -204,7 +220,8 @@ def connect_bluesky(store: "Store", handle: str, app_password: str, *, server: s
     if not did:
         raise AccountError(f"{base} did not say whose session this is; is it a Bluesky server?")
     account = Account(network=BLUESKY, server=_pds(created) or base, handle=shown_handle, did=did, account_id=None,
-                      display_name=shown_handle, connected_at=store.now())
+                      display_name=shown_handle, connected_at=store.now(),
+                      secret_from=KEPT if keep_password else ENVIRONMENT)
     if keep_password:
         vault.set_secret(BLUESKY_APP_PASSWORD, app_password)
     save_bluesky_session(access, refresh)
@@ -226,7 +243,8 @@ def _pds(session: Mapping[str, Any]) -> str | None:
     for service in services if isinstance(services, list) else []:
         if isinstance(service, Mapping) and str(service.get("id", "")).endswith("#atproto_pds"):
             endpoint = service.get("serviceEndpoint")
-            if isinstance(endpoint, str) and http_parts(endpoint) is not None:
+            # The session's tokens go there: over https only (or on this machine or network).
+            if isinstance(endpoint, str) and same_server(endpoint, endpoint):
                 return endpoint.rstrip("/")
     return None
 

@@ -92,20 +92,16 @@ def check_reach(store: Store, *, now: datetime | None = None, appview: str = PUB
 def connected_mastodon_headers(store: Store, instance: str, own_instance: str | None) -> dict[str, str] | None:
     """The Authorization header of the user's connected Mastodon account on `instance`, or None.
 
-    The account connected with `amplify account add mastodon` when its server is `instance`; else the token in
-    AMPLIFY_MASTODON_TOKEN when `instance` is the user's own (`own_instance`, feeds.yml's `mastodon_instance`), as
-    the follow-list import does. A token never goes to another instance."""
+    The account connected with `amplify account add mastodon` when its server is `instance` (the same scheme, host
+    and port, over https: `accounts.same_server`); else the token in AMPLIFY_MASTODON_TOKEN when `instance` is the
+    user's own (`own_instance`, feeds.yml's `mastodon_instance`), as the follow-list import does. A token never
+    goes to another instance, nor over plain http."""
     account = accounts.connected(store, "mastodon")
-    if account is not None and _host(account.server) == _host(instance):
+    if account is not None and accounts.same_server(instance, account.server):
         with suppress(accounts.AccountError):  # connected, but its token is gone: logged out, as without one
-            return accounts.mastodon_headers(account)
+            return accounts.mastodon_headers(account, own_instance=own_instance)
     token = own_token(instance, own_instance)
     return {"Authorization": f"Bearer {token}"} if token else None
-
-
-def _host(base: str) -> tuple[str | None, int | None]:
-    parts = urlsplit(base)
-    return parts.hostname, parts.port
 
 
 class RateLimited(AmplifyError):

@@ -1,13 +1,18 @@
 """Secrets: the only module that reads or writes a token, an app password or a session.
 
-A secret is a short string under a name (`mastodon.token`, `bluesky.app_password`, `bluesky.session`). Where it is
-kept, in the order it is looked for:
+A secret is a short string under a name (`mastodon.token`, `bluesky.app_password`, `bluesky.session`). It comes
+from one of two places, and the caller says which (`get_secret` or `environment_secret`): a token opens the account
+it belongs to on the server it belongs to, so a variable set for one server never stands in for a secret kept for
+another.
 
-1. an environment variable, for servers and cron: `AMPLIFY_MASTODON_TOKEN` stands for `mastodon.token`,
-   `AMPLIFY_BLUESKY_APP_PASSWORD` for `bluesky.app_password` (read only; never written);
-2. the operating system's keyring (`keyring`: macOS Keychain, Windows Credential Locker, the Secret Service on
+- an environment variable, for servers and cron: `AMPLIFY_MASTODON_TOKEN` for `mastodon.token`,
+  `AMPLIFY_BLUESKY_APP_PASSWORD` for `bluesky.app_password` (read only; never written). `environment_secret`
+  reads it; the account connected from it says so (`Account.secret_from`);
+- what amplify keeps (`get_secret`), looked for in this order:
+
+1. the operating system's keyring (`keyring`: macOS Keychain, Windows Credential Locker, the Secret Service on
    Linux desktops), when one works here;
-3. else a file, `secrets.json` in the user's config folder (platformdirs: `~/.config/amplify` on Linux), readable
+2. else a file, `secrets.json` in the user's config folder (platformdirs: `~/.config/amplify` on Linux), readable
    by its owner alone (mode 0600, in a folder of mode 0700), rewritten atomically: a new file is written beside
    it, flushed to disk, then renamed over the old one, so a crash at any moment leaves the old file or the new one,
    never half of either. `AMPLIFY_SECRETS_FILE=PATH` uses the file at PATH and never the keyring (the tests do).
@@ -44,10 +49,8 @@ class SecretsError(AmplifyError):
 
 
 def get_secret(name: str) -> str | None:
-    """The secret called `name`, or None when none is kept."""
-    override = ENV_OVERRIDES.get(name)
-    if override and os.environ.get(override):
-        return os.environ[override]
+    """The secret kept under `name` (the keyring, else the file), or None when none is kept. Never the environment:
+    see `environment_secret`."""
     ring = _keyring()
     if ring is not None:
         try:
@@ -58,6 +61,12 @@ def get_secret(name: str) -> str | None:
             if found is not None:
                 return found
     return _read_file(secrets_file()).get(name)
+
+
+def environment_secret(name: str) -> str | None:
+    """The secret `name` from its environment variable (`ENV_OVERRIDES`), or None when it is not set."""
+    variable = ENV_OVERRIDES.get(name)
+    return (os.environ.get(variable) or None) if variable else None
 
 
 def set_secret(name: str, value: str) -> None:

@@ -14,7 +14,7 @@ from support import FIXED_NOW
 from amplify import accounts, connect
 from amplify.accounts import AccountError, bluesky_session, mastodon_headers, post_limits, refresh_rules
 from amplify.compose import Limits, check_length
-from amplify.secrets import get_secret, secrets_file, set_secret
+from amplify.secrets import delete_secret, get_secret, secrets_file, set_secret
 from amplify.store import Store
 from amplify.types import InstanceRules
 
@@ -82,8 +82,50 @@ def test_a_wrong_code_or_token_is_refused_plainly_and_nothing_is_kept(mastodon, 
 def test_the_token_from_the_environment_is_used_and_not_copied(mastodon, store, monkeypatch):
     monkeypatch.setenv("AMPLIFY_MASTODON_TOKEN", ADA_TOKEN)
     account = connect.connect_mastodon(store, mastodon.base_url, ADA_TOKEN, keep_token=False)
+    assert account.secret_from == "environment" and accounts.connected(store, "mastodon") == account
     assert mastodon_headers(account) == {"Authorization": f"Bearer {ADA_TOKEN}"}
     assert not secrets_file().exists()
+    monkeypatch.delenv("AMPLIFY_MASTODON_TOKEN")
+    with pytest.raises(AccountError, match="connected from AMPLIFY_MASTODON_TOKEN, which is not set now"):
+        mastodon_headers(account)
+
+
+def test_a_token_in_the_environment_never_stands_in_for_the_connected_accounts_own(mastodon, store, monkeypatch):
+    # Connected in Settings on this server; the variable holds the token of the user's mastodon_instance elsewhere
+    # (for importing a hidden follow list there), which this server must never see.
+    account = connect.connect_mastodon(store, mastodon.base_url, ADA_TOKEN)
+    monkeypatch.setenv("AMPLIFY_MASTODON_TOKEN", "token-of-another-server")
+    assert account.secret_from == "kept"
+    assert mastodon_headers(account) == {"Authorization": f"Bearer {ADA_TOKEN}"}
+    assert accounts.check(store, "mastodon").handle == account.handle  # the rules read with the account's own
+    assert mastodon_headers(account, own_instance="elsewhere.example") == {"Authorization": f"Bearer {ADA_TOKEN}"}
+
+
+def test_the_environment_stands_in_for_a_missing_kept_token_only_on_the_instance_it_is_for(mastodon, store,
+                                                                                          monkeypatch):
+    account = connect.connect_mastodon(store, mastodon.base_url, ADA_TOKEN)
+    delete_secret("mastodon.token")
+    monkeypatch.setenv("AMPLIFY_MASTODON_TOKEN", "env-token")
+    with pytest.raises(AccountError, match="no token"):
+        mastodon_headers(account)
+    with pytest.raises(AccountError, match="no token"):
+        mastodon_headers(account, own_instance="elsewhere.example")
+    own = urlsplit(mastodon.base_url).netloc
+    assert mastodon_headers(account, own_instance=own) == {"Authorization": "Bearer env-token"}
+
+
+def test_a_token_goes_only_to_its_own_server_over_https():
+    same = accounts.same_server
+    assert same("https://bakers.social/api/v1/statuses/1", "https://bakers.social")
+    assert same("https://Bakers.Social:443/x", "https://bakers.social")
+    assert not same("http://bakers.social/x", "https://bakers.social")  # the scheme counts, not just the host
+    assert not same("http://bakers.social/x", "http://bakers.social")  # and never plain http to the internet
+    assert not same("https://bakers.social:8443/x", "https://bakers.social")
+    assert not same("https://evil.example/x", "https://bakers.social")
+    assert not same("https://bakers.social.evil.example/x", "https://bakers.social")
+    assert same("http://127.0.0.1:8000/x", "http://127.0.0.1:8000")  # this machine, reached only under the opt-in
+    assert not same("http://127.0.0.1:8001/x", "http://127.0.0.1:8000")
+    assert not same("not a url", "https://bakers.social")
 
 
 def test_disconnecting_forgets_the_account_and_its_token(mastodon, store):
@@ -105,6 +147,8 @@ def test_the_server_address_is_checked():
         connect.mastodon_server("https://mastodon.social/@ada")
     with pytest.raises(AccountError, match="not a server address"):
         connect.mastodon_server(server="ftp://example.org")
+    with pytest.raises(AccountError, match="only over https"):
+        connect.mastodon_server(server="http://mastodon.social")
     with pytest.raises(AccountError, match="which Mastodon server"):
         connect.mastodon_server("")
 
@@ -259,3 +303,24 @@ def test_without_a_session_or_password_bluesky_asks_to_reconnect(bluesky, store)
     accounts.disconnect(store, "bluesky")
     with pytest.raises(AccountError, match="no app password.*amplify account add bluesky"):
         bluesky_session(account)
+
+
+def test_connecting_sends_nothing_secret_over_plain_http_to_the_internet(store):
+    # No server answers at bakers.example: the refusal comes before any request.
+    with pytest.raises(AccountError, match="only over https.*https://bakers.example"):
+        connect.connect_mastodon(store, "http://bakers.example", "a-token")
+    with pytest.raises(AccountError, match="only over https"):
+        connect.register_mastodon_app("http://bakers.example")
+    app = connect.MastodonApp("http://bakers.example", "id", "secret", "verifier")
+    with pytest.raises(AccountError, match="only over https"):
+        connect.mastodon_token_from_code(app, "code")
+    with pytest.raises(AccountError, match="only over https"):
+        connect.connect_bluesky(store, "ada.bsky.social", "app-pass-word", server="http://pds.example")
+    plain = accounts.Account(network="mastodon", server="http://bakers.example", handle="@ada@bakers.example",
+                             did=None, account_id="1", display_name="Ada", connected_at=FIXED_NOW.isoformat())
+    set_secret("mastodon.token", "a-token")
+    with pytest.raises(AccountError, match="only over https"):
+        mastodon_headers(plain)
+    assert connect.mastodon_server(server="http://mastodon.local:3000") == "http://mastodon.local:3000"
+    assert connect.mastodon_server(server="http://192.168.1.20:3000") == "http://192.168.1.20:3000"
+    assert accounts.connected(store, "mastodon") is None

@@ -66,11 +66,20 @@ def test_a_refused_token_ends_with_a_plain_error_and_keeps_nothing(mastodon, tmp
     assert "No account is connected" in run("account", "list", "--db", db).output
 
 
-def test_the_environment_token_is_used_without_asking(mastodon, tmp_path, monkeypatch):
-    monkeypatch.setenv("AMPLIFY_MASTODON_TOKEN", ADA_TOKEN)
-    done = run("account", "add", "mastodon", "--server", mastodon.base_url, "--db", str(tmp_path / "a.db"))
+def test_the_environment_token_meant_for_another_instance_is_not_sent_to_this_one(mastodon, tmp_path,
+                                                                                 monkeypatch):
+    # The variable is the token of the user's mastodon_instance, for importing a hidden follow list there.
+    monkeypatch.setenv("AMPLIFY_MASTODON_TOKEN", "token-of-another-server")
+    feeds = tmp_path / "feeds.yml"
+    feeds.write_text("settings:\n  mastodon_instance: elsewhere.example\nsources: []\n")
+    db = str(tmp_path / "a.db")
+    done = run("account", "add", "mastodon", "--server", mastodon.base_url, "--token", "--feeds", str(feeds),
+               "--db", db, input=f"{ADA_TOKEN}\n")
     assert done.exit_code == 0, done.output
-    assert "AMPLIFY_MASTODON_TOKEN" in done.output and ADA_TOKEN not in done.output
+    assert "is for your mastodon_instance (elsewhere.example), so it is not sent to" in done.output
+    assert "token-of-another-server" not in done.output and get_secret("mastodon.token") == ADA_TOKEN
+    with Store(db) as store:
+        assert store.account("mastodon").secret_from == "kept"
 
 
 def test_remove_disconnects_and_says_how_to_revoke(mastodon, tmp_path):

@@ -28,6 +28,8 @@ from amplify.follows import (
     wait_seconds,
 )
 from amplify.refresh import refresh
+from amplify.secrets import set_secret
+from amplify.types import Account
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -387,3 +389,28 @@ def test_a_following_count_that_is_no_count_is_not_believed(server, store):
         result = import_follows(store, MASTODON, "@ada@social.example", server=server.url(""), restart=True,
                                 progress=lambda fetched, expected, seen=seen: seen(expected))
         assert seen == [None, None] and store.follow_import_by_id(result.import_id).expected is None
+
+
+def test_a_token_given_for_an_import_never_goes_over_plain_http_to_the_internet(store):
+    with pytest.raises(FollowImportError, match="only over https"):
+        import_follows(store, "mastodon", "@ada@bakers.example", server="http://bakers.example", token="a-token")
+
+
+def connect_on(store, server_url: str, token: str) -> None:
+    store.save_account(Account(network=MASTODON, server=server_url, handle="@ada@social.example", did=None,
+                               account_id="1", display_name="Ada", connected_at=store.now()))
+    set_secret("mastodon.token", token)
+
+
+def test_the_connected_accounts_token_opens_its_own_hidden_list_on_the_own_instance_only(server, store):
+    accounts = [mastodon_account(server, f"p{n}") for n in range(3)]
+    serve_mastodon(server, "ada", accounts, page_size=10, token="own-token")
+    own = server.url("").split("//", 1)[1].rstrip("/")
+    connect_on(store, server.url("").rstrip("/"), "own-token")
+    with pytest.raises(HiddenFollowList):  # not the own instance: the token stays home
+        import_follows(store, MASTODON, "@ada@social.example", server=server.url(""), own_instance="else.example")
+    assert all("Authorization" not in seen.headers for seen in server.requests)
+    result = import_follows(store, MASTODON, "@ada@social.example", server=server.url(""), restart=True,
+                            own_instance=own)
+    assert len(result.candidates) == 3
+    assert {seen.headers.get("Authorization") for seen in server.requests} == {None, "Bearer own-token"}

@@ -12,7 +12,7 @@ import pytest
 from keyring.backend import KeyringBackend
 
 from amplify import secrets
-from amplify.secrets import SecretsError, delete_secret, get_secret, secrets_file, set_secret
+from amplify.secrets import SecretsError, delete_secret, environment_secret, get_secret, secrets_file, set_secret
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,15 +48,18 @@ def test_a_file_made_readable_by_others_is_closed_again_on_the_next_write():
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
-def test_the_environment_overrides_and_is_never_written(monkeypatch):
+def test_the_environment_is_read_apart_and_never_stands_in_for_a_kept_secret(monkeypatch):
     set_secret("mastodon.token", "kept-token")
     monkeypatch.setenv("AMPLIFY_MASTODON_TOKEN", "from-the-environment")
     monkeypatch.setenv("AMPLIFY_BLUESKY_APP_PASSWORD", "env-app-password")
-    assert get_secret("mastodon.token") == "from-the-environment"
-    assert get_secret("bluesky.app_password") == "env-app-password"
+    assert get_secret("mastodon.token") == "kept-token"
+    assert environment_secret("mastodon.token") == "from-the-environment"
+    assert environment_secret("bluesky.app_password") == "env-app-password"
+    assert get_secret("bluesky.app_password") is None
+    assert environment_secret("bluesky.session") is None
     assert "from-the-environment" not in secrets_file().read_text()
     monkeypatch.delenv("AMPLIFY_MASTODON_TOKEN")
-    assert get_secret("mastodon.token") == "kept-token"
+    assert environment_secret("mastodon.token") is None
 
 
 def test_a_crash_between_the_temporary_file_and_the_rename_leaves_the_old_file():

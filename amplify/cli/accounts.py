@@ -18,8 +18,9 @@ def account_group() -> None:
     """Connect the Mastodon and Bluesky accounts amplify posts as, list them, or disconnect one.
 
     Tokens and app passwords are kept in your system's keyring, or where there is none in a file in your config
-    folder that only you can read; never in amplify.db or feeds.yml. AMPLIFY_MASTODON_TOKEN and
-    AMPLIFY_BLUESKY_APP_PASSWORD, when set, are used instead (for servers and cron).
+    folder that only you can read; never in amplify.db or feeds.yml. For servers and cron, an account can be
+    connected from AMPLIFY_MASTODON_TOKEN (only on your mastodon_instance in feeds.yml's settings, the server the
+    variable is for) or AMPLIFY_BLUESKY_APP_PASSWORD instead; amplify then reads it from there at each use.
     """
 
 
@@ -37,7 +38,7 @@ def add_group() -> None:
                    "amplify in the browser.")
 @click.option("--no-browser", is_flag=True, help="Print the address to allow amplify at; do not open a browser.")
 @db_option
-@feeds_option("Follow list (only its allow_private_addresses setting is read)")
+@feeds_option("Follow list (only its allow_private_addresses and mastodon_instance settings are read)")
 def add_mastodon_command(instance: str | None, server: str | None, paste_token: bool, no_browser: bool,
                          db: str | None, feeds: str | None) -> None:
     """Connect your Mastodon account.
@@ -46,17 +47,25 @@ def add_mastodon_command(instance: str | None, server: str | None, paste_token: 
     posts (read:statuses) and to see which account is yours (profile; read:accounts before Mastodon 4.3), opens
     the page where you allow it, and asks for the code your server shows then.
     With --token, paste a personal access token instead. The account is verified with your server before
-    anything is kept.
+    anything is kept. AMPLIFY_MASTODON_TOKEN, when set, is used without asking only when the server is your
+    mastodon_instance (feeds.yml's settings): the variable is that server's token, and never goes to another.
     """
-    import os
-
-    from amplify import config, connect
-    from amplify.secrets import ENV_OVERRIDES
+    from amplify import accounts, config, connect, secrets
+    from amplify.follow.errors import FollowListError
+    from amplify.follow.load import load_follow_list
     from amplify.store import Store
 
     base = connect.mastodon_server(instance, server)
-    limits = fetch_limits(config.feeds_path(feeds))
-    from_environment = os.environ.get(ENV_OVERRIDES["mastodon.token"])
+    feeds_file = config.feeds_path(feeds)
+    limits = fetch_limits(feeds_file)
+    try:
+        own_instance = load_follow_list(feeds_file).settings.mastodon_instance if feeds_file.exists() else None
+    except FollowListError:
+        own_instance = None
+    from_environment = accounts.environment_token(base, own_instance)
+    if not from_environment and secrets.environment_secret(accounts.MASTODON_TOKEN):
+        click.echo(f"AMPLIFY_MASTODON_TOKEN is for your mastodon_instance ({own_instance or 'not set'}), so it is "
+                   f"not sent to {base}.")
     if from_environment:
         click.echo("Using the token in AMPLIFY_MASTODON_TOKEN (amplify does not copy it).")
         token = from_environment
@@ -87,14 +96,12 @@ def add_bluesky_command(handle: str, server: str | None, db: str | None, feeds: 
     Use an app password, never your account password: make one at https://bsky.app/settings/app-passwords
     (Settings > Privacy and security > App passwords) and revoke it there whenever you like.
     """
-    import os
-
-    from amplify import config, connect
-    from amplify.secrets import ENV_OVERRIDES
+    from amplify import config, connect, secrets
+    from amplify.accounts import BLUESKY_APP_PASSWORD
     from amplify.store import Store
 
     limits = fetch_limits(config.feeds_path(feeds))
-    from_environment = os.environ.get(ENV_OVERRIDES["bluesky.app_password"])
+    from_environment = secrets.environment_secret(BLUESKY_APP_PASSWORD)
     if from_environment:
         click.echo("Using the app password in AMPLIFY_BLUESKY_APP_PASSWORD (amplify does not copy it).")
         password = from_environment

@@ -105,9 +105,9 @@ def import_follows_command(network: str, account: str, take_all: bool, picks: tu
     Shows each account they follow (name, handle, the start of their bio), marks the ones you follow already, and
     adds the ones you choose to feeds.yml: their public feed, the feed of their website when one is found, their
     handle, and your usual credit. Identity labels are left for you: only what a source says of itself belongs
-    there. A hidden Mastodon list needs an access token of your own account in AMPLIFY_MASTODON_TOKEN, sent only
-    to your own instance (feeds.yml's mastodon_instance). A long list that stops partway goes on from there when
-    you run the same command again.
+    there. A hidden Mastodon list needs an access token of your own account in AMPLIFY_MASTODON_TOKEN (or the
+    account connected there), sent only to your own instance (feeds.yml's mastodon_instance), over https. A long
+    list that stops partway goes on from there when you run the same command again.
     """
     import sys
 

@@ -1,10 +1,11 @@
 """Fetching a follow list page by page into the store, so an import stopped halfway goes on from there."""
 
-import os
 import time
 from collections.abc import Callable
 from typing import NoReturn
 
+from amplify import accounts as connected_accounts
+from amplify.accounts import MASTODON_TOKEN, same_server
 from amplify.fetch import DEFAULT_LIMITS, FetchError, FetchLimits, open_client
 from amplify.follows.bluesky import PUBLIC_APPVIEW, bluesky_actor, bluesky_follows_url, bluesky_page, bluesky_start
 from amplify.follows.mastodon import hidden_message, mastodon_address, mastodon_page, mastodon_start, own_token
@@ -21,6 +22,7 @@ from amplify.follows.model import (
 )
 from amplify.follows.pager import MAX_WAIT_SECONDS, Pager, fetch_reason
 from amplify.networks import FOLLOW_LIST_IMPORTS
+from amplify.secrets import environment_secret
 from amplify.store import Store
 from amplify.types import FollowImport
 from amplify.urls import is_http_url
@@ -52,16 +54,20 @@ def import_follows(store: Store, network: str, account: str, *, server: str | No
 
     An unfinished import of the same list goes on where it stopped (`restart` begins again). `token` (Mastodon
     only) is sent for a list its owner keeps hidden; without one, the AMPLIFY_MASTODON_TOKEN variable is, when the
-    server asked is `own_instance` (host, or host:port; feeds.yml's `mastodon_instance`). Raises
-    FollowImportError; ImportPaused when it stopped partway (run it again to go on)."""
+    server asked is `own_instance` (host, or host:port; feeds.yml's `mastodon_instance`). Without either, a list
+    found hidden there is asked for again with the token of the account connected on that server (its own list
+    is open to it). Raises FollowImportError; ImportPaused when it stopped partway (run it again to go on)."""
     key, base = list_key(network, account, server)
     withheld = ""
     if network == MASTODON and token is None:
         token = own_token(base, own_instance)
-        if token is None and os.environ.get(TOKEN_VARIABLE):
+        if token is None and environment_secret(MASTODON_TOKEN):
             withheld = (f" {TOKEN_VARIABLE} is set, but amplify sends it only to your own instance, "
                         f"{own_instance or '(not named)'}: mastodon_instance in feeds.yml's settings.")
+    if token and network == MASTODON and not same_server(base, base):
+        raise FollowImportError(f"amplify sends a token only over https, and {base} is not: give it as https://")
     headers = {"Authorization": f"Bearer {token}"} if token and network == MASTODON else {}
+    hidden_opener = _connected_headers(store, base, own_instance) if network == MASTODON and not token else {}
     with open_client(limits, connections=1) as client:
         pager = Pager(client, headers, limits, sleep, max_wait, withheld)
         existing = store.follow_import(network, key, base)
@@ -71,14 +77,27 @@ def import_follows(store: Store, network: str, account: str, *, server: str | No
         else:
             start = mastodon_start if network == MASTODON else bluesky_start
             import_id = start(store, pager, key, base)
-        _fetch_pages(store, pager, import_id, network, key, bool(token), progress)
+        _fetch_pages(store, pager, import_id, network, key, bool(token), progress, hidden_opener)
     candidates = tuple(Candidate.from_account(network, account_row)
                        for account_row in store.follow_import_accounts(import_id))
     return ImportResult(import_id, network, key, base, candidates, resumed)
 
 
+def _connected_headers(store: Store, base: str, own_instance: str | None) -> dict[str, str]:
+    """The Authorization header of the Mastodon account connected on `base` when `base` is the user's own
+    instance (`own_instance`); else none."""
+    account = connected_accounts.connected(store, MASTODON)
+    if account is None or not own_instance or not connected_accounts.is_own_instance(base, own_instance) \
+            or not same_server(base, account.server):
+        return {}
+    try:
+        return connected_accounts.mastodon_headers(account, own_instance=own_instance)
+    except connected_accounts.AccountError:
+        return {}
+
+
 def _fetch_pages(store: Store, pager: "Pager", import_id: int, network: str, key: str, with_token: bool,
-                 progress: Progress | None) -> None:
+                 progress: Progress | None, hidden_opener: dict[str, str]) -> None:
     row = store.follow_import_by_id(import_id)
     expected = row.expected if row else None
     if progress:
@@ -98,6 +117,9 @@ def _fetch_pages(store: Store, pager: "Pager", import_id: int, network: str, key
         except ImportPaused as paused:
             _stopped(store, import_id, str(paused), row)
         if network == MASTODON and not accounts and not row.fetched and expected:
+            if hidden_opener and not with_token:  # ask again as the connected account
+                pager.headers, with_token = hidden_opener, True
+                continue
             store.note_follow_import(import_id, "hidden")
             raise HiddenFollowList(hidden_message(key, with_token) + pager.withheld)
         before = row.fetched

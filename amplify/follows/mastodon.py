@@ -1,7 +1,6 @@
 """Mastodon: naming an account (@user@instance), the token only the user's own instance gets, the lookup that starts
 an import, the pages of `accounts/:id/following` by their `Link` header, and an account as a candidate."""
 
-import os
 import re
 from collections.abc import Mapping
 from html import unescape
@@ -10,6 +9,7 @@ from urllib.parse import quote, urlsplit
 
 import nh3
 
+from amplify.accounts import environment_token
 from amplify.fetch import FetchError, JSONResponse
 from amplify.follows.model import (
     MASTODON,
@@ -43,13 +43,10 @@ def mastodon_address(text: str) -> tuple[str, str]:
 
 
 def own_token(base: str, own_instance: str | None) -> str | None:
-    """AMPLIFY_MASTODON_TOKEN when `base` is the user's own instance, else None: a token opens the account it
-    belongs to, so it never goes to the server of someone whose list is imported."""
-    token = os.environ.get(TOKEN_VARIABLE) or None
-    if token is None or not own_instance:
-        return None
-    own, asked = urlsplit(f"//{own_instance.strip().lower()}"), urlsplit(base)
-    return token if (asked.hostname, asked.port) == (own.hostname, own.port) else None
+    """AMPLIFY_MASTODON_TOKEN when `base` is the user's own instance (https://`own_instance`: the same scheme, host
+    and port), else None: a token opens the account it belongs to, so it never goes to the server of someone whose
+    list is imported, nor over plain http."""
+    return environment_token(base, own_instance)
 
 
 def hidden_message(key: str, with_token: bool) -> str:

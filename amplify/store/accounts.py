@@ -32,9 +32,9 @@ class AccountQueries(StoreBase):
         with self.transaction():
             self.execute(
                 "INSERT OR REPLACE INTO accounts (network, server, handle, did, account_id, display_name, "
-                "connected_at, rules, rules_checked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "connected_at, rules, rules_checked_at, secret_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (account.network, account.server, account.handle, account.did, account.account_id,
-                 account.display_name, account.connected_at, rules, account.rules_checked_at),
+                 account.display_name, account.connected_at, rules, account.rules_checked_at, account.secret_from),
             )
             self.log_event("account_connected", network=account.network, handle=account.handle)
 
@@ -63,4 +63,5 @@ def _account(row: dict[str, Any] | None) -> Account | None:
         if stored is not None else None
     return Account(network=row["network"], server=row["server"], handle=row["handle"], did=row["did"],
                    account_id=row["account_id"], display_name=row["display_name"],
-                   connected_at=row["connected_at"], rules=rules, rules_checked_at=row["rules_checked_at"])
+                   connected_at=row["connected_at"], rules=rules, rules_checked_at=row["rules_checked_at"],
+                   secret_from=row["secret_from"])

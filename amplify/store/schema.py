@@ -366,7 +366,8 @@ MIGRATIONS: list[str | list[Step]] = [
         display_name TEXT NOT NULL DEFAULT '',
         connected_at TEXT NOT NULL,
         rules TEXT,
-        rules_checked_at TEXT
+        rules_checked_at TEXT,
+        secret_from TEXT NOT NULL DEFAULT 'kept' CHECK (secret_from IN ('kept', 'environment'))
     );
     """,
     # The outbox: each attempt to post a draft to Mastodon or Bluesky, with the key that makes a retry safe, stored

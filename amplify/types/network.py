@@ -86,7 +86,9 @@ class Account:
 
     `server` is the base URL amplify talks to (a Mastodon instance, a Bluesky PDS); `handle` is `@user@host` on
     Mastodon, `name.bsky.social` on Bluesky; `did` is Bluesky's permanent id, `account_id` Mastodon's. `rules`
-    and `rules_checked_at` are the Mastodon server's rules and when they were last read (None on Bluesky)."""
+    and `rules_checked_at` are the Mastodon server's rules and when they were last read (None on Bluesky).
+    `secret_from` is where its token or app password is: `kept` (amplify.secrets keeps it) or `environment`
+    (connected from AMPLIFY_MASTODON_TOKEN or AMPLIFY_BLUESKY_APP_PASSWORD, read from there at each use)."""
 
     network: str
     server: str
@@ -97,6 +99,7 @@ class Account:
     connected_at: str
     rules: InstanceRules | None = None
     rules_checked_at: str | None = None
+    secret_from: str = "kept"
 
 
 # -- posting
