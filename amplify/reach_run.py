@@ -10,6 +10,9 @@ one snapshot each.
 - Bluesky: the AppView's `app.bsky.feed.getPosts`, 25 posts a call. A link that names a handle is resolved to its
   DID once per run (`com.atproto.identity.resolveHandle`), and the post's at:// URI with the DID is kept with the
   snapshot, so later snapshots need no resolving (handles change). A post getPosts does not return is deleted.
+- A post that could not be read (a private instance, a handle no account has, a server answering without
+  numbers) is recorded as a failed reading, so the planner waits a day before asking again and lets the series go
+  after the 30-day milestone.
 - Rate limits: `X-RateLimit-Remaining` at 0 waits until `X-RateLimit-Reset`; a 429 waits as its headers say and
   asks again. A wait longer than the run allows stops reading from that server; its posts stay due.
 
@@ -85,6 +88,7 @@ def check_reach(store: Store, *, now: datetime | None = None, appview: str = PUB
                           or (lambda instance: connected_mastodon_headers(store, instance, own_instance)))
         run.calls.update(reader.calls)
     run.taken = store.add_reach(counts)
+    store.add_reach_failures((problem.share_id, problem.reason) for problem in run.problems)
     run.deleted = sum(1 for count in counts if count.deleted)
     return run
 

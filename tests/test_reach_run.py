@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from audit_fixtures import add_share, add_source
+from loopback import LoopbackServer
 from mastodon_mock.config import SeedAccount, SeedConfig
 from mastodon_mock.testing.server import MockServer
 from reach_servers import AppView, Instance
@@ -93,14 +94,16 @@ def test_a_deleted_status_ends_its_series(server, db, clock):
     assert not any("404404" in seen.path for seen in server.requests[before:])
 
 
-def test_logged_out_reads_refused_say_so_and_a_connected_account_opens_them(server, db):
+def test_logged_out_reads_refused_say_so_and_a_connected_account_opens_them(server, db, clock):
     instance = Instance(private=True)
     instance.add(server, "101", likes=9)
     instance.mount(server)
     share_id = shared(db, "mastodon", server.url("/@ada/101"))
     run = check_reach(db, sleep=Waits(), mastodon_headers=lambda base: None)
     assert run.taken == 0 and [problem.reason for problem in run.problems] == [PRIVATE_NUMBERS]
-    assert latest(db, share_id) is None  # still due
+    assert latest(db, share_id) is None  # still due, a day after the failure
+    assert check_reach(db, sleep=Waits(), mastodon_headers=lambda base: None).due == 0
+    clock.now = FIXED_NOW + DAY
     asked = []
 
     def connected(base: str) -> dict[str, str]:
@@ -113,7 +116,7 @@ def test_logged_out_reads_refused_say_so_and_a_connected_account_opens_them(serv
     assert server.requests[-1].headers.get("Authorization") == "Bearer own-token"
 
 
-def test_the_token_seam_sends_a_token_only_to_the_users_own_instance(server, db, monkeypatch):
+def test_the_token_seam_sends_a_token_only_to_the_users_own_instance(server, db, clock, monkeypatch):
     instance = Instance(private=True)
     instance.add(server, "101", likes=9)
     instance.mount(server)
@@ -122,6 +125,7 @@ def test_the_token_seam_sends_a_token_only_to_the_users_own_instance(server, db,
     run = check_reach(db, sleep=Waits(), own_instance="elsewhere.example")
     assert run.taken == 0 and run.problems[0].reason == PRIVATE_NUMBERS
     assert all("Authorization" not in seen.headers for seen in server.requests)
+    clock.now = FIXED_NOW + DAY  # a day after the failed reading
     run = check_reach(db, sleep=Waits(), own_instance=urlsplit(server.url("")).netloc)
     assert run.taken == 1 and latest(db, share_id).likes == 9
 
@@ -186,6 +190,36 @@ def test_no_request_for_a_share_not_due_nor_after_the_30_day_snapshot(server, db
     asked = [seen.path for seen in server.requests[before:]]
     assert not any("102" in path for path in asked)  # nothing after the 30-day snapshot
     assert len(asked) == 2  # 101's 7-day and 30-day ones
+
+
+def test_a_share_that_cannot_be_read_is_asked_for_at_most_once_a_day_and_not_after_30_days(server, db, clock):
+    private = Instance(private=True)
+    private.add(server, "101", likes=1)
+    private.mount(server)
+    AppView().mount(server)
+    other = LoopbackServer().start()  # a host that answers without JSON
+    other.route("/api/v1/statuses/102", "<html>not a status</html>", headers={"Content-Type": "text/html"})
+    try:
+        kept = shared(db, "mastodon", server.url("/@ada/101"), age=DAY * 29)
+        broken = shared(db, "mastodon", other.url("/@ada/102"), age=DAY * 29)
+        unknown = shared(db, "bluesky", "https://bsky.app/profile/nobody.test/post/r1", age=DAY * 29)
+        asked = []
+        for hours in range(0, 24 * 40, 6):  # a cron run every 6 hours for 40 days
+            clock.now = FIXED_NOW + HOUR * hours
+            before = len(server.requests) + len(other.requests)
+            run = check_reach(db, appview=server.url(""), sleep=Waits(), now=clock.now,
+                              mastodon_headers=lambda instance: None)
+            asked.append((hours, len(server.requests) + len(other.requests) - before))
+            assert run.taken == 0
+    finally:
+        other.stop()
+    days_asked = sorted({hours // 24 for hours, count in asked if count})
+    # the 7-day milestone's one try, then the 30-day one's (day 1) and its two days of grace, then nothing
+    assert days_asked == [0, 1, 2, 3] and all(count <= 3 for _, count in asked)
+    said = db.reach_failures([kept, broken, unknown])
+    assert said[kept][1] == PRIVATE_NUMBERS and "nobody.test" in said[unknown][1]
+    assert said[broken][1].startswith("could not read the counts")
+    assert db.scalar("SELECT count(*) FROM reach") == 0
 
 
 def test_links_reach_cannot_read_are_not_due(server, db):

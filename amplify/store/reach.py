@@ -2,7 +2,8 @@
 
 A snapshot is read from the network (`source` 'api') or typed by hand (`typed`); either way it is a new row, never
 a changed one (triggers refuse UPDATE, DELETE and REPLACE). Retracted shares are left out of everything here.
-Which snapshots are due is decided by `amplify.reach`; this module only stores and reads.
+Readings that failed are rows of the append-only `reach_failures` table (when, and why in plain words). Which
+snapshots are due is decided by `amplify.reach`; this module only stores and reads.
 """
 
 from collections.abc import Iterable, Sequence
@@ -48,7 +49,8 @@ class ReachQueries(StoreBase):
                    max(r.taken_at) FILTER (WHERE r.source = 'api') AS last_checked_at,
                    coalesce(max(r.deleted), 0) AS deleted,
                    (SELECT p.post_ref FROM reach p WHERE p.share_id = sh.id AND p.post_ref IS NOT NULL
-                     ORDER BY p.id DESC LIMIT 1) AS post_ref
+                     ORDER BY p.id DESC LIMIT 1) AS post_ref,
+                   (SELECT max(f.tried_at) FROM reach_failures f WHERE f.share_id = sh.id) AS last_failed_at
             FROM shares sh LEFT JOIN reach r ON r.share_id = sh.id
             WHERE sh.network IN ({marks(READ_NETWORKS)}) AND sh.post_url IS NOT NULL AND sh.post_url != ''
               AND {not_retracted("sh")}
@@ -74,6 +76,33 @@ class ReachQueries(StoreBase):
             self.log_event("reach_checked", snapshots=len(rows), source=source,
                            deleted=sum(1 for row in rows if row[7]))
         return len(rows)
+
+    def add_reach_failures(self, failures: Iterable[tuple[int, str]]) -> int:
+        """Append one failed reading per `(share_id, reason)`, tried now, so the planner waits before asking again
+        and stops after the 30-day milestone. Returns how many."""
+        now = self.now()
+        rows = [(share_id, now, reason[:500]) for share_id, reason in failures]
+        if rows:
+            with self.transaction():
+                self.conn.executemany("INSERT INTO reach_failures (share_id, tried_at, reason) VALUES (?, ?, ?)", rows)
+        return len(rows)
+
+    def reach_failures(self, share_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+        """Each share's last failed reading, `(tried_at, reason)`, when it came after the share's last snapshot read
+        from the network (a later success makes it old news)."""
+        if not share_ids:
+            return {}
+        rows = self.rows(
+            f"""
+            SELECT f.share_id, max(f.id), f.tried_at, f.reason FROM reach_failures f
+            WHERE f.share_id IN ({marks(share_ids)})
+              AND f.tried_at >= coalesce((SELECT max(r.taken_at) FROM reach r WHERE r.share_id = f.share_id
+                                            AND r.source = 'api'), '')
+            GROUP BY f.share_id
+            """,
+            list(share_ids),
+        )
+        return {row["share_id"]: (row["tried_at"], row["reason"]) for row in rows}
 
     def add_typed_reach(self, share_id: int, **counts: int | None) -> None:
         """Keep the numbers the user typed for a share (any of reposts, likes, replies, quotes) as a snapshot
