@@ -42,6 +42,9 @@ PUBLIC_APPVIEW = "https://public.api.bsky.app"
 # Another AppView to read Bluesky counts from (`amplify reach --appview`, the "Check reach" button).
 APPVIEW_VARIABLE = "AMPLIFY_APPVIEW"
 PRIVATE_NUMBERS = "this instance keeps its numbers private"
+# Where a did:plc account's DID document (and so its server) is found; another with `amplify reach --plc`.
+PUBLIC_PLC = "https://plc.directory"
+PLC_VARIABLE = "AMPLIFY_PLC"
 
 _MASTODON_PATH = re.compile(r"^/(?:@[A-Za-z0-9_.-]+|users/[A-Za-z0-9_.-]+/statuses)/(\d{1,30})/?$")
 _BLUESKY_PATH = re.compile(r"^/profile/([A-Za-z0-9:._%-]{3,253})/post/([A-Za-z0-9._~:-]{1,512})/?$")

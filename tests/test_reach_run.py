@@ -18,6 +18,7 @@ from amplify.clock import to_iso
 from amplify.reach import PRIVATE_NUMBERS
 from amplify.reach_run import check_reach
 from amplify.store import Store
+from amplify.types import Account
 
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
 
@@ -234,15 +235,18 @@ def test_links_reach_cannot_read_are_not_due(server, db):
 def test_bluesky_posts_are_read_25_a_call_and_a_handle_resolved_once(server, db, clock):
     appview = AppView(handles={"ada.test": "did:plc:ada"})
     appview.mount(server)
+    appview.did_document(server, "did:plc:ada")
     ids = []
     for number in range(60):
         appview.add("did:plc:ada", f"r{number}", likes=number)
         ids.append(shared(db, "bluesky", f"https://bsky.app/profile/ada.test/post/r{number}"))
     gone = shared(db, "bluesky", "https://bsky.app/profile/ada.test/post/gone")
-    run = check_reach(db, appview=server.url(""), sleep=Waits())
+    run = check_reach(db, appview=server.url(""), sleep=Waits(), plc=server.url(""))
     paths = [urlsplit(seen.path).path for seen in server.requests]
     assert paths.count("/xrpc/com.atproto.identity.resolveHandle") == 1
-    assert paths.count("/xrpc/app.bsky.feed.getPosts") == 3 and run.calls["bluesky"] == 4
+    assert paths.count("/xrpc/app.bsky.feed.getPosts") == 3
+    assert paths.count("/did:plc:ada") == 1 and paths.count("/xrpc/com.atproto.repo.getRecord") == 1  # confirmed
+    assert run.calls["bluesky"] == 6
     assert (run.taken, run.deleted) == (61, 1) and latest(db, gone).deleted
     assert latest(db, ids[42]).likes == 42
     assert latest(db, ids[0]).post_ref == "at://did:plc:ada/app.bsky.feed.post/r0"
@@ -250,6 +254,54 @@ def test_bluesky_posts_are_read_25_a_call_and_a_handle_resolved_once(server, db,
     clock.now = FIXED_NOW + DAY * 8
     run = check_reach(db, appview=server.url(""), sleep=Waits(), now=clock.now)
     assert run.taken == 60 and run.calls["bluesky"] == 3 and run.problems == []
+
+
+def test_a_post_the_appview_leaves_out_is_deleted_only_when_its_own_server_says_so(server, db, clock):
+    appview = AppView()
+    appview.mount(server)
+    appview.did_document(server, "did:plc:ada")
+    kept_uri = "at://did:plc:ada/app.bsky.feed.post/kept"
+    appview.kept.add(kept_uri)  # on its server, but the AppView does not show it (behind, or deactivated)
+    gone = shared(db, "bluesky", "https://bsky.app/profile/did:plc:ada/post/gone")
+    kept = shared(db, "bluesky", "https://bsky.app/profile/did:plc:ada/post/kept")
+    lost = shared(db, "bluesky", "https://bsky.app/profile/did:plc:lost/post/r1")  # no DID document to be found
+    run = check_reach(db, appview=server.url(""), sleep=Waits(), plc=server.url(""))
+    assert (run.taken, run.deleted) == (1, 1) and latest(db, gone).deleted
+    reasons = {problem.share_id: problem.reason for problem in run.problems}
+    assert "its server still has it" in reasons[kept] and "could not find its server" in reasons[lost]
+    assert latest(db, kept) is None and latest(db, lost) is None
+    assert set(db.reach_failures([kept, lost])) == {kept, lost}
+    appview.add("did:plc:ada", "kept", likes=3)  # the AppView caught up
+    clock.now = FIXED_NOW + DAY
+    run = check_reach(db, appview=server.url(""), sleep=Waits(), plc=server.url(""), now=clock.now)
+    assert latest(db, kept).likes == 3 and not latest(db, kept).deleted and run.deleted == 0
+
+
+def test_the_connected_accounts_own_server_confirms_a_deletion_without_the_plc_directory(server, db):
+    appview = AppView()
+    appview.mount(server)  # no DID document anywhere: the connected account names its server
+    db.save_account(Account(network="bluesky", server=server.url(""), handle="ada.test", did="did:plc:ada",
+                            account_id=None, display_name="Ada", connected_at=to_iso(FIXED_NOW)))
+    gone = shared(db, "bluesky", "https://bsky.app/profile/did:plc:ada/post/gone")
+    run = check_reach(db, appview=server.url(""), sleep=Waits(), plc=server.url("/no-directory"))
+    assert run.deleted == 1 and latest(db, gone).deleted
+    assert not [seen for seen in server.requests if "did:plc" in seen.path.split("?")[0]]
+    assert [seen for seen in server.requests if seen.path.startswith("/xrpc/com.atproto.repo.getRecord")]
+
+
+def test_a_post_amplify_posted_is_found_by_the_did_the_outbox_kept_though_the_handle_changed(server, db):
+    appview = AppView()  # the handle in the link no longer resolves
+    appview.mount(server)
+    uri = appview.add("did:plc:ada", "r1", likes=4)
+    share_id = shared(db, "bluesky", "https://bsky.app/profile/ada.test/post/r1")
+    draft_id = db.scalar("SELECT draft_id FROM shares WHERE id = ?", (share_id,))
+    row = db.add_outbox(draft_id, "bluesky", text_version=1, text="Read this", key="k1", state="pending",
+                        account="ada.test")
+    db.outbox_sent(row.id, post_id=uri, post_url="https://bsky.app/profile/ada.test/post/r1")
+    db.outbox_recorded(row.id, share_id)
+    run = check_reach(db, appview=server.url(""), sleep=Waits(), plc=server.url(""))
+    assert run.problems == [] and latest(db, share_id).likes == 4 and latest(db, share_id).post_ref == uri
+    assert not [seen for seen in server.requests if "resolveHandle" in seen.path]
 
 
 def test_an_unknown_handle_is_reported(server, db):

@@ -42,14 +42,20 @@ class ReachQueries(StoreBase):
 
     def reach_shares(self) -> list[ReachShare]:
         """Every counted share on a network reach reads (Mastodon, Bluesky) with a post link, with what its
-        snapshots read from the network say so far (the last one's time, a deletion, the post's API address)."""
+        snapshots read from the network say so far (the last one's time, a deletion, the post's API address), and
+        when a reading last failed. A Bluesky post amplify posted itself has its at:// URI (with the DID) from the
+        outbox before its first snapshot, so a handle changed since does not lose it."""
         rows = self.rows(
             f"""
             SELECT sh.id AS share_id, sh.network, sh.post_url, sh.shared_at,
                    max(r.taken_at) FILTER (WHERE r.source = 'api') AS last_checked_at,
                    coalesce(max(r.deleted), 0) AS deleted,
-                   (SELECT p.post_ref FROM reach p WHERE p.share_id = sh.id AND p.post_ref IS NOT NULL
-                     ORDER BY p.id DESC LIMIT 1) AS post_ref,
+                   coalesce((SELECT p.post_ref FROM reach p WHERE p.share_id = sh.id AND p.post_ref IS NOT NULL
+                              ORDER BY p.id DESC LIMIT 1),
+                            -- posted by amplify: the post's at:// URI, with the DID, as the outbox kept it
+                            (SELECT o.post_id FROM outbox o WHERE o.share_id = sh.id AND o.network = 'bluesky'
+                               AND sh.network = 'bluesky' AND o.post_id LIKE 'at://did:%'
+                             ORDER BY o.id DESC LIMIT 1)) AS post_ref,
                    (SELECT max(f.tried_at) FROM reach_failures f WHERE f.share_id = sh.id) AS last_failed_at
             FROM shares sh LEFT JOIN reach r ON r.share_id = sh.id
             WHERE sh.network IN ({marks(READ_NETWORKS)}) AND sh.post_url IS NOT NULL AND sh.post_url != ''

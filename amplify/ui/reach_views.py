@@ -13,7 +13,7 @@ import streamlit as st
 
 from amplify.audit import Audit
 from amplify.audit_reach import GroupReach, run_reach_audit
-from amplify.reach import APPVIEW_VARIABLE, PRIVATE_NUMBERS, PUBLIC_APPVIEW, post_address
+from amplify.reach import APPVIEW_VARIABLE, PLC_VARIABLE, PRIVATE_NUMBERS, PUBLIC_APPVIEW, PUBLIC_PLC, post_address
 from amplify.report import NETWORK_HEADERS, REACH_CAPTION, network_rows, reach_summary
 from amplify.store import Store
 from amplify.store.reach import TYPED_NETWORKS
@@ -51,7 +51,7 @@ def _check() -> None:
 
     def run(store: Store) -> None:
         result = check_reach(store, appview=appview, limits=limits, own_instance=settings.mastodon_instance,
-                             max_wait=30)
+                             max_wait=30, plc=os.environ.get(PLC_VARIABLE) or PUBLIC_PLC)
         if not result.due:
             outcome.append("No post is due a look right now.")
             return
