@@ -7,8 +7,10 @@ found deleted ends its series. X, LinkedIn and Threads have no logged-out API: t
 
 - `plan(shares, now)`: the pure planner. Which shares are due a snapshot now, and for which milestone. A share is
   due when a milestone has passed since it was shared and no snapshot read from the network was taken at or after
-  that milestone; several missed milestones make one snapshot (the latest). Nothing after the 30-day one, nothing
-  after a deletion, nothing for a link reach cannot read.
+  that milestone; several missed milestones make one snapshot (the latest). A reading that failed (a private
+  instance, a handle no account has, a server answering without numbers) is tried again a day later at the
+  soonest; two days after the 30-day milestone the series ends whether or not it was read (a share never tried by
+  then gets one try). Nothing after the 30-day one, nothing after a deletion, nothing for a link reach cannot read.
 - `post_address(network, url)`: where a post link says the counts are (the Mastodon instance and status id, or the
   Bluesky actor and record key).
 - `amplify.reach_run.check_reach(store, ...)`: the runner. Reads the due posts (batched where the network allows
@@ -32,10 +34,17 @@ from amplify.urls import http_parts
 # When a share's snapshots are taken, after it was shared.
 MILESTONES = (timedelta(hours=1), timedelta(days=1), timedelta(days=7), timedelta(days=30))
 MILESTONE_NAMES = {MILESTONES[0]: "1 hour", MILESTONES[1]: "1 day", MILESTONES[2]: "7 days", MILESTONES[3]: "30 days"}
+# After a reading failed, the share is not asked for again before this; after the 30-day milestone, failed readings
+# are tried again for this long, then never again (a share never read past it gets one try).
+RETRY_AFTER = timedelta(days=1)
+FINAL_GRACE = timedelta(days=2)
 PUBLIC_APPVIEW = "https://public.api.bsky.app"
 # Another AppView to read Bluesky counts from (`amplify reach --appview`, the "Check reach" button).
 APPVIEW_VARIABLE = "AMPLIFY_APPVIEW"
 PRIVATE_NUMBERS = "this instance keeps its numbers private"
+# Where a did:plc account's DID document (and so its server) is found; another with `amplify reach --plc`.
+PUBLIC_PLC = "https://plc.directory"
+PLC_VARIABLE = "AMPLIFY_PLC"
 
 _MASTODON_PATH = re.compile(r"^/(?:@[A-Za-z0-9_.-]+|users/[A-Za-z0-9_.-]+/statuses)/(\d{1,30})/?$")
 _BLUESKY_PATH = re.compile(r"^/profile/([A-Za-z0-9:._%-]{3,253})/post/([A-Za-z0-9._~:-]{1,512})/?$")
@@ -65,9 +74,18 @@ def due_milestone(share: ReachShare, now: datetime) -> timedelta | None:
     passed = [milestone for milestone in MILESTONES if shared + milestone <= now]
     if not passed:
         return None
-    if share.last_checked_at is not None and from_iso(share.last_checked_at) >= shared + passed[-1]:
+    milestone = passed[-1]
+    checked = from_iso(share.last_checked_at) if share.last_checked_at is not None else None
+    failed = from_iso(share.last_failed_at) if share.last_failed_at is not None else None
+    if checked is not None and checked >= shared + milestone:
         return None
-    return passed[-1]
+    final = shared + MILESTONES[-1]
+    tried_since_final = any(moment is not None and moment >= final for moment in (checked, failed))
+    if now > final + FINAL_GRACE and tried_since_final:
+        return None  # the series is over, read or not
+    if failed is not None and now < failed + RETRY_AFTER:
+        return None  # a reading failed lately: wait before asking again
+    return milestone
 
 
 def plan(shares: Iterable[ReachShare], now: datetime) -> list[Due]:

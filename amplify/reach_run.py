@@ -9,7 +9,12 @@ one snapshot each.
   private".
 - Bluesky: the AppView's `app.bsky.feed.getPosts`, 25 posts a call. A link that names a handle is resolved to its
   DID once per run (`com.atproto.identity.resolveHandle`), and the post's at:// URI with the DID is kept with the
-  snapshot, so later snapshots need no resolving (handles change). A post getPosts does not return is deleted.
+  snapshot, so later snapshots need no resolving (handles change); a post amplify posted itself has it from the
+  outbox. A post getPosts does not return is deleted only when its own server (its PDS, from the connected account
+  or the DID document) says so with `com.atproto.repo.getRecord`; otherwise it is a failed reading.
+- A post that could not be read (a private instance, a handle no account has, a server answering without
+  numbers) is recorded as a failed reading, so the planner waits a day before asking again and lets the series go
+  after the 30-day milestone.
 - Rate limits: `X-RateLimit-Remaining` at 0 waits until `X-RateLimit-Reset`; a 429 waits as its headers say and
   asks again. A wait longer than the run allows stops reading from that server; its posts stay due.
 
@@ -22,7 +27,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import suppress
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import unquote, urlencode, urlsplit
 
 from amplify import accounts
 from amplify.clock import from_iso
@@ -36,11 +41,13 @@ from amplify.fetch import (
     JSONResponse,
     fetch_json,
     open_client,
+    send_api,
 )
 from amplify.follows import own_token, wait_seconds
 from amplify.reach import (
     PRIVATE_NUMBERS,
     PUBLIC_APPVIEW,
+    PUBLIC_PLC,
     BlueskyPost,
     Due,
     MastodonPost,
@@ -60,19 +67,22 @@ GONE = (404, 410)
 # A rate limit is waited out when the server asks for at most this long; past it the run stops reading from that
 # server and the posts left stay due for the next run.
 MAX_WAIT_SECONDS = 300.0
-NO_BATCH = (400, 404, 422)  # an instance before 4.3 answers the batch address with one of these
+NO_BATCH = (400, 404, 422)
+NOT_RETURNED = "Bluesky did not return the post"  # an instance before 4.3 answers the batch address with one of these
 
 
 def check_reach(store: Store, *, now: datetime | None = None, appview: str = PUBLIC_APPVIEW,
                 limits: FetchLimits = DEFAULT_LIMITS, sleep: Callable[[float], None] = time.sleep,
                 max_wait: float = MAX_WAIT_SECONDS, own_instance: str | None = None,
-                mastodon_headers: Callable[[str], dict[str, str] | None] | None = None) -> ReachRun:
+                mastodon_headers: Callable[[str], dict[str, str] | None] | None = None,
+                plc: str = PUBLIC_PLC) -> ReachRun:
     """Take every snapshot due now and append them to the store in one transaction.
 
     `appview` is the Bluesky AppView asked (the public one by default). `mastodon_headers(instance)` gives the
     headers of the user's connected account on that instance (for one that refuses logged-out reads), or None;
     by default `connected_mastodon_headers` for `own_instance` (feeds.yml's `mastodon_instance`). Requests go
-    through `amplify.fetch` within `limits`."""
+    through `amplify.fetch` within `limits`. `plc` is the PLC directory a did:plc account's server is looked up
+    in, to confirm a deletion."""
     moment = now or from_iso(store.now())
     due = plan(store.reach_shares(), moment)
     run = ReachRun(due=len(due))
@@ -80,11 +90,14 @@ def check_reach(store: Store, *, now: datetime | None = None, appview: str = PUB
         return run
     with open_client(limits, connections=4) as client:
         reader = Reader(client, limits, sleep=sleep, max_wait=max_wait)
+        servers = BlueskyServers(reader, plc.rstrip("/"), connected_bluesky_server(store))
         counts = read_due(reader, due, run, appview=appview.rstrip("/"),
                           mastodon_headers=mastodon_headers
-                          or (lambda instance: connected_mastodon_headers(store, instance, own_instance)))
+                          or (lambda instance: connected_mastodon_headers(store, instance, own_instance)),
+                          bluesky_servers=servers)
         run.calls.update(reader.calls)
     run.taken = store.add_reach(counts)
+    store.add_reach_failures((problem.share_id, problem.reason) for problem in run.problems)
     run.deleted = sum(1 for count in counts if count.deleted)
     return run
 
@@ -126,11 +139,17 @@ class Reader:
         self.max_wait = max_wait
         self.calls: Counter[str] = Counter()
 
-    def get(self, network: str, url: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
+    def get(self, network: str, url: str, headers: Mapping[str, str] | None = None, *,
+            error_body: bool = False) -> JSONResponse:
+        """GET `url`; with `error_body`, an error's HTTPStatusError carries the server's decoded error (`.data`) and
+        no redirect is followed."""
         for attempt in range(MAX_RETRIES + 1):
             self.calls[network] += 1
             try:
-                answer = fetch_json(self.client, url, headers=dict(headers or {}), limits=self.limits)
+                if error_body:
+                    answer = send_api(self.client, "GET", url, headers=dict(headers or {}), limits=self.limits)
+                else:
+                    answer = fetch_json(self.client, url, headers=dict(headers or {}), limits=self.limits)
             except HTTPStatusError as error:
                 if error.status != 429 or attempt == MAX_RETRIES:
                     raise
@@ -150,7 +169,8 @@ class Reader:
 
 
 def read_due(reader: Reader, due: Sequence[Due], run: ReachRun, *, appview: str,
-             mastodon_headers: Callable[[str], dict[str, str] | None]) -> list[ReachCounts]:
+             mastodon_headers: Callable[[str], dict[str, str] | None],
+             bluesky_servers: "BlueskyServers") -> list[ReachCounts]:
     """The counts of every due post that could be read; what could not goes to `run.problems` or `run.paused`."""
     mastodon: dict[str, list[tuple[int, MastodonPost]]] = defaultdict(list)
     bluesky: list[tuple[int, BlueskyPost, str | None]] = []
@@ -169,7 +189,7 @@ def read_due(reader: Reader, due: Sequence[Due], run: ReachRun, *, appview: str,
         instance = _Instance(reader, base, mastodon_headers)
         _guarded(run, posts, counts, lambda posts=posts, instance=instance: instance.read(posts, counts, run))
     if bluesky:
-        _guarded(run, bluesky, counts, lambda: _read_bluesky(reader, appview, bluesky, counts, run))
+        _guarded(run, bluesky, counts, lambda: _read_bluesky(reader, appview, bluesky, counts, run, bluesky_servers))
     return counts
 
 
@@ -272,7 +292,7 @@ def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
 
 
 def _read_bluesky(reader: Reader, appview: str, posts: list[tuple[int, BlueskyPost, str | None]],
-                  counts: list[ReachCounts], run: ReachRun) -> None:
+                  counts: list[ReachCounts], run: ReachRun, servers: "BlueskyServers") -> None:
     dids: dict[str, str | None] = {}
     uris: list[tuple[int, str]] = []
     for share_id, post, kept in posts:
@@ -294,7 +314,11 @@ def _read_bluesky(reader: Reader, appview: str, posts: list[tuple[int, BlueskyPo
         for share_id, uri in chunk:
             post = found.get(uri)
             if post is None:
-                counts.append(ReachCounts(share_id=share_id, deleted=True, post_ref=uri))
+                unconfirmed = servers.still_there(uri)
+                if unconfirmed is None:
+                    counts.append(ReachCounts(share_id=share_id, deleted=True, post_ref=uri))
+                else:
+                    run.problems.append(ReachProblem(share_id, unconfirmed))
             else:
                 counts.append(ReachCounts(share_id=share_id, reposts=_count(post.get("repostCount")),
                                           likes=_count(post.get("likeCount")), replies=_count(post.get("replyCount")),
@@ -314,3 +338,64 @@ def _resolve(reader: Reader, appview: str, actor: str) -> str | None:
         raise
     did = answer.data.get("did") if isinstance(answer.data, dict) else None
     return did if isinstance(did, str) and did.startswith("did:") else None
+
+
+def connected_bluesky_server(store: Store) -> dict[str, str]:
+    """The connected Bluesky account's server (its PDS) by its DID, when there is one."""
+    account = accounts.connected(store, "bluesky")
+    return {account.did: account.server.rstrip("/")} if account is not None and account.did else {}
+
+
+class BlueskyServers:
+    """Confirms a deletion on the post's own server (its PDS) before a post the AppView leaves out is marked
+    deleted: the AppView may be behind, or the account deactivated for a while. The server of a DID is the
+    connected account's when it is that DID, else the one its DID document names (from the PLC directory for a
+    did:plc, from the host's /.well-known/did.json for a did:web); looked up once a run."""
+
+    def __init__(self, reader: Reader, plc: str, known: Mapping[str, str]) -> None:
+        self.reader = reader
+        self.plc = plc
+        self.found: dict[str, str | None] = dict(known)
+
+    def still_there(self, uri: str) -> str | None:
+        """None when the post's server confirms it is gone; else why it is not marked deleted, in plain words."""
+        did, _collection, rkey = uri.removeprefix("at://").split("/")
+        try:
+            server = self._server(did)
+            if server is None:
+                return f"{NOT_RETURNED}, and amplify could not find its server to check it was deleted"
+            query = urlencode({"repo": did, "collection": "app.bsky.feed.post", "rkey": rkey})
+            self.reader.get("bluesky", f"{server}/xrpc/com.atproto.repo.getRecord?{query}", error_body=True)
+        except HTTPStatusError as error:
+            said = error.data.get("error") if isinstance(error.data, dict) else None
+            if error.status in (400, 404) and said == "RecordNotFound":
+                return None
+            return f"{NOT_RETURNED}, and its server could not confirm it was deleted ({error})"
+        except FetchError as error:
+            return f"{NOT_RETURNED}, and its server could not be asked whether it was deleted ({error})"
+        return f"{NOT_RETURNED}, but its server still has it (the account may be deactivated for now)"
+
+    def _server(self, did: str) -> str | None:
+        if did not in self.found:
+            self.found[did] = self._look_up(did)
+        return self.found[did]
+
+    def _look_up(self, did: str) -> str | None:
+        if did.startswith("did:plc:"):
+            address = f"{self.plc}/{did}"
+        elif did.startswith("did:web:"):
+            address = f"https://{unquote(did.removeprefix('did:web:'))}/.well-known/did.json"
+        else:
+            return None
+        try:
+            document = self.reader.get("bluesky", address).data
+        except HTTPStatusError as error:
+            if error.status in (404, 410):
+                return None
+            raise
+        services = document.get("service") if isinstance(document, dict) else None
+        for service in services if isinstance(services, list) else []:
+            if isinstance(service, dict) and str(service.get("id", "")).endswith("#atproto_pds"):
+                endpoint = service.get("serviceEndpoint")
+                return endpoint.rstrip("/") if isinstance(endpoint, str) else None
+        return None

@@ -104,14 +104,34 @@ class Instance:
 
 @dataclass
 class AppView:
-    """The two AppView calls reach makes: resolveHandle (handles -> DIDs) and getPosts (at most 25 URIs)."""
+    """The two AppView calls reach makes: resolveHandle (handles -> DIDs) and getPosts (at most 25 URIs); and, for
+    a post getPosts leaves out, the PLC directory's DID documents (each account's server is this same server) and
+    that server's getRecord, which has `posts` and `kept` (records the AppView does not show: behind, or the
+    account deactivated)."""
 
     handles: dict[str, str] = field(default_factory=dict)
     posts: dict[str, dict] = field(default_factory=dict)
+    kept: set[str] = field(default_factory=set)
 
     def mount(self, server: LoopbackServer) -> None:
+        self.base = server.url("").rstrip("/")
         serve(server, "/xrpc/com.atproto.identity.resolveHandle", self._resolve)
         serve(server, "/xrpc/app.bsky.feed.getPosts", self._posts)
+        serve(server, "/xrpc/com.atproto.repo.getRecord", self._record)
+
+    def did_document(self, server: LoopbackServer, did: str) -> None:
+        """The PLC directory's document for `did`, naming this server as its PDS."""
+        serve(server, f"/{did}", lambda handler: answer(handler, 200, {
+            "id": did, "service": [{"id": "#atproto_pds", "type": "AtprotoPersonalDataServer",
+                                    "serviceEndpoint": self.base}]}))
+
+    def _record(self, handler: BaseHTTPRequestHandler) -> None:
+        query = parse_qs(urlsplit(handler.path).query)
+        uri = f"at://{query['repo'][0]}/{query['collection'][0]}/{query['rkey'][0]}"
+        if uri in self.posts or uri in self.kept:
+            answer(handler, 200, {"uri": uri, "cid": "bafy", "value": {"text": "still here"}})
+        else:
+            answer(handler, 400, {"error": "RecordNotFound", "message": f"Could not locate record: {uri}"})
 
     def add(self, did: str, rkey: str, **counts: int) -> str:
         uri = f"at://{did}/app.bsky.feed.post/{rkey}"

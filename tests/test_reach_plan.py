@@ -43,6 +43,26 @@ def test_the_schedule_is_1_hour_1_day_7_days_30_days_then_nothing(age, last_chec
     assert due_milestone(share(age, last_checked), FIXED_NOW) == expected
 
 
+def failed(age: timedelta, failed_after: timedelta, last_checked: timedelta | None = None) -> ReachShare:
+    """A share made `age` before FIXED_NOW whose last reading failed `failed_after` after it was made."""
+    made = share(age, last_checked)
+    return ReachShare(**{**vars_of(made), "last_failed_at": to_iso(FIXED_NOW - age + failed_after)})
+
+
+@pytest.mark.parametrize(("age", "failed_after", "last_checked", "expected"), [
+    (HOUR * 5, HOUR, None, None),                   # failed an hour in: not asked again the same day
+    (HOUR * 25, HOUR, None, DAY),                   # a day after the failure, asked again
+    (DAY * 3, DAY * 2 + HOUR, HOUR, None),          # failed again at its retry: a day's wait again
+    (DAY * 31, DAY * 30, DAY * 7, DAY * 30),        # the 30-day one failed: tried again a day on
+    (DAY * 32 + HOUR, DAY * 31, DAY * 7, None),     # past the grace after a 30-day try: never again
+    (DAY * 400, DAY * 32, None, None),              # a share never read is not asked for forever
+    (DAY * 40, DAY * 20, DAY * 7, DAY * 30),        # never tried since 30 days: one late try
+])
+def test_a_failed_reading_waits_a_day_and_the_series_ends_after_30_days_read_or_not(age, failed_after,
+                                                                                     last_checked, expected):
+    assert due_milestone(failed(age, failed_after, last_checked), FIXED_NOW) == expected
+
+
 def test_a_deleted_post_is_never_due_again():
     assert due_milestone(share(DAY * 8, HOUR, deleted=True), FIXED_NOW) is None
 
@@ -130,6 +150,22 @@ def test_the_reach_table_is_append_only(store, statement):
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         store.conn.execute(statement)
     assert store.latest_reach()[share_id].likes == 1
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE reach_failures SET reason = 'fine'",
+    "DELETE FROM reach_failures",
+    "INSERT OR REPLACE INTO reach_failures (id, share_id, tried_at, reason) VALUES (1, 1, 'x', 'fine')",
+])
+def test_failed_readings_are_kept_append_only_and_summarised_for_the_planner(store, statement):
+    share_id, other = a_share(store), a_share(store)
+    assert store.add_reach_failures([(share_id, "this instance keeps its numbers private")]) == 1
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        store.conn.execute(statement)
+    shares = {one.share_id: one for one in store.reach_shares()}
+    assert shares[share_id].last_failed_at == to_iso(FIXED_NOW) and shares[other].last_failed_at is None
+    assert store.reach_failures([share_id, other]) == {
+        share_id: (to_iso(FIXED_NOW), "this instance keeps its numbers private")}
 
 
 def test_a_file_that_lost_a_reach_trigger_is_not_written_to(tmp_path):

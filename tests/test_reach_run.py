@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from audit_fixtures import add_share, add_source
+from loopback import LoopbackServer
 from mastodon_mock.config import SeedAccount, SeedConfig
 from mastodon_mock.testing.server import MockServer
 from reach_servers import AppView, Instance
@@ -17,6 +18,7 @@ from amplify.clock import to_iso
 from amplify.reach import PRIVATE_NUMBERS
 from amplify.reach_run import check_reach
 from amplify.store import Store
+from amplify.types import Account
 
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
 
@@ -93,14 +95,16 @@ def test_a_deleted_status_ends_its_series(server, db, clock):
     assert not any("404404" in seen.path for seen in server.requests[before:])
 
 
-def test_logged_out_reads_refused_say_so_and_a_connected_account_opens_them(server, db):
+def test_logged_out_reads_refused_say_so_and_a_connected_account_opens_them(server, db, clock):
     instance = Instance(private=True)
     instance.add(server, "101", likes=9)
     instance.mount(server)
     share_id = shared(db, "mastodon", server.url("/@ada/101"))
     run = check_reach(db, sleep=Waits(), mastodon_headers=lambda base: None)
     assert run.taken == 0 and [problem.reason for problem in run.problems] == [PRIVATE_NUMBERS]
-    assert latest(db, share_id) is None  # still due
+    assert latest(db, share_id) is None  # still due, a day after the failure
+    assert check_reach(db, sleep=Waits(), mastodon_headers=lambda base: None).due == 0
+    clock.now = FIXED_NOW + DAY
     asked = []
 
     def connected(base: str) -> dict[str, str]:
@@ -113,7 +117,7 @@ def test_logged_out_reads_refused_say_so_and_a_connected_account_opens_them(serv
     assert server.requests[-1].headers.get("Authorization") == "Bearer own-token"
 
 
-def test_the_token_seam_sends_a_token_only_to_the_users_own_instance(server, db, monkeypatch):
+def test_the_token_seam_sends_a_token_only_to_the_users_own_instance(server, db, clock, monkeypatch):
     instance = Instance(private=True)
     instance.add(server, "101", likes=9)
     instance.mount(server)
@@ -122,6 +126,7 @@ def test_the_token_seam_sends_a_token_only_to_the_users_own_instance(server, db,
     run = check_reach(db, sleep=Waits(), own_instance="elsewhere.example")
     assert run.taken == 0 and run.problems[0].reason == PRIVATE_NUMBERS
     assert all("Authorization" not in seen.headers for seen in server.requests)
+    clock.now = FIXED_NOW + DAY  # a day after the failed reading
     run = check_reach(db, sleep=Waits(), own_instance=urlsplit(server.url("")).netloc)
     assert run.taken == 1 and latest(db, share_id).likes == 9
 
@@ -188,6 +193,36 @@ def test_no_request_for_a_share_not_due_nor_after_the_30_day_snapshot(server, db
     assert len(asked) == 2  # 101's 7-day and 30-day ones
 
 
+def test_a_share_that_cannot_be_read_is_asked_for_at_most_once_a_day_and_not_after_30_days(server, db, clock):
+    private = Instance(private=True)
+    private.add(server, "101", likes=1)
+    private.mount(server)
+    AppView().mount(server)
+    other = LoopbackServer().start()  # a host that answers without JSON
+    other.route("/api/v1/statuses/102", "<html>not a status</html>", headers={"Content-Type": "text/html"})
+    try:
+        kept = shared(db, "mastodon", server.url("/@ada/101"), age=DAY * 29)
+        broken = shared(db, "mastodon", other.url("/@ada/102"), age=DAY * 29)
+        unknown = shared(db, "bluesky", "https://bsky.app/profile/nobody.test/post/r1", age=DAY * 29)
+        asked = []
+        for hours in range(0, 24 * 40, 6):  # a cron run every 6 hours for 40 days
+            clock.now = FIXED_NOW + HOUR * hours
+            before = len(server.requests) + len(other.requests)
+            run = check_reach(db, appview=server.url(""), sleep=Waits(), now=clock.now,
+                              mastodon_headers=lambda instance: None)
+            asked.append((hours, len(server.requests) + len(other.requests) - before))
+            assert run.taken == 0
+    finally:
+        other.stop()
+    days_asked = sorted({hours // 24 for hours, count in asked if count})
+    # the 7-day milestone's one try, then the 30-day one's (day 1) and its two days of grace, then nothing
+    assert days_asked == [0, 1, 2, 3] and all(count <= 3 for _, count in asked)
+    said = db.reach_failures([kept, broken, unknown])
+    assert said[kept][1] == PRIVATE_NUMBERS and "nobody.test" in said[unknown][1]
+    assert said[broken][1].startswith("could not read the counts")
+    assert db.scalar("SELECT count(*) FROM reach") == 0
+
+
 def test_links_reach_cannot_read_are_not_due(server, db):
     shared(db, "mastodon", "https://bakers.social/@ada")  # a profile, not a post
     run = check_reach(db, sleep=Waits())
@@ -200,15 +235,18 @@ def test_links_reach_cannot_read_are_not_due(server, db):
 def test_bluesky_posts_are_read_25_a_call_and_a_handle_resolved_once(server, db, clock):
     appview = AppView(handles={"ada.test": "did:plc:ada"})
     appview.mount(server)
+    appview.did_document(server, "did:plc:ada")
     ids = []
     for number in range(60):
         appview.add("did:plc:ada", f"r{number}", likes=number)
         ids.append(shared(db, "bluesky", f"https://bsky.app/profile/ada.test/post/r{number}"))
     gone = shared(db, "bluesky", "https://bsky.app/profile/ada.test/post/gone")
-    run = check_reach(db, appview=server.url(""), sleep=Waits())
+    run = check_reach(db, appview=server.url(""), sleep=Waits(), plc=server.url(""))
     paths = [urlsplit(seen.path).path for seen in server.requests]
     assert paths.count("/xrpc/com.atproto.identity.resolveHandle") == 1
-    assert paths.count("/xrpc/app.bsky.feed.getPosts") == 3 and run.calls["bluesky"] == 4
+    assert paths.count("/xrpc/app.bsky.feed.getPosts") == 3
+    assert paths.count("/did:plc:ada") == 1 and paths.count("/xrpc/com.atproto.repo.getRecord") == 1  # confirmed
+    assert run.calls["bluesky"] == 6
     assert (run.taken, run.deleted) == (61, 1) and latest(db, gone).deleted
     assert latest(db, ids[42]).likes == 42
     assert latest(db, ids[0]).post_ref == "at://did:plc:ada/app.bsky.feed.post/r0"
@@ -216,6 +254,54 @@ def test_bluesky_posts_are_read_25_a_call_and_a_handle_resolved_once(server, db,
     clock.now = FIXED_NOW + DAY * 8
     run = check_reach(db, appview=server.url(""), sleep=Waits(), now=clock.now)
     assert run.taken == 60 and run.calls["bluesky"] == 3 and run.problems == []
+
+
+def test_a_post_the_appview_leaves_out_is_deleted_only_when_its_own_server_says_so(server, db, clock):
+    appview = AppView()
+    appview.mount(server)
+    appview.did_document(server, "did:plc:ada")
+    kept_uri = "at://did:plc:ada/app.bsky.feed.post/kept"
+    appview.kept.add(kept_uri)  # on its server, but the AppView does not show it (behind, or deactivated)
+    gone = shared(db, "bluesky", "https://bsky.app/profile/did:plc:ada/post/gone")
+    kept = shared(db, "bluesky", "https://bsky.app/profile/did:plc:ada/post/kept")
+    lost = shared(db, "bluesky", "https://bsky.app/profile/did:plc:lost/post/r1")  # no DID document to be found
+    run = check_reach(db, appview=server.url(""), sleep=Waits(), plc=server.url(""))
+    assert (run.taken, run.deleted) == (1, 1) and latest(db, gone).deleted
+    reasons = {problem.share_id: problem.reason for problem in run.problems}
+    assert "its server still has it" in reasons[kept] and "could not find its server" in reasons[lost]
+    assert latest(db, kept) is None and latest(db, lost) is None
+    assert set(db.reach_failures([kept, lost])) == {kept, lost}
+    appview.add("did:plc:ada", "kept", likes=3)  # the AppView caught up
+    clock.now = FIXED_NOW + DAY
+    run = check_reach(db, appview=server.url(""), sleep=Waits(), plc=server.url(""), now=clock.now)
+    assert latest(db, kept).likes == 3 and not latest(db, kept).deleted and run.deleted == 0
+
+
+def test_the_connected_accounts_own_server_confirms_a_deletion_without_the_plc_directory(server, db):
+    appview = AppView()
+    appview.mount(server)  # no DID document anywhere: the connected account names its server
+    db.save_account(Account(network="bluesky", server=server.url(""), handle="ada.test", did="did:plc:ada",
+                            account_id=None, display_name="Ada", connected_at=to_iso(FIXED_NOW)))
+    gone = shared(db, "bluesky", "https://bsky.app/profile/did:plc:ada/post/gone")
+    run = check_reach(db, appview=server.url(""), sleep=Waits(), plc=server.url("/no-directory"))
+    assert run.deleted == 1 and latest(db, gone).deleted
+    assert not [seen for seen in server.requests if "did:plc" in seen.path.split("?")[0]]
+    assert [seen for seen in server.requests if seen.path.startswith("/xrpc/com.atproto.repo.getRecord")]
+
+
+def test_a_post_amplify_posted_is_found_by_the_did_the_outbox_kept_though_the_handle_changed(server, db):
+    appview = AppView()  # the handle in the link no longer resolves
+    appview.mount(server)
+    uri = appview.add("did:plc:ada", "r1", likes=4)
+    share_id = shared(db, "bluesky", "https://bsky.app/profile/ada.test/post/r1")
+    draft_id = db.scalar("SELECT draft_id FROM shares WHERE id = ?", (share_id,))
+    row = db.add_outbox(draft_id, "bluesky", text_version=1, text="Read this", key="k1", state="pending",
+                        account="ada.test")
+    db.outbox_sent(row.id, post_id=uri, post_url="https://bsky.app/profile/ada.test/post/r1")
+    db.outbox_recorded(row.id, share_id)
+    run = check_reach(db, appview=server.url(""), sleep=Waits(), plc=server.url(""))
+    assert run.problems == [] and latest(db, share_id).likes == 4 and latest(db, share_id).post_ref == uri
+    assert not [seen for seen in server.requests if "resolveHandle" in seen.path]
 
 
 def test_an_unknown_handle_is_reported(server, db):

@@ -5,7 +5,7 @@ import re
 
 import pytest
 from pages import rerun
-from reach_servers import AppView
+from reach_servers import AppView, Instance
 from test_ui_audit import AuditApp, days_ago
 from test_ui_history import HistoryApp, shown_titles
 
@@ -80,6 +80,25 @@ def test_check_reach_reads_the_due_posts_and_says_so(history, server, monkeypatc
     assert plain(at.info[0].value) == "No post is due a look right now."
     with history.store() as store:
         assert len(store.reach_snapshots([share_id])[share_id]) == 1
+
+
+def test_a_post_that_could_not_be_read_says_why_and_when_it_is_tried_again(history, server, monkeypatch):
+    monkeypatch.delenv("AMPLIFY_MASTODON_TOKEN", raising=False)
+    instance = Instance(private=True)
+    instance.add(server, "101", likes=5)
+    instance.mount(server)
+    history.share("Ada's Bakery", "Loaf", "mastodon", days_ago=2, post_url=server.url("/@ada/101"))
+    at = history.open()
+    at.button(key="history_check_reach").click()
+    rerun(at)
+    said = plain(at.info[0].value)
+    assert "Read 0 of 1 posts due a look." in said and "keeps its numbers private" in said
+    assert "a day later at the soonest" in said
+    assert any(plain(caption.value).startswith("Reach: this instance keeps its numbers private, ")
+               for caption in at.caption)
+    at.button(key="history_check_reach").click()
+    rerun(at)
+    assert plain(at.info[0].value) == "No post is due a look right now."  # not asked again the same day
 
 
 @pytest.fixture

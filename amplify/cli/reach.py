@@ -18,7 +18,10 @@ if TYPE_CHECKING:
                    '"calls": {network: count}, "paused": [why]}.')
 @click.option("--appview", envvar="AMPLIFY_APPVIEW", default="https://public.api.bsky.app", show_default=True,
               help="The Bluesky AppView to read counts from (AMPLIFY_APPVIEW).")
-def reach_command(db: str | None, feeds: str | None, as_json: bool, appview: str) -> None:
+@click.option("--plc", envvar="AMPLIFY_PLC", default="https://plc.directory", show_default=True,
+              help="The PLC directory that names a Bluesky account's server, asked to confirm a post was deleted "
+                   "(AMPLIFY_PLC).")
+def reach_command(db: str | None, feeds: str | None, as_json: bool, appview: str, plc: str) -> None:
     """Read what your shares reached: the public counts of your posts on Mastodon and Bluesky.
 
     Each share with a post link is read about 1 hour, 1 day, 7 days and 30 days after you shared it, then no more;
@@ -39,7 +42,8 @@ def reach_command(db: str | None, feeds: str | None, as_json: bool, appview: str
     except FollowListError:
         own_instance = None
     with Store(config.db_path(db)) as store:
-        run = check_reach(store, appview=appview, limits=fetch_limits(feeds_file), own_instance=own_instance)
+        run = check_reach(store, appview=appview, limits=fetch_limits(feeds_file), own_instance=own_instance,
+                          plc=plc)
     if as_json:
         click.echo(json.dumps(run.as_json(), sort_keys=True))
     else:

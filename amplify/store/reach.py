@@ -2,7 +2,8 @@
 
 A snapshot is read from the network (`source` 'api') or typed by hand (`typed`); either way it is a new row, never
 a changed one (triggers refuse UPDATE, DELETE and REPLACE). Retracted shares are left out of everything here.
-Which snapshots are due is decided by `amplify.reach`; this module only stores and reads.
+Readings that failed are rows of the append-only `reach_failures` table (when, and why in plain words). Which
+snapshots are due is decided by `amplify.reach`; this module only stores and reads.
 """
 
 from collections.abc import Iterable, Sequence
@@ -41,14 +42,21 @@ class ReachQueries(StoreBase):
 
     def reach_shares(self) -> list[ReachShare]:
         """Every counted share on a network reach reads (Mastodon, Bluesky) with a post link, with what its
-        snapshots read from the network say so far (the last one's time, a deletion, the post's API address)."""
+        snapshots read from the network say so far (the last one's time, a deletion, the post's API address), and
+        when a reading last failed. A Bluesky post amplify posted itself has its at:// URI (with the DID) from the
+        outbox before its first snapshot, so a handle changed since does not lose it."""
         rows = self.rows(
             f"""
             SELECT sh.id AS share_id, sh.network, sh.post_url, sh.shared_at,
                    max(r.taken_at) FILTER (WHERE r.source = 'api') AS last_checked_at,
                    coalesce(max(r.deleted), 0) AS deleted,
-                   (SELECT p.post_ref FROM reach p WHERE p.share_id = sh.id AND p.post_ref IS NOT NULL
-                     ORDER BY p.id DESC LIMIT 1) AS post_ref
+                   coalesce((SELECT p.post_ref FROM reach p WHERE p.share_id = sh.id AND p.post_ref IS NOT NULL
+                              ORDER BY p.id DESC LIMIT 1),
+                            -- posted by amplify: the post's at:// URI, with the DID, as the outbox kept it
+                            (SELECT o.post_id FROM outbox o WHERE o.share_id = sh.id AND o.network = 'bluesky'
+                               AND sh.network = 'bluesky' AND o.post_id LIKE 'at://did:%'
+                             ORDER BY o.id DESC LIMIT 1)) AS post_ref,
+                   (SELECT max(f.tried_at) FROM reach_failures f WHERE f.share_id = sh.id) AS last_failed_at
             FROM shares sh LEFT JOIN reach r ON r.share_id = sh.id
             WHERE sh.network IN ({marks(READ_NETWORKS)}) AND sh.post_url IS NOT NULL AND sh.post_url != ''
               AND {not_retracted("sh")}
@@ -74,6 +82,33 @@ class ReachQueries(StoreBase):
             self.log_event("reach_checked", snapshots=len(rows), source=source,
                            deleted=sum(1 for row in rows if row[7]))
         return len(rows)
+
+    def add_reach_failures(self, failures: Iterable[tuple[int, str]]) -> int:
+        """Append one failed reading per `(share_id, reason)`, tried now, so the planner waits before asking again
+        and stops after the 30-day milestone. Returns how many."""
+        now = self.now()
+        rows = [(share_id, now, reason[:500]) for share_id, reason in failures]
+        if rows:
+            with self.transaction():
+                self.conn.executemany("INSERT INTO reach_failures (share_id, tried_at, reason) VALUES (?, ?, ?)", rows)
+        return len(rows)
+
+    def reach_failures(self, share_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+        """Each share's last failed reading, `(tried_at, reason)`, when it came after the share's last snapshot read
+        from the network (a later success makes it old news)."""
+        if not share_ids:
+            return {}
+        rows = self.rows(
+            f"""
+            SELECT f.share_id, max(f.id), f.tried_at, f.reason FROM reach_failures f
+            WHERE f.share_id IN ({marks(share_ids)})
+              AND f.tried_at >= coalesce((SELECT max(r.taken_at) FROM reach r WHERE r.share_id = f.share_id
+                                            AND r.source = 'api'), '')
+            GROUP BY f.share_id
+            """,
+            list(share_ids),
+        )
+        return {row["share_id"]: (row["tried_at"], row["reason"]) for row in rows}
 
     def add_typed_reach(self, share_id: int, **counts: int | None) -> None:
         """Keep the numbers the user typed for a share (any of reposts, likes, replies, quotes) as a snapshot

@@ -51,6 +51,16 @@ CREATE TRIGGER {table}_no_replace BEFORE INSERT ON {table} WHEN EXISTS (SELECT 1
 BEGIN SELECT RAISE(ABORT, '{table} is append-only: a row with this id exists; append a new row instead'); END;
 """
 
+# An append-only table's triggers against UPDATE and DELETE; `instead` says what to do.
+_NO_CHANGE = """
+CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} BEGIN
+    SELECT RAISE(ABORT, '{table} is append-only: {instead}');
+END;
+CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} BEGIN
+    SELECT RAISE(ABORT, '{table} is append-only: {instead}');
+END;
+"""
+
 Step = str | Callable[[sqlite3.Connection], None]
 
 # Reach: one row per reading of a share's public counts, appended and never changed (docs/database.md).
@@ -68,13 +78,18 @@ _REACH_TABLE = """
         post_ref TEXT
     );
     CREATE INDEX reach_share ON reach(share_id, id);
-    CREATE TRIGGER reach_no_update BEFORE UPDATE ON reach BEGIN
-        SELECT RAISE(ABORT, 'reach is append-only: take a new snapshot instead');
-    END;
-    CREATE TRIGGER reach_no_delete BEFORE DELETE ON reach BEGIN
-        SELECT RAISE(ABORT, 'reach is append-only: take a new snapshot instead');
-    END;
-""" + _NO_REPLACE.format(table="reach")
+""" + _NO_CHANGE.format(table="reach", instead="take a new snapshot instead") + """
+    -- A reading that failed (an instance that keeps its numbers private, a handle no account has, a server that
+    -- answered without numbers): when and why, so a share that cannot be read is not asked for again and again.
+    CREATE TABLE reach_failures (
+        id INTEGER PRIMARY KEY,
+        share_id INTEGER NOT NULL REFERENCES shares(id),
+        tried_at TEXT NOT NULL,
+        reason TEXT NOT NULL
+    );
+    CREATE INDEX reach_failures_share ON reach_failures(share_id, id);
+""" + _NO_CHANGE.format(table="reach_failures", instead="record a new attempt instead") \
+    + _NO_REPLACE.format(table="reach") + _NO_REPLACE.format(table="reach_failures")
 
 MIGRATIONS: list[str | list[Step]] = [
     # 1: the whole first schema.
@@ -405,7 +420,9 @@ APPEND_ONLY_TRIGGERS: dict[int, tuple[str, ...]] = {
     1: ("shares_no_update", "shares_no_delete", "events_no_update", "events_no_delete"),
     3: ("shares_no_replace", "shares_chain", "events_no_replace"),
 }
-APPEND_ONLY_TRIGGERS[MIGRATIONS.index(_REACH_TABLE) + 1] = ("reach_no_update", "reach_no_delete", "reach_no_replace")
+APPEND_ONLY_TRIGGERS[MIGRATIONS.index(_REACH_TABLE) + 1] = (
+    "reach_no_update", "reach_no_delete", "reach_no_replace",
+    "reach_failures_no_update", "reach_failures_no_delete", "reach_failures_no_replace")
 
 
 def append_only_triggers(version: int) -> dict[str, str]:
@@ -425,7 +442,7 @@ def append_only_triggers(version: int) -> dict[str, str]:
 
 # Tables every amplify database has once migrated; a file without one of them is not (or no longer) amplify's.
 TABLES = ("sources", "feeds", "items", "drafts", "draft_posts", "attestations", "link_probes", "shares",
-          "share_flags", "events", "meta", "reach", "accounts", "outbox")
+          "share_flags", "events", "meta", "reach", "reach_failures", "accounts", "outbox")
 
 
 def split_sql(script: str) -> list[str]:

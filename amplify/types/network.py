@@ -31,7 +31,8 @@ class ReachSnapshot:
 @dataclass(frozen=True, slots=True)
 class ReachShare:
     """A share whose post reach can read, with what its snapshots so far say: when the last one read from the
-    network was taken, whether the post was found deleted, and the post's address as the API knows it."""
+    network was taken, whether the post was found deleted, the post's address as the API knows it, and when a
+    reading last failed."""
 
     share_id: int
     network: str
@@ -40,6 +41,7 @@ class ReachShare:
     last_checked_at: str | None = None
     deleted: bool = False
     post_ref: str | None = None
+    last_failed_at: str | None = None  # the last reading that failed (`reach_failures`), if any
 
 
 @dataclass(frozen=True, slots=True)

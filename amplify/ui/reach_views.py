@@ -13,7 +13,7 @@ import streamlit as st
 
 from amplify.audit import Audit
 from amplify.audit_reach import GroupReach, run_reach_audit
-from amplify.reach import APPVIEW_VARIABLE, PUBLIC_APPVIEW, post_address
+from amplify.reach import APPVIEW_VARIABLE, PLC_VARIABLE, PRIVATE_NUMBERS, PUBLIC_APPVIEW, PUBLIC_PLC, post_address
 from amplify.report import NETWORK_HEADERS, REACH_CAPTION, network_rows, reach_summary
 from amplify.store import Store
 from amplify.store.reach import TYPED_NETWORKS
@@ -25,6 +25,7 @@ from amplify.ui.components import escape_markdown, in_words
 CHART_VOICES = 20
 COUNT_NAMES = {"reposts": "Reposts", "likes": "Likes", "replies": "Replies", "quotes": "Quotes"}
 RESULT_KEY = "reach_result"
+UNREAD_AGAIN = "amplify tries those again a day later at the soonest, and not after the 30-day look."
 
 
 # -- checking ------------------------------------------------------------------------------------------------
@@ -50,7 +51,7 @@ def _check() -> None:
 
     def run(store: Store) -> None:
         result = check_reach(store, appview=appview, limits=limits, own_instance=settings.mastodon_instance,
-                             max_wait=30)
+                             max_wait=30, plc=os.environ.get(PLC_VARIABLE) or PUBLIC_PLC)
         if not result.due:
             outcome.append("No post is due a look right now.")
             return
@@ -58,6 +59,8 @@ def _check() -> None:
         if result.deleted:
             words.append(f"{result.deleted} of them {'was' if result.deleted == 1 else 'were'} deleted.")
         words += [f"Share {problem.share_id}: {problem.reason}." for problem in result.problems[:5]]
+        if result.problems:
+            words.append(UNREAD_AGAIN)
         words += [f"Paused: {paused}." for paused in result.paused]
         outcome.append(" ".join(words))
 
@@ -69,9 +72,11 @@ def _check() -> None:
 # -- History -------------------------------------------------------------------------------------------------
 
 
-def share_reach(share_id: int, network: str, post_url: str | None, snapshots: list[ReachSnapshot]) -> None:
-    """A share's latest numbers, a small line over its snapshots, and (where amplify cannot read them) a form to
-    type the numbers the network shows."""
+def share_reach(share_id: int, network: str, post_url: str | None, snapshots: list[ReachSnapshot],
+                failure: tuple[str, str] | None = None) -> None:
+    """A share's latest numbers, a small line over its snapshots, why its last reading failed (`failure`, when and
+    why, if it came after the last numbers read), and (where amplify cannot read them) a form to type the numbers
+    the network shows."""
     latest = snapshots[-1] if snapshots else None
     if latest is not None:
         counted = [snapshot for snapshot in snapshots if not snapshot.deleted]
@@ -84,6 +89,11 @@ def share_reach(share_id: int, network: str, post_url: str | None, snapshots: li
             st.caption("The post was deleted: amplify stopped reading its numbers.")
         if len(counted) > 1:
             _reach_line(share_id, counted)
+    if failure is not None:
+        tried, reason = failure
+        said = ("this instance keeps its numbers private" if reason == PRIVATE_NUMBERS
+                else f"the numbers could not be read ({reason})")
+        st.caption(escape_markdown(f"Reach: {said}, {tried[:16].replace('T', ' ')} UTC. {UNREAD_AGAIN}"))
     readable = post_url is not None and post_address(network, post_url) is not None
     if network in TYPED_NETWORKS or not readable:
         with st.expander("Type the numbers you see"):

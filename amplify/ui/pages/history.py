@@ -80,7 +80,8 @@ def _minute(moment: str | None) -> str:
     return f"{moment[:16].replace('T', ' ')} UTC" if moment else "an unknown time"
 
 
-def share_card(share: Share, now: datetime, snapshots: list[ReachSnapshot] | None = None) -> None:
+def share_card(share: Share, now: datetime, snapshots: list[ReachSnapshot] | None = None,
+               failure: tuple[str, str] | None = None) -> None:
     share_id = share.id
     with st.container(border=True, key=f"share_{share_id}"):
         creator = escape_markdown(isolated(share.source_name))
@@ -101,7 +102,7 @@ def share_card(share: Share, now: datetime, snapshots: list[ReachSnapshot] | Non
         with st.expander("The checklist when you shared it"):
             checklist_snapshot(json.loads(share.checklist))
         if not share.retracted_at:
-            share_reach(share_id, share.network, share.post_url, snapshots or [])
+            share_reach(share_id, share.network, share.post_url, snapshots or [], failure)
             with st.expander("Retract this share"):
                 st.caption("For a post you deleted or shared by mistake. The share stays in your history, "
                            "marked as retracted.")
@@ -130,8 +131,9 @@ def render() -> None:
     check_reach_button("history_check_reach")
     shown = store.shares(**chosen, limit=PAGE_SIZE, offset=page_start(page, PAGE_SIZE))
     reach = store.reach_snapshots([share.id for share in shown])
+    failures = store.reach_failures([share.id for share in shown])
     for share in shown:
-        share_card(share, now, reach[share.id])
+        share_card(share, now, reach[share.id], failures.get(share.id))
     if pages > 1:
         with st.container(horizontal=True):
             st.button("Newer", key="history_page_prev", disabled=page <= 1, on_click=_turn, args=(page - 1,))
