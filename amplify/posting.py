@@ -118,7 +118,8 @@ def _open_attempt(store: Store, draft_id: int, network: str, account: str, now: 
             raise PostingError(f"this draft is already on its way to {_label(network)}; `amplify post --resume` "
                                "(or the next start) finishes it")
         if existing is not None:
-            row = store.outbox_attempt(existing.id, text_version=ctx.text_version, text=ctx.text, account=account)
+            row = store.outbox_attempt(existing.id, text_version=ctx.text_version, text=ctx.text, account=account,
+                                       from_state="scheduled")
         else:
             row = store.add_outbox(draft_id, network, text_version=ctx.text_version, text=ctx.text,
                                    key=new_key(network), state="pending", account=account)
@@ -187,19 +188,29 @@ def _not_posted(refusal: ShareError) -> str:
     return str(refusal) if isinstance(refusal, PostRefused) else f"Not posted: {refusal}"
 
 
-def _settle_one(store: Store, row: OutboxRow, poster_for: PosterFor, settings: Settings,
-                now: datetime) -> Outcome:
+def _settle_one(store: Store, row: OutboxRow, poster_for: PosterFor, settings: Settings, now: datetime,
+                limits: FetchLimits) -> Outcome:
     if row.state == "sent" and row.post_id and row.post_url:
         return _record(store, row, Published(row.post_id, row.post_url), now)
     poster = poster_for(row.network)
     found = poster.find(row, now)
     if found is None:
-        # Nothing went out (or the server will answer the same key with what did): post the words decided then.
-        try:
-            ctx = _postable(store, row.draft_id, row.network, now)
-        except ShareError as refusal:
-            store.outbox_failed(row.id, str(refusal))
-            return Outcome(row.draft_id, row.network, "failed", None, _not_posted(refusal))
+        # The link is checked again before anything is decided, as post_now does.
+        _refresh_probe(store, row.draft_id, row.network, now, limits)
+        if poster.key_holds(row, now):
+            # The outcome is unknown, and the network answers this key with the post if it did go out: the words
+            # the gate passed when the row was written are sent again, whatever the gate would say now.
+            ctx = load_share_context(store, row.draft_id, row.network)
+        else:
+            # The key no longer holds and the look found nothing: nothing went out, so this is a new attempt,
+            # through the gate as it is now, with the words as they are now.
+            try:
+                ctx = _postable(store, row.draft_id, row.network, now)
+            except ShareError as refusal:
+                store.outbox_failed(row.id, str(refusal))
+                return Outcome(row.draft_id, row.network, "failed", None, _not_posted(refusal))
+            row = store.outbox_attempt(row.id, text_version=ctx.text_version, text=ctx.text, account=row.account,
+                                       from_state="pending")
         request = post_request(store, row.draft_id, replace(ctx, text=row.text), settings)
         found = _call(store, row, poster, request)
     else:
@@ -208,12 +219,13 @@ def _settle_one(store: Store, row: OutboxRow, poster_for: PosterFor, settings: S
 
 
 def settle(store: Store, poster_for: PosterFor, *, settings: Settings = DEFAULT_SETTINGS,
-           now: datetime | None = None) -> list[Outcome]:
-    """Finish every attempt a crash or an unclear answer left open: each ends posted once and recorded once."""
+           limits: FetchLimits = DEFAULT_LIMITS, now: datetime | None = None) -> list[Outcome]:
+    """Finish every attempt a crash or an unclear answer left open: each ends posted once and recorded once. An
+    attempt whose outcome is unknown is never closed as failed: it is sent again with its key and its words."""
     outcomes = []
     for row in store.outbox_rows("pending", "sent"):
         try:
-            outcomes.append(_settle_one(store, row, poster_for, settings, now or store.clock()))
+            outcomes.append(_settle_one(store, row, poster_for, settings, now or store.clock(), limits))
         except AmplifyError as error:
             current = store.outbox_row(row.id) or row
             outcomes.append(Outcome(row.draft_id, row.network, current.state, current.post_url, str(error)))
@@ -246,7 +258,7 @@ def post_due(store: Store, poster_for: PosterFor, *, settings: Settings = DEFAUL
     """Settle what is open, then post every scheduled post whose time has come, re-running the gate for each (a
     link probe older than a day is probed again). A post that no longer passes is not posted, and says why."""
     moment = now or store.clock()
-    outcomes = settle(store, poster_for, settings=settings, now=moment)
+    outcomes = settle(store, poster_for, settings=settings, limits=limits, now=moment)
     for row in store.outbox_rows("scheduled", due_by=to_iso(moment)):
         try:
             outcomes.append(post_now(store, row.draft_id, row.network, poster_for(row.network), settings=settings,

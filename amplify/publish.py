@@ -68,6 +68,10 @@ class Poster(Protocol):
     def find(self, row: OutboxRow, now: datetime) -> Published | None:
         """The post an earlier attempt made, or None when publishing again with `row.key` is safe."""
 
+    def key_holds(self, row: OutboxRow, now: datetime) -> bool:
+        """Whether the network still answers `row.key` with the post it made, if it made one (so the same words
+        can be sent again without a second post)."""
+
 
 PosterFor = Callable[[str], Poster]
 

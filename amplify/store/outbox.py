@@ -58,14 +58,15 @@ class OutboxQueries(StoreBase):
         assert found is not None
         return found
 
-    def outbox_attempt(self, outbox_id: int, *, text_version: int, text: str, account: str | None) -> OutboxRow:
-        """A scheduled row is attempted now, with the text as it is now."""
+    def outbox_attempt(self, outbox_id: int, *, text_version: int, text: str, account: str | None,
+                       from_state: str) -> OutboxRow:
+        """A scheduled row (or a pending one whose key has lapsed) is attempted now, with the text as it is now."""
         now = self.now()
         with self.transaction():
             self.execute(
                 "UPDATE outbox SET state = 'pending', text_version = ?, text = ?, account = ?, attempted_at = ?,"
-                " error = NULL, updated_at = ? WHERE id = ?",
-                (text_version, text, account, now, now, outbox_id),
+                " error = NULL, updated_at = ? WHERE id = ? AND state = ?",
+                (text_version, text, account, now, now, outbox_id, from_state),
             )
         found = self.outbox_row(outbox_id)
         assert found is not None

@@ -112,7 +112,7 @@ def _settled_at_start(database: str) -> datetime:
     settings, limits = _settings(), context.fetch_limits()
     with Store(database) as store:
         if store.outbox_rows("pending", "sent"):
-            settle(store, posters(store, settings=settings, limits=limits), settings=settings)
+            settle(store, posters(store, settings=settings, limits=limits), settings=settings, limits=limits)
         return store.clock()
 
 
