@@ -2,25 +2,32 @@
 
 One post is three steps:
 1. one transaction re-runs the gate and writes an outbox row with the key that makes a retry safe (Mastodon's
-   `Idempotency-Key`, Bluesky's record key), before anything is sent;
+   `Idempotency-Key`, Bluesky's record key), the words and text version the gate passed, and its checklist
+   snapshot, before anything is sent;
 2. the network call (`Poster.publish`);
-3. one transaction records the share through the same gate as "Mark shared" (`mark_shared`), with the post's
-   address, and marks the row `recorded`.
+3. one transaction records the share with the post's address and marks the row `recorded`. The share is of the
+   words and text version on the row, with the snapshot of the gate the attempt passed (`record_post`): a post
+   that is out is recorded whatever the gate would say now (an edit since, a link gone, a probe grown old).
 
 A process killed between them leaves a row that `settle` (run by `amplify post --resume`, `amplify post-due` and
 the app's start) finishes: a `sent` row gets its share; a `pending` one asks the network whether the post exists
-(`Poster.find`) and posts it, with the same key, only when it does not. A refusal (the gate, or the network's 4xx)
-leaves no share and keeps the draft; the message says why in plain words.
+(`Poster.find`) and, when it does not, sends the row's words again with the same key while the network still
+answers that key (`Poster.key_holds`) without asking the gate again: the outcome is unknown, so it is never closed
+as failed for what the gate says now. Only when the key has lapsed and the look found nothing (so nothing went
+out) is it a new attempt, through the gate with the link checked again. A refusal (the gate, or the network's
+4xx) leaves no share and keeps the draft; the message says why in plain words.
 
 `AMPLIFY_TEST_KILL_POINT` is for tests only: naming a step kills the process there, the way a crash or a power
 cut would: `before-call` (the row written, nothing sent), `call-answered` (the network made the post, the row does
 not know yet), `after-call` (the row says `sent`), `mid-record` (inside the transaction that records the share).
 """
 
+import json
 import os
 import signal
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from amplify import slots
 from amplify.checklist import (
@@ -29,8 +36,9 @@ from amplify.checklist import (
     ShareRefused,
     gate_status,
     load_share_context,
-    mark_shared,
+    record_post,
     refresh_link_probe,
+    snapshot,
 )
 from amplify.clock import to_iso
 from amplify.errors import AmplifyError
@@ -95,7 +103,19 @@ def _refresh_probe(store: Store, draft_id: int, network: str, now: datetime, lim
         refresh_link_probe(store, url, now=now, limits=limits)
 
 
-def _postable(store: Store, draft_id: int, network: str, now: datetime) -> ShareContext:
+@dataclass(frozen=True)
+class Passed:
+    """A post the gate passes now: its context, and the checklist snapshot (JSON) its outbox row keeps."""
+
+    ctx: ShareContext
+    checklist: str
+
+    def columns(self) -> dict[str, Any]:
+        """What an outbox row stores of the attempt the gate passed."""
+        return {"text_version": self.ctx.text_version, "text": self.ctx.text, "checklist": self.checklist}
+
+
+def _postable(store: Store, draft_id: int, network: str, now: datetime) -> Passed:
     """The post's context when the gate passes now; else ShareError or PostRefused saying why."""
     ctx = load_share_context(store, draft_id, network)
     if network in ctx.shared_networks:
@@ -105,25 +125,24 @@ def _postable(store: Store, draft_id: int, network: str, now: datetime) -> Share
     status = gate_status(store, draft_id, network, now=now)
     if not status.can_share:
         raise PostRefused(status.failures)
-    return ctx
+    return Passed(ctx, json.dumps(snapshot(ctx, status, now), sort_keys=True, ensure_ascii=False))
 
 
 def _open_attempt(store: Store, draft_id: int, network: str, account: str, now: datetime) -> tuple[OutboxRow,
                                                                                                   ShareContext]:
     """Transaction 1: the gate again, then the outbox row (a scheduled one becomes this attempt)."""
     with store.transaction():
-        ctx = _postable(store, draft_id, network, now)
+        passed = _postable(store, draft_id, network, now)
         existing = store.open_outbox(draft_id, network)
         if existing is not None and existing.state != "scheduled":
             raise PostingError(f"this draft is already on its way to {_label(network)}; `amplify post --resume` "
                                "(or the next start) finishes it")
         if existing is not None:
-            row = store.outbox_attempt(existing.id, text_version=ctx.text_version, text=ctx.text, account=account,
-                                       from_state="scheduled")
+            row = store.outbox_attempt(existing.id, **passed.columns(), account=account, from_state="scheduled")
         else:
-            row = store.add_outbox(draft_id, network, text_version=ctx.text_version, text=ctx.text,
-                                   key=new_key(network), state="pending", account=account)
-    return row, ctx
+            row = store.add_outbox(draft_id, network, **passed.columns(), key=new_key(network), state="pending",
+                                   account=account)
+    return row, passed.ctx
 
 
 def post_request(store: Store, draft_id: int, ctx: ShareContext, settings: Settings) -> PostRequest:
@@ -161,7 +180,9 @@ def _record(store: Store, row: OutboxRow, published: Published, now: datetime) -
     """Step 3: the share, through the gate, and the row recorded, in one transaction."""
     try:
         with store.transaction():
-            share_id = mark_shared(store, row.draft_id, row.network, published.url, now=now)
+            share_id = record_post(store, row.draft_id, row.network, published.url, text_version=row.text_version,
+                                   text=row.text, checklist=row.checklist,
+                                   gate_passed_at=row.attempted_at or row.created_at, now=now)
             _kill_point("mid-record")
             store.outbox_recorded(row.id, share_id)
     except AmplifyError as error:
@@ -205,12 +226,12 @@ def _settle_one(store: Store, row: OutboxRow, poster_for: PosterFor, settings: S
             # The key no longer holds and the look found nothing: nothing went out, so this is a new attempt,
             # through the gate as it is now, with the words as they are now.
             try:
-                ctx = _postable(store, row.draft_id, row.network, now)
+                passed = _postable(store, row.draft_id, row.network, now)
             except ShareError as refusal:
                 store.outbox_failed(row.id, str(refusal))
                 return Outcome(row.draft_id, row.network, "failed", None, _not_posted(refusal))
-            row = store.outbox_attempt(row.id, text_version=ctx.text_version, text=ctx.text, account=row.account,
-                                       from_state="pending")
+            ctx = passed.ctx
+            row = store.outbox_attempt(row.id, **passed.columns(), account=row.account, from_state="pending")
         request = post_request(store, row.draft_id, replace(ctx, text=row.text), settings)
         found = _call(store, row, poster, request)
     else:
@@ -246,11 +267,11 @@ def schedule_post(store: Store, draft_id: int, network: str, *, settings: Settin
         raise PostingError(f"no posting times for {_label(network)} yet: add them under `settings: schedule:` in "
                            f"feeds.yml, like `{network}: [\"Tue 09:00\"]`")
     with store.transaction():
-        ctx = _postable(store, draft_id, network, moment)
+        passed = _postable(store, draft_id, network, moment)
         if store.open_outbox(draft_id, network) is not None:
             raise PostingError(f"this draft is already scheduled or on its way to {_label(network)}")
-        return store.add_outbox(draft_id, network, text_version=ctx.text_version, text=ctx.text,
-                                key=new_key(network), state="scheduled", account=None, scheduled_for=to_iso(when))
+        return store.add_outbox(draft_id, network, **passed.columns(), key=new_key(network), state="scheduled",
+                                account=None, scheduled_for=to_iso(when))
 
 
 def post_due(store: Store, poster_for: PosterFor, *, settings: Settings = DEFAULT_SETTINGS,

@@ -79,7 +79,7 @@ def test_post_due_from_the_command_line_prints_a_json_summary(store, server, mas
     draft_id = linked_draft(store, server)
     # Scheduled for a slot already past: the command runs on the real clock.
     store.add_outbox(draft_id, "mastodon", text_version=store.draft_posts(draft_id)["mastodon"].version,
-                     text=store.draft_posts(draft_id)["mastodon"].text, key="k1", state="scheduled",
+                     text=store.draft_posts(draft_id)["mastodon"].text, key="k1", checklist="{}", state="scheduled",
                      account=None, scheduled_for="2026-01-01T00:00:00+00:00")
     result = CliRunner().invoke(cli, ["post-due", "--json", "--db", store.path, "--feeds", str(tmp_path / "f.yml")])
     assert result.exit_code == 0, result.output

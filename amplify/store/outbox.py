@@ -13,7 +13,7 @@ from amplify.types import OutboxRow, PostMaterial
 
 OPEN_STATES = ("scheduled", "pending", "sent")
 _COLUMNS = ("id, draft_id, network, text_version, text, key, state, account, scheduled_for, post_id, post_url,"
-            " share_id, error, created_at, attempted_at, updated_at")
+            " share_id, error, created_at, attempted_at, updated_at, checklist")
 
 
 def _row(found: dict[str, Any] | None) -> OutboxRow | None:
@@ -43,30 +43,30 @@ class OutboxQueries(StoreBase):
             " id", params,
         )]
 
-    def add_outbox(self, draft_id: int, network: str, *, text_version: int, text: str, key: str, state: str,
-                   account: str | None, scheduled_for: str | None = None) -> OutboxRow:
+    def add_outbox(self, draft_id: int, network: str, *, text_version: int, text: str, checklist: str, key: str,
+                   state: str, account: str | None, scheduled_for: str | None = None) -> OutboxRow:
         """Write a new attempt (in the caller's transaction when there is one); `pending` ones are attempted now."""
         now = self.now()
         with self.transaction():
             cursor = self.execute(
-                "INSERT INTO outbox (draft_id, network, text_version, text, key, state, account, scheduled_for,"
-                " created_at, attempted_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (draft_id, network, text_version, text, key, state, account, scheduled_for, now,
+                "INSERT INTO outbox (draft_id, network, text_version, text, checklist, key, state, account,"
+                " scheduled_for, created_at, attempted_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (draft_id, network, text_version, text, checklist, key, state, account, scheduled_for, now,
                  now if state == "pending" else None, now),
             )
         found = self.outbox_row(int(cursor.lastrowid or 0))
         assert found is not None
         return found
 
-    def outbox_attempt(self, outbox_id: int, *, text_version: int, text: str, account: str | None,
-                       from_state: str) -> OutboxRow:
+    def outbox_attempt(self, outbox_id: int, *, text_version: int, text: str, checklist: str,
+                       account: str | None, from_state: str) -> OutboxRow:
         """A scheduled row (or a pending one whose key has lapsed) is attempted now, with the text as it is now."""
         now = self.now()
         with self.transaction():
             self.execute(
-                "UPDATE outbox SET state = 'pending', text_version = ?, text = ?, account = ?, attempted_at = ?,"
-                " error = NULL, updated_at = ? WHERE id = ? AND state = ?",
-                (text_version, text, account, now, now, outbox_id, from_state),
+                "UPDATE outbox SET state = 'pending', text_version = ?, text = ?, checklist = ?, account = ?,"
+                " attempted_at = ?, error = NULL, updated_at = ? WHERE id = ? AND state = ?",
+                (text_version, text, checklist, account, now, now, outbox_id, from_state),
             )
         found = self.outbox_row(outbox_id)
         assert found is not None

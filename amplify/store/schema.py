@@ -381,6 +381,7 @@ MIGRATIONS: list[str | list[Step]] = [
         key TEXT NOT NULL UNIQUE,
         state TEXT NOT NULL CHECK (state IN ('scheduled', 'pending', 'sent', 'recorded', 'failed')),
         account TEXT,
+        checklist TEXT NOT NULL,
         scheduled_for TEXT,
         post_id TEXT,
         post_url TEXT,

@@ -126,6 +126,8 @@ class OutboxRow:
     created_at: str
     attempted_at: str | None
     updated_at: str
+    # The checklist snapshot (JSON) of the gate this attempt passed, recorded with its share.
+    checklist: str
 
 
 @dataclass(frozen=True)
