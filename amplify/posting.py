@@ -25,8 +25,9 @@ not know yet), `after-call` (the row says `sent`), `mid-record` (inside the tran
 import json
 import os
 import signal
+import socket
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from amplify import slots
@@ -40,12 +41,13 @@ from amplify.checklist import (
     refresh_link_probe,
     snapshot,
 )
-from amplify.clock import to_iso
+from amplify.clock import from_iso, to_iso
 from amplify.errors import AmplifyError
 from amplify.fetch import DEFAULT_LIMITS, FetchLimits
 from amplify.networks import NAMES
 from amplify.publish import OutcomeUnknown, Poster, PosterFor, PostFailed, PostingError, PostRequest, Published, new_key
 from amplify.store import Store
+from amplify.store.outbox import OutboxMoved
 from amplify.types import OutboxRow, Settings
 
 POSTING_NETWORKS = ("mastodon", "bluesky")
@@ -53,6 +55,9 @@ KILL_POINT_ENV = "AMPLIFY_TEST_KILL_POINT"
 # A card's description: Bluesky shows a few lines of it.
 CARD_DESCRIPTION_LENGTH = 300
 DEFAULT_SETTINGS = Settings()
+# How long a process's claim on an outbox row holds while it works on it: longer than any one post takes (an
+# image processed for a minute, a few slow calls), so a claim older than this is from a process that is gone.
+CLAIM_LEASE = timedelta(minutes=15)
 
 
 class PostRefused(ShareRefused):
@@ -128,9 +133,10 @@ def _postable(store: Store, draft_id: int, network: str, now: datetime) -> Passe
     return Passed(ctx, json.dumps(snapshot(ctx, status, now), sort_keys=True, ensure_ascii=False))
 
 
-def _open_attempt(store: Store, draft_id: int, network: str, account: str, now: datetime) -> tuple[OutboxRow,
-                                                                                                  ShareContext]:
-    """Transaction 1: the gate again, then the outbox row (a scheduled one becomes this attempt)."""
+def _open_attempt(store: Store, draft_id: int, network: str, account: str, now: datetime,
+                  claimant: str | None = None) -> tuple[OutboxRow, ShareContext]:
+    """Transaction 1: the gate again, then the outbox row (a scheduled one becomes this attempt), claimed by
+    `claimant`."""
     with store.transaction():
         passed = _postable(store, draft_id, network, now)
         existing = store.open_outbox(draft_id, network)
@@ -138,10 +144,11 @@ def _open_attempt(store: Store, draft_id: int, network: str, account: str, now: 
             raise PostingError(f"this draft is already on its way to {_label(network)}; `amplify post --resume` "
                                "(or the next start) finishes it")
         if existing is not None:
-            row = store.outbox_attempt(existing.id, **passed.columns(), account=account, from_state="scheduled")
+            row = store.outbox_attempt(existing.id, **passed.columns(), account=account, from_state="scheduled",
+                                       claimant=claimant)
         else:
             row = store.add_outbox(draft_id, network, **passed.columns(), key=new_key(network), state="pending",
-                                   account=account)
+                                   account=account, claimant=claimant)
     return row, passed.ctx
 
 
@@ -200,9 +207,13 @@ def post_now(store: Store, draft_id: int, network: str, poster: Poster, *, setti
     _require_posting_network(network)
     moment = now or store.clock()
     _refresh_probe(store, draft_id, network, moment, limits)
-    row, ctx = _open_attempt(store, draft_id, network, poster.account, moment)
-    published = _call(store, row, poster, post_request(store, draft_id, ctx, settings))
-    return _record(store, row, published, moment)
+    claimant = _claimant()
+    row, ctx = _open_attempt(store, draft_id, network, poster.account, moment, claimant)
+    try:
+        published = _call(store, row, poster, post_request(store, draft_id, ctx, settings))
+        return _record(store, row, published, moment)
+    finally:
+        store.release_outbox(row.id, claimant)
 
 
 def _not_posted(refusal: ShareError) -> str:
@@ -231,7 +242,8 @@ def _settle_one(store: Store, row: OutboxRow, poster_for: PosterFor, settings: S
                 store.outbox_failed(row.id, str(refusal))
                 return Outcome(row.draft_id, row.network, "failed", None, _not_posted(refusal))
             ctx = passed.ctx
-            row = store.outbox_attempt(row.id, **passed.columns(), account=row.account, from_state="pending")
+            row = store.outbox_attempt(row.id, **passed.columns(), account=row.account, from_state="pending",
+                                       claimant=row.claimed_by)
         request = post_request(store, row.draft_id, replace(ctx, text=row.text), settings)
         found = _call(store, row, poster, request)
     else:
@@ -244,13 +256,51 @@ def settle(store: Store, poster_for: PosterFor, *, settings: Settings = DEFAULT_
     """Finish every attempt a crash or an unclear answer left open: each ends posted once and recorded once. An
     attempt whose outcome is unknown is never closed as failed: it is sent again with its key and its words."""
     outcomes = []
+    claimant = _claimant()
     for row in store.outbox_rows("pending", "sent"):
+        moment = now or store.clock()
+        if not _claim(store, row, claimant, moment):
+            outcomes.append(Outcome(row.draft_id, row.network, row.state, row.post_url,
+                                    f"Another amplify is posting this to {_label(row.network)} right now; it finishes "
+                                    "it."))
+            continue
         try:
-            outcomes.append(_settle_one(store, row, poster_for, settings, now or store.clock(), limits))
+            claimed = store.outbox_row(row.id) or row
+            outcomes.append(_settle_one(store, claimed, poster_for, settings, moment, limits))
         except AmplifyError as error:
             current = store.outbox_row(row.id) or row
             outcomes.append(Outcome(row.draft_id, row.network, current.state, current.post_url, str(error)))
+        finally:
+            store.release_outbox(row.id, claimant)
     return outcomes
+
+
+def _claimant() -> str:
+    """This process, as a claim on an outbox row names it."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _claim(store: Store, row: OutboxRow, claimant: str, now: datetime) -> bool:
+    """Claim the row when no one holds it: never claimed, released, held longer than CLAIM_LEASE, or held by a
+    process of this machine that is gone (killed mid-post). False when another process is working on it."""
+    held = row.claimed_by is not None and row.claimed_at is not None
+    if held and now - from_iso(row.claimed_at or "") <= CLAIM_LEASE and not _gone(row.claimed_by or ""):
+        return False
+    return store.claim_outbox(row, claimant)
+
+
+def _gone(claimant: str) -> bool:
+    """Whether the process a claim names has ended (only a process of this machine can be asked)."""
+    host, _, pid = claimant.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 # -- the schedule -------------------------------------------------------------------------------------------------
@@ -285,7 +335,14 @@ def post_due(store: Store, poster_for: PosterFor, *, settings: Settings = DEFAUL
             outcomes.append(post_now(store, row.draft_id, row.network, poster_for(row.network), settings=settings,
                                      limits=limits, now=moment))
         except ShareError as refusal:
-            store.outbox_failed(row.id, str(refusal))
+            try:
+                store.outbox_failed(row.id, str(refusal), from_state="scheduled")
+            except OutboxMoved as moved:
+                # Posted (or taken off the schedule) by another amplify since the rows were read: left as it is.
+                current = store.outbox_row(row.id)
+                outcomes.append(Outcome(row.draft_id, row.network, current.state if current else "failed",
+                                        current.post_url if current else None, str(moved)))
+                continue
             outcomes.append(Outcome(row.draft_id, row.network, "failed", None, _not_posted(refusal)))
         except AmplifyError as error:
             current = store.outbox_row(row.id)

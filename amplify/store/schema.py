@@ -382,6 +382,8 @@ MIGRATIONS: list[str | list[Step]] = [
         state TEXT NOT NULL CHECK (state IN ('scheduled', 'pending', 'sent', 'recorded', 'failed')),
         account TEXT,
         checklist TEXT NOT NULL,
+        claimed_by TEXT,
+        claimed_at TEXT,
         scheduled_for TEXT,
         post_id TEXT,
         post_url TEXT,
