@@ -225,6 +225,11 @@ def _settle_one(store: Store, row: OutboxRow, poster_for: PosterFor, settings: S
     if row.state == "sent" and row.post_id and row.post_url:
         return _record(store, row, Published(row.post_id, row.post_url), now)
     poster = poster_for(row.network)
+    if row.account and poster.account != row.account:
+        note = (f"This post was started as {row.account} on {_label(row.network)}, but {poster.account} is connected "
+                f"now. Nothing is sent as {poster.account}: connect {row.account} again to finish it.")
+        store.outbox_note(row.id, note)
+        return Outcome(row.draft_id, row.network, row.state, None, note)
     found = poster.find(row, now)
     if found is None:
         # The link is checked again before anything is decided, as post_now does.

@@ -119,3 +119,12 @@ def test_a_post_made_before_the_words_changed_is_recorded_with_the_words_and_ver
     checklist = json.loads(share.checklist)
     assert checklist["text_version"] == row.text_version and checklist["gate_passed_at"] == row.attempted_at
     assert len(mastodon_statuses(mastodon.base_url)) == 1 and store.verify_share_log() is None
+
+
+def test_settle_does_not_post_as_an_account_other_than_the_one_the_post_was_started_as(store, mastodon):
+    draft_id = ready_draft(store)
+    row, _ctx = _open_attempt(store, draft_id, "mastodon", "@grace@elsewhere.social", FIXED_NOW)
+    [outcome] = settle(store, lambda network: mastodon_poster(mastodon.base_url), now=FIXED_NOW)
+    assert outcome.state == "pending" and mastodon_statuses(mastodon.base_url) == []
+    assert "started as @grace@elsewhere.social" in outcome.message and "@ada@mock.local is connected" in outcome.message
+    assert "connect @grace@elsewhere.social again" in store.outbox_row(row.id).error
