@@ -45,7 +45,17 @@ from amplify.clock import from_iso, to_iso
 from amplify.errors import AmplifyError
 from amplify.fetch import DEFAULT_LIMITS, FetchLimits
 from amplify.networks import NAMES
-from amplify.publish import OutcomeUnknown, Poster, PosterFor, PostFailed, PostingError, PostRequest, Published, new_key
+from amplify.publish import (
+    OutcomeUnknown,
+    Poster,
+    PosterFor,
+    PostFailed,
+    PostingError,
+    PostRequest,
+    Published,
+    RateLimited,
+    new_key,
+)
 from amplify.store import Store
 from amplify.store.outbox import OutboxMoved
 from amplify.types import OutboxRow, Settings
@@ -166,12 +176,21 @@ def post_request(store: Store, draft_id: int, ctx: ShareContext, settings: Setti
     )
 
 
-def _call(store: Store, row: OutboxRow, poster: Poster, request: PostRequest) -> Published:
-    """Step 2: the network call. A refusal closes the row as failed; an unknown outcome leaves it open."""
+def _call(store: Store, row: OutboxRow, poster: Poster, request: PostRequest, *, settling: bool = False) -> Published:
+    """Step 2: the network call. A refusal closes the row as failed; an unknown outcome leaves it open. A rate
+    limit puts a scheduled post back on the schedule, and leaves an attempt being settled open."""
     _kill_point("before-call")
     try:
         published = poster.publish(request, row.key)
         _kill_point("call-answered")
+    except RateLimited as limited:
+        if settling:
+            store.outbox_note(row.id, str(limited))
+        elif row.scheduled_for:
+            store.outbox_reschedule(row.id, str(limited))
+        else:
+            store.outbox_failed(row.id, str(limited))
+        raise
     except PostFailed as refused:
         store.outbox_failed(row.id, str(refused))
         raise
@@ -250,7 +269,7 @@ def _settle_one(store: Store, row: OutboxRow, poster_for: PosterFor, settings: S
             row = store.outbox_attempt(row.id, **passed.columns(), account=row.account, from_state="pending",
                                        claimant=row.claimed_by)
         request = post_request(store, row.draft_id, replace(ctx, text=row.text), settings)
-        found = _call(store, row, poster, request)
+        found = _call(store, row, poster, request, settling=True)
     else:
         store.outbox_sent(row.id, post_id=found.post_id, post_url=found.url)
     return _record(store, row, found, now)
@@ -335,7 +354,11 @@ def post_due(store: Store, poster_for: PosterFor, *, settings: Settings = DEFAUL
     link probe older than a day is probed again). A post that no longer passes is not posted, and says why."""
     moment = now or store.clock()
     outcomes = settle(store, poster_for, settings=settings, limits=limits, now=moment)
+    limited: dict[str, str] = {}
     for row in store.outbox_rows("scheduled", due_by=to_iso(moment)):
+        if row.network in limited:
+            outcomes.append(Outcome(row.draft_id, row.network, "scheduled", None, limited[row.network]))
+            continue
         try:
             outcomes.append(post_now(store, row.draft_id, row.network, poster_for(row.network), settings=settings,
                                      limits=limits, now=moment))
@@ -349,6 +372,12 @@ def post_due(store: Store, poster_for: PosterFor, *, settings: Settings = DEFAUL
                                         current.post_url if current else None, str(moved)))
                 continue
             outcomes.append(Outcome(row.draft_id, row.network, "failed", None, _not_posted(refusal)))
+        except RateLimited as limit:
+            # Nothing more goes to this network this run: each post kept on the schedule, tried again next run.
+            limited[row.network] = (f"{_label(row.network)} is limiting how fast this account posts, so this post "
+                                    f"stays scheduled: the next `amplify post-due` after {limit.until or 'a while'} "
+                                    "posts it.")
+            outcomes.append(Outcome(row.draft_id, row.network, "scheduled", None, limited[row.network]))
         except AmplifyError as error:
             current = store.outbox_row(row.id)
             outcomes.append(Outcome(row.draft_id, row.network, current.state if current else "failed", None,

@@ -123,6 +123,10 @@ class OutboxQueries(StoreBase):
         """The network refused it, or the gate no longer passes: nothing went out."""
         self._move(outbox_id, (from_state,), "state = 'failed', error = ?", (error,))
 
+    def outbox_reschedule(self, outbox_id: int, error: str) -> None:
+        """A scheduled post the network did not take yet (a rate limit) waits for the next run, its slot kept."""
+        self._move(outbox_id, ("pending",), "state = 'scheduled', attempted_at = NULL, error = ?", (error,))
+
     def outbox_note(self, outbox_id: int, error: str) -> None:
         """Why an open attempt is not settled yet (its state stays)."""
         self._move(outbox_id, OPEN_STATES, "error = ?", (error,))
