@@ -88,6 +88,10 @@ class BlueskyPoster(AccountServer):
     def find(self, row: OutboxRow, now: datetime) -> Published | None:
         return self._record(row.key)
 
+    def key_holds(self, row: OutboxRow, now: datetime) -> bool:
+        """A record key names one post for good: a second post with it is refused."""
+        return True
+
     def resolve(self, handle: str) -> str | None:
         """A handle's DID, or None when it does not resolve (the mention then stays plain text)."""
         if handle not in self._dids:

@@ -87,13 +87,16 @@ class MastodonPoster(AccountServer):
     def find(self, row: OutboxRow, now: datetime) -> Published | None:
         """The status an earlier attempt made, looked for among the account's latest (by its words, made since
         the attempt). Within the hour a failed look is no matter: sending the same key again is harmless."""
-        within_hour = row.attempted_at is None or now - from_iso(row.attempted_at) < IDEMPOTENCY_WINDOW
         try:
             return self._among_latest(row)
         except PostingError:
-            if within_hour:
+            if self.key_holds(row, now):
                 return None
             raise
+
+    def key_holds(self, row: OutboxRow, now: datetime) -> bool:
+        """Within the hour the server remembers the Idempotency-Key."""
+        return row.attempted_at is None or now - from_iso(row.attempted_at) < IDEMPOTENCY_WINDOW
 
     def _among_latest(self, row: OutboxRow) -> Published | None:
         me = self._call("GET", "/api/v1/accounts/verify_credentials").data

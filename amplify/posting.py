@@ -2,25 +2,33 @@
 
 One post is three steps:
 1. one transaction re-runs the gate and writes an outbox row with the key that makes a retry safe (Mastodon's
-   `Idempotency-Key`, Bluesky's record key), before anything is sent;
+   `Idempotency-Key`, Bluesky's record key), the words and text version the gate passed, and its checklist
+   snapshot, before anything is sent;
 2. the network call (`Poster.publish`);
-3. one transaction records the share through the same gate as "Mark shared" (`mark_shared`), with the post's
-   address, and marks the row `recorded`.
+3. one transaction records the share with the post's address and marks the row `recorded`. The share is of the
+   words and text version on the row, with the snapshot of the gate the attempt passed (`record_post`): a post
+   that is out is recorded whatever the gate would say now (an edit since, a link gone, a probe grown old).
 
 A process killed between them leaves a row that `settle` (run by `amplify post --resume`, `amplify post-due` and
 the app's start) finishes: a `sent` row gets its share; a `pending` one asks the network whether the post exists
-(`Poster.find`) and posts it, with the same key, only when it does not. A refusal (the gate, or the network's 4xx)
-leaves no share and keeps the draft; the message says why in plain words.
+(`Poster.find`) and, when it does not, sends the row's words again with the same key while the network still
+answers that key (`Poster.key_holds`) without asking the gate again: the outcome is unknown, so it is never closed
+as failed for what the gate says now. Only when the key has lapsed and the look found nothing (so nothing went
+out) is it a new attempt, through the gate with the link checked again. A refusal (the gate, or the network's
+4xx) leaves no share and keeps the draft; the message says why in plain words.
 
 `AMPLIFY_TEST_KILL_POINT` is for tests only: naming a step kills the process there, the way a crash or a power
 cut would: `before-call` (the row written, nothing sent), `call-answered` (the network made the post, the row does
 not know yet), `after-call` (the row says `sent`), `mid-record` (inside the transaction that records the share).
 """
 
+import json
 import os
 import signal
+import socket
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from amplify import slots
 from amplify.checklist import (
@@ -29,15 +37,27 @@ from amplify.checklist import (
     ShareRefused,
     gate_status,
     load_share_context,
-    mark_shared,
+    record_post,
     refresh_link_probe,
+    snapshot,
 )
-from amplify.clock import to_iso
+from amplify.clock import from_iso, to_iso
 from amplify.errors import AmplifyError
 from amplify.fetch import DEFAULT_LIMITS, FetchLimits
 from amplify.networks import NAMES
-from amplify.publish import OutcomeUnknown, Poster, PosterFor, PostFailed, PostingError, PostRequest, Published, new_key
+from amplify.publish import (
+    OutcomeUnknown,
+    Poster,
+    PosterFor,
+    PostFailed,
+    PostingError,
+    PostRequest,
+    Published,
+    RateLimited,
+    new_key,
+)
 from amplify.store import Store
+from amplify.store.outbox import OutboxMoved
 from amplify.types import OutboxRow, Settings
 
 POSTING_NETWORKS = ("mastodon", "bluesky")
@@ -45,6 +65,9 @@ KILL_POINT_ENV = "AMPLIFY_TEST_KILL_POINT"
 # A card's description: Bluesky shows a few lines of it.
 CARD_DESCRIPTION_LENGTH = 300
 DEFAULT_SETTINGS = Settings()
+# How long a process's claim on an outbox row holds while it works on it: longer than any one post takes (an
+# image processed for a minute, a few slow calls), so a claim older than this is from a process that is gone.
+CLAIM_LEASE = timedelta(minutes=15)
 
 
 class PostRefused(ShareRefused):
@@ -95,7 +118,19 @@ def _refresh_probe(store: Store, draft_id: int, network: str, now: datetime, lim
         refresh_link_probe(store, url, now=now, limits=limits)
 
 
-def _postable(store: Store, draft_id: int, network: str, now: datetime) -> ShareContext:
+@dataclass(frozen=True)
+class Passed:
+    """A post the gate passes now: its context, and the checklist snapshot (JSON) its outbox row keeps."""
+
+    ctx: ShareContext
+    checklist: str
+
+    def columns(self) -> dict[str, Any]:
+        """What an outbox row stores of the attempt the gate passed."""
+        return {"text_version": self.ctx.text_version, "text": self.ctx.text, "checklist": self.checklist}
+
+
+def _postable(store: Store, draft_id: int, network: str, now: datetime) -> Passed:
     """The post's context when the gate passes now; else ShareError or PostRefused saying why."""
     ctx = load_share_context(store, draft_id, network)
     if network in ctx.shared_networks:
@@ -105,24 +140,26 @@ def _postable(store: Store, draft_id: int, network: str, now: datetime) -> Share
     status = gate_status(store, draft_id, network, now=now)
     if not status.can_share:
         raise PostRefused(status.failures)
-    return ctx
+    return Passed(ctx, json.dumps(snapshot(ctx, status, now), sort_keys=True, ensure_ascii=False))
 
 
-def _open_attempt(store: Store, draft_id: int, network: str, account: str, now: datetime) -> tuple[OutboxRow,
-                                                                                                  ShareContext]:
-    """Transaction 1: the gate again, then the outbox row (a scheduled one becomes this attempt)."""
+def _open_attempt(store: Store, draft_id: int, network: str, account: str, now: datetime,
+                  claimant: str | None = None) -> tuple[OutboxRow, ShareContext]:
+    """Transaction 1: the gate again, then the outbox row (a scheduled one becomes this attempt), claimed by
+    `claimant`."""
     with store.transaction():
-        ctx = _postable(store, draft_id, network, now)
+        passed = _postable(store, draft_id, network, now)
         existing = store.open_outbox(draft_id, network)
         if existing is not None and existing.state != "scheduled":
             raise PostingError(f"this draft is already on its way to {_label(network)}; `amplify post --resume` "
                                "(or the next start) finishes it")
         if existing is not None:
-            row = store.outbox_attempt(existing.id, text_version=ctx.text_version, text=ctx.text, account=account)
+            row = store.outbox_attempt(existing.id, **passed.columns(), account=account, from_state="scheduled",
+                                       claimant=claimant)
         else:
-            row = store.add_outbox(draft_id, network, text_version=ctx.text_version, text=ctx.text,
-                                   key=new_key(network), state="pending", account=account)
-    return row, ctx
+            row = store.add_outbox(draft_id, network, **passed.columns(), key=new_key(network), state="pending",
+                                   account=account, claimant=claimant)
+    return row, passed.ctx
 
 
 def post_request(store: Store, draft_id: int, ctx: ShareContext, settings: Settings) -> PostRequest:
@@ -139,12 +176,21 @@ def post_request(store: Store, draft_id: int, ctx: ShareContext, settings: Setti
     )
 
 
-def _call(store: Store, row: OutboxRow, poster: Poster, request: PostRequest) -> Published:
-    """Step 2: the network call. A refusal closes the row as failed; an unknown outcome leaves it open."""
+def _call(store: Store, row: OutboxRow, poster: Poster, request: PostRequest, *, settling: bool = False) -> Published:
+    """Step 2: the network call. A refusal closes the row as failed; an unknown outcome leaves it open. A rate
+    limit puts a scheduled post back on the schedule, and leaves an attempt being settled open."""
     _kill_point("before-call")
     try:
         published = poster.publish(request, row.key)
         _kill_point("call-answered")
+    except RateLimited as limited:
+        if settling:
+            store.outbox_note(row.id, str(limited))
+        elif row.scheduled_for:
+            store.outbox_reschedule(row.id, str(limited))
+        else:
+            store.outbox_failed(row.id, str(limited))
+        raise
     except PostFailed as refused:
         store.outbox_failed(row.id, str(refused))
         raise
@@ -160,7 +206,9 @@ def _record(store: Store, row: OutboxRow, published: Published, now: datetime) -
     """Step 3: the share, through the gate, and the row recorded, in one transaction."""
     try:
         with store.transaction():
-            share_id = mark_shared(store, row.draft_id, row.network, published.url, now=now)
+            share_id = record_post(store, row.draft_id, row.network, published.url, text_version=row.text_version,
+                                   text=row.text, checklist=row.checklist,
+                                   gate_passed_at=row.attempted_at or row.created_at, now=now)
             _kill_point("mid-record")
             store.outbox_recorded(row.id, share_id)
     except AmplifyError as error:
@@ -178,46 +226,105 @@ def post_now(store: Store, draft_id: int, network: str, poster: Poster, *, setti
     _require_posting_network(network)
     moment = now or store.clock()
     _refresh_probe(store, draft_id, network, moment, limits)
-    row, ctx = _open_attempt(store, draft_id, network, poster.account, moment)
-    published = _call(store, row, poster, post_request(store, draft_id, ctx, settings))
-    return _record(store, row, published, moment)
+    claimant = _claimant()
+    row, ctx = _open_attempt(store, draft_id, network, poster.account, moment, claimant)
+    try:
+        published = _call(store, row, poster, post_request(store, draft_id, ctx, settings))
+        return _record(store, row, published, moment)
+    finally:
+        store.release_outbox(row.id, claimant)
 
 
 def _not_posted(refusal: ShareError) -> str:
     return str(refusal) if isinstance(refusal, PostRefused) else f"Not posted: {refusal}"
 
 
-def _settle_one(store: Store, row: OutboxRow, poster_for: PosterFor, settings: Settings,
-                now: datetime) -> Outcome:
+def _settle_one(store: Store, row: OutboxRow, poster_for: PosterFor, settings: Settings, now: datetime,
+                limits: FetchLimits) -> Outcome:
     if row.state == "sent" and row.post_id and row.post_url:
         return _record(store, row, Published(row.post_id, row.post_url), now)
     poster = poster_for(row.network)
+    if row.account and poster.account != row.account:
+        note = (f"This post was started as {row.account} on {_label(row.network)}, but {poster.account} is connected "
+                f"now. Nothing is sent as {poster.account}: connect {row.account} again to finish it.")
+        store.outbox_note(row.id, note)
+        return Outcome(row.draft_id, row.network, row.state, None, note)
     found = poster.find(row, now)
     if found is None:
-        # Nothing went out (or the server will answer the same key with what did): post the words decided then.
-        try:
-            ctx = _postable(store, row.draft_id, row.network, now)
-        except ShareError as refusal:
-            store.outbox_failed(row.id, str(refusal))
-            return Outcome(row.draft_id, row.network, "failed", None, _not_posted(refusal))
+        # The link is checked again before anything is decided, as post_now does.
+        _refresh_probe(store, row.draft_id, row.network, now, limits)
+        if poster.key_holds(row, now):
+            # The outcome is unknown, and the network answers this key with the post if it did go out: the words
+            # the gate passed when the row was written are sent again, whatever the gate would say now.
+            ctx = load_share_context(store, row.draft_id, row.network)
+        else:
+            # The key no longer holds and the look found nothing: nothing went out, so this is a new attempt,
+            # through the gate as it is now, with the words as they are now.
+            try:
+                passed = _postable(store, row.draft_id, row.network, now)
+            except ShareError as refusal:
+                store.outbox_failed(row.id, str(refusal))
+                return Outcome(row.draft_id, row.network, "failed", None, _not_posted(refusal))
+            ctx = passed.ctx
+            row = store.outbox_attempt(row.id, **passed.columns(), account=row.account, from_state="pending",
+                                       claimant=row.claimed_by)
         request = post_request(store, row.draft_id, replace(ctx, text=row.text), settings)
-        found = _call(store, row, poster, request)
+        found = _call(store, row, poster, request, settling=True)
     else:
         store.outbox_sent(row.id, post_id=found.post_id, post_url=found.url)
     return _record(store, row, found, now)
 
 
 def settle(store: Store, poster_for: PosterFor, *, settings: Settings = DEFAULT_SETTINGS,
-           now: datetime | None = None) -> list[Outcome]:
-    """Finish every attempt a crash or an unclear answer left open: each ends posted once and recorded once."""
+           limits: FetchLimits = DEFAULT_LIMITS, now: datetime | None = None) -> list[Outcome]:
+    """Finish every attempt a crash or an unclear answer left open: each ends posted once and recorded once. An
+    attempt whose outcome is unknown is never closed as failed: it is sent again with its key and its words."""
     outcomes = []
+    claimant = _claimant()
     for row in store.outbox_rows("pending", "sent"):
+        moment = now or store.clock()
+        if not _claim(store, row, claimant, moment):
+            outcomes.append(Outcome(row.draft_id, row.network, row.state, row.post_url,
+                                    f"Another amplify is posting this to {_label(row.network)} right now; it finishes "
+                                    "it."))
+            continue
         try:
-            outcomes.append(_settle_one(store, row, poster_for, settings, now or store.clock()))
+            claimed = store.outbox_row(row.id) or row
+            outcomes.append(_settle_one(store, claimed, poster_for, settings, moment, limits))
         except AmplifyError as error:
             current = store.outbox_row(row.id) or row
             outcomes.append(Outcome(row.draft_id, row.network, current.state, current.post_url, str(error)))
+        finally:
+            store.release_outbox(row.id, claimant)
     return outcomes
+
+
+def _claimant() -> str:
+    """This process, as a claim on an outbox row names it."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _claim(store: Store, row: OutboxRow, claimant: str, now: datetime) -> bool:
+    """Claim the row when no one holds it: never claimed, released, held longer than CLAIM_LEASE, or held by a
+    process of this machine that is gone (killed mid-post). False when another process is working on it."""
+    held = row.claimed_by is not None and row.claimed_at is not None
+    if held and now - from_iso(row.claimed_at or "") <= CLAIM_LEASE and not _gone(row.claimed_by or ""):
+        return False
+    return store.claim_outbox(row, claimant)
+
+
+def _gone(claimant: str) -> bool:
+    """Whether the process a claim names has ended (only a process of this machine can be asked)."""
+    host, _, pid = claimant.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 # -- the schedule -------------------------------------------------------------------------------------------------
@@ -234,11 +341,11 @@ def schedule_post(store: Store, draft_id: int, network: str, *, settings: Settin
         raise PostingError(f"no posting times for {_label(network)} yet: add them under `settings: schedule:` in "
                            f"feeds.yml, like `{network}: [\"Tue 09:00\"]`")
     with store.transaction():
-        ctx = _postable(store, draft_id, network, moment)
+        passed = _postable(store, draft_id, network, moment)
         if store.open_outbox(draft_id, network) is not None:
             raise PostingError(f"this draft is already scheduled or on its way to {_label(network)}")
-        return store.add_outbox(draft_id, network, text_version=ctx.text_version, text=ctx.text,
-                                key=new_key(network), state="scheduled", account=None, scheduled_for=to_iso(when))
+        return store.add_outbox(draft_id, network, **passed.columns(), key=new_key(network), state="scheduled",
+                                account=None, scheduled_for=to_iso(when))
 
 
 def post_due(store: Store, poster_for: PosterFor, *, settings: Settings = DEFAULT_SETTINGS,
@@ -246,14 +353,31 @@ def post_due(store: Store, poster_for: PosterFor, *, settings: Settings = DEFAUL
     """Settle what is open, then post every scheduled post whose time has come, re-running the gate for each (a
     link probe older than a day is probed again). A post that no longer passes is not posted, and says why."""
     moment = now or store.clock()
-    outcomes = settle(store, poster_for, settings=settings, now=moment)
+    outcomes = settle(store, poster_for, settings=settings, limits=limits, now=moment)
+    limited: dict[str, str] = {}
     for row in store.outbox_rows("scheduled", due_by=to_iso(moment)):
+        if row.network in limited:
+            outcomes.append(Outcome(row.draft_id, row.network, "scheduled", None, limited[row.network]))
+            continue
         try:
             outcomes.append(post_now(store, row.draft_id, row.network, poster_for(row.network), settings=settings,
                                      limits=limits, now=moment))
         except ShareError as refusal:
-            store.outbox_failed(row.id, str(refusal))
+            try:
+                store.outbox_failed(row.id, str(refusal), from_state="scheduled")
+            except OutboxMoved as moved:
+                # Posted (or taken off the schedule) by another amplify since the rows were read: left as it is.
+                current = store.outbox_row(row.id)
+                outcomes.append(Outcome(row.draft_id, row.network, current.state if current else "failed",
+                                        current.post_url if current else None, str(moved)))
+                continue
             outcomes.append(Outcome(row.draft_id, row.network, "failed", None, _not_posted(refusal)))
+        except RateLimited as limit:
+            # Nothing more goes to this network this run: each post kept on the schedule, tried again next run.
+            limited[row.network] = (f"{_label(row.network)} is limiting how fast this account posts, so this post "
+                                    f"stays scheduled: the next `amplify post-due` after {limit.until or 'a while'} "
+                                    "posts it.")
+            outcomes.append(Outcome(row.draft_id, row.network, "scheduled", None, limited[row.network]))
         except AmplifyError as error:
             current = store.outbox_row(row.id)
             outcomes.append(Outcome(row.draft_id, row.network, current.state if current else "failed", None,

@@ -29,6 +29,15 @@ class PostFailed(PostingError):
     """The network refused the post: nothing went out, and no share is recorded."""
 
 
+class RateLimited(PostFailed):
+    """The network is limiting how fast the account posts (429): nothing went out. `until` is when the limit
+    ends (HH:MM), when the network said."""
+
+    def __init__(self, message: str, until: str | None) -> None:
+        super().__init__(message)
+        self.until = until
+
+
 class OutcomeUnknown(PostingError):
     """The call ended without a clear answer: the post may have gone out. Settle before posting again."""
 
@@ -67,6 +76,10 @@ class Poster(Protocol):
 
     def find(self, row: OutboxRow, now: datetime) -> Published | None:
         """The post an earlier attempt made, or None when publishing again with `row.key` is safe."""
+
+    def key_holds(self, row: OutboxRow, now: datetime) -> bool:
+        """Whether the network still answers `row.key` with the post it made, if it made one (so the same words
+        can be sent again without a second post)."""
 
 
 PosterFor = Callable[[str], Poster]
@@ -139,7 +152,7 @@ def explain(error: FetchError, network: str, *, zone: str = "UTC") -> PostingErr
     if error.status == 429:
         until = reset_time(error.headers, zone)
         when = f"wait until {until}" if until else "wait a while"
-        return PostFailed(f"{label} is limiting how fast this account posts: {when} and post again.")
+        return RateLimited(f"{label} is limiting how fast this account posts: {when} and post again.", until)
     if 400 <= error.status < 500:
         return PostFailed(f"{label} refused the post: {message or error.reason}. Nothing was posted; the draft "
                           "is kept.")

@@ -2,13 +2,16 @@
 then 206 while polled), a rate limit (429 with X-RateLimit-Reset), and a server error after the status was made."""
 
 import json
+from datetime import timedelta
 
 import pytest
 from posting_fixtures import LIMITS, mastodon_poster, ready_draft
 from support import FIXED_NOW
 
+from amplify.errors import AmplifyError
 from amplify.posting import post_now, settle
 from amplify.publish import OutcomeUnknown, PostFailed, reset_time
+from amplify.store import Store
 from amplify.types import Settings
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -99,3 +102,32 @@ def test_a_server_error_after_the_status_was_made_is_settled_without_a_second_st
     assert keys == {open_row.key} and len(server.hits("/api/v1/statuses")) == 2
     [share] = store.shares()
     assert share.post_url == server.url("/@ada/100")
+
+
+def test_an_unclear_post_is_resent_with_its_key_not_failed_when_the_gate_has_since_changed_its_mind(tmp_path,
+                                                                                                  server):
+    # The link was probed at T; the post went out at T+23h40 but the server answered 500; by the settle at T+24h10
+    # the probe is stale, the link answers 404, the words were edited, and the look among the latest fails.
+    moment = [FIXED_NOW]
+    store = Store(tmp_path / "amplify.db", clock=lambda: moment[0])
+    item_url = server.url("/sourdough")
+    text = f"@ada@bakers.social: Three-day sourdough\n{item_url}\n\n#Bread"
+    draft_id = ready_draft(store, text=text, item_url=item_url, source_url=server.url("/"))
+    statuses = Statuses(server, fail_first=True)
+    server.route("/api/v1/statuses", handler=statuses)
+    server.route("/sourdough", b"gone", status=404)
+    poster = mastodon_poster(server.url(""))
+    moment[0] = FIXED_NOW + timedelta(hours=23, minutes=40)
+    with pytest.raises(OutcomeUnknown):
+        post_now(store, draft_id, "mastodon", poster, limits=LIMITS)
+    store.save_post_text(draft_id, "mastodon", "So good! " + text)
+    moment[0] = FIXED_NOW + timedelta(hours=24, minutes=10)
+    [outcome] = settle(store, lambda network: poster, limits=LIMITS)
+    assert outcome.state != "failed" and len(statuses.made) == 1
+    assert {seen.headers["Idempotency-Key"] for seen in server.hits("/api/v1/statuses")} == {
+        store.outbox_rows("pending", "sent", "recorded")[0].key}
+    assert server.hits("/sourdough"), "settle checks the link again before deciding anything"
+    with pytest.raises(AmplifyError):
+        post_now(store, draft_id, "mastodon", poster, limits=LIMITS)
+    assert len(statuses.made) == 1
+    store.close()

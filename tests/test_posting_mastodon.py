@@ -1,6 +1,7 @@
 """Posting to Mastodon through the gate, against mastodon-mock (a server built against Mastodon's API schema): the
 outbox row, the share with the post's address, the Idempotency-Key on a retry, and the network's reasons."""
 
+import json
 from datetime import timedelta
 
 import httpx
@@ -9,7 +10,7 @@ from mastodon_mock.config import SeedAccount, SeedConfig
 from mastodon_mock.testing.server import MockServer
 from posting_fixtures import LIMITS, mastodon_poster, mastodon_statuses, ready_draft
 from support import FIXED_NOW
-from test_gate import attest_all, make_draft
+from test_gate import make_draft
 
 from amplify.posting import PostRefused, _open_attempt, post_now, settle
 from amplify.publish import PostFailed
@@ -102,19 +103,28 @@ def test_after_the_hour_with_nothing_found_it_is_posted(store, mastodon):
     assert outcome.state == "recorded" and outcome.post_url == status["url"]
 
 
-def test_a_post_made_before_the_words_changed_is_found_kept_and_recorded_once_confirmed_again(store, mastodon):
+def test_a_post_made_before_the_words_changed_is_recorded_with_the_words_and_version_it_went_out_with(store,
+                                                                                                     mastodon):
     draft_id = ready_draft(store)
     row, _ctx = _open_attempt(store, draft_id, "mastodon", "@ada@mock.local", FIXED_NOW)
     first = httpx.post(f"{mastodon.base_url}/api/v1/statuses", json={"status": row.text},
                        headers={"Authorization": "Bearer ada_token", "Idempotency-Key": row.key}).json()
-    # While the process was down the user changed the words: the gate no longer passes for them.
+    # While the process was down the user changed the words, and a day and more went by: the link's probe is old.
     store.save_post_text(draft_id, "mastodon", "So good! " + row.text)
-    poster_for = lambda network: mastodon_poster(mastodon.base_url)  # noqa: E731
-    [outcome] = settle(store, poster_for, now=FIXED_NOW)
-    assert outcome.state == "sent" and "not recorded yet" in outcome.message and outcome.post_url == first["url"]
-    [kept] = store.outbox_rows("sent")
-    assert kept.post_url == first["url"] and store.shares() == []
-    attest_all(store, draft_id)
-    [outcome] = settle(store, poster_for, now=FIXED_NOW)
-    assert outcome.state == "recorded" and len(mastodon_statuses(mastodon.base_url)) == 1
-    assert [share.post_url for share in store.shares()] == [first["url"]]
+    later = FIXED_NOW + timedelta(days=2)
+    [outcome] = settle(store, lambda network: mastodon_poster(mastodon.base_url), now=later)
+    assert outcome.state == "recorded" and outcome.post_url == first["url"]
+    [share] = store.shares()
+    assert share.text == row.text and share.post_url == first["url"]
+    checklist = json.loads(share.checklist)
+    assert checklist["text_version"] == row.text_version and checklist["gate_passed_at"] == row.attempted_at
+    assert len(mastodon_statuses(mastodon.base_url)) == 1 and store.verify_share_log() is None
+
+
+def test_settle_does_not_post_as_an_account_other_than_the_one_the_post_was_started_as(store, mastodon):
+    draft_id = ready_draft(store)
+    row, _ctx = _open_attempt(store, draft_id, "mastodon", "@grace@elsewhere.social", FIXED_NOW)
+    [outcome] = settle(store, lambda network: mastodon_poster(mastodon.base_url), now=FIXED_NOW)
+    assert outcome.state == "pending" and mastodon_statuses(mastodon.base_url) == []
+    assert "started as @grace@elsewhere.social" in outcome.message and "@ada@mock.local is connected" in outcome.message
+    assert "connect @grace@elsewhere.social again" in store.outbox_row(row.id).error

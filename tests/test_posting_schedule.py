@@ -79,7 +79,7 @@ def test_post_due_from_the_command_line_prints_a_json_summary(store, server, mas
     draft_id = linked_draft(store, server)
     # Scheduled for a slot already past: the command runs on the real clock.
     store.add_outbox(draft_id, "mastodon", text_version=store.draft_posts(draft_id)["mastodon"].version,
-                     text=store.draft_posts(draft_id)["mastodon"].text, key="k1", state="scheduled",
+                     text=store.draft_posts(draft_id)["mastodon"].text, key="k1", checklist="{}", state="scheduled",
                      account=None, scheduled_for="2026-01-01T00:00:00+00:00")
     result = CliRunner().invoke(cli, ["post-due", "--json", "--db", store.path, "--feeds", str(tmp_path / "f.yml")])
     assert result.exit_code == 0, result.output
@@ -88,3 +88,21 @@ def test_post_due_from_the_command_line_prints_a_json_summary(store, server, mas
     assert report["summary"] == {"recorded": 1}
     assert report["posts"] == [{"draft": draft_id, "network": "mastodon", "state": "recorded",
                                 "post_url": status["url"], "message": f"Posted to Mastodon: {status['url']}"}]
+
+
+def test_a_rate_limit_keeps_the_due_posts_scheduled_and_stops_that_network_for_the_run(store, server):
+    from test_posting_loopback import answer
+
+    first, second = linked_draft(store, server), linked_draft(store, server, name="Grace's Garden")
+    rows = [schedule_post(store, draft_id, "mastodon", settings=SETTINGS, now=FIXED_NOW) for draft_id in (first,
+                                                                                                           second)]
+    server.route("/api/v1/statuses", handler=lambda h: answer(
+        h, 429, {"error": "Too many requests"}, {"X-RateLimit-Reset": "2026-11-24T10:15:00.000Z"}))
+    store.clock = lambda: FIXED_NOW + timedelta(days=4)
+    poster = mastodon_poster(server.url(""), zone="Europe/Berlin")
+    outcomes = post_due(store, lambda network: poster, settings=SETTINGS, limits=LIMITS)
+    assert [outcome.state for outcome in outcomes] == ["scheduled", "scheduled"]
+    assert all("next `amplify post-due` after 11:15 posts it" in outcome.message for outcome in outcomes)
+    assert len(server.hits("/api/v1/statuses")) == 1
+    assert [(row.state, row.scheduled_for) for row in map(store.outbox_row, (row.id for row in rows))] == [
+        ("scheduled", SLOT), ("scheduled", SLOT)]

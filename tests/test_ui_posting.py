@@ -5,10 +5,13 @@ out."""
 import pytest
 from account_fixtures import ADA_TOKEN, ada_on_mastodon
 from posting_fixtures import LIMITS, mastodon_statuses
+from support import FIXED_NOW
 from test_gate import attest_all
 from test_ui_queue import QueueApp
 
+from amplify import accounts
 from amplify.connect import connect_mastodon
+from amplify.posting import _open_attempt
 from amplify.types import LinkProbe
 
 SCHEDULE = "  timezone: Europe/Berlin\n  schedule: {mastodon: ['Tue 09:00']}\n"
@@ -31,6 +34,22 @@ def ready(app, text: str | None = None) -> int:
     return draft_id
 
 
+def connected_and_ready(app, mastodon) -> int:
+    with app.store() as store:
+        connect_mastodon(store, mastodon.base_url, ADA_TOKEN, limits=LIMITS)
+    return ready(app)
+
+
+def assert_posted_once(app, at, mastodon) -> None:
+    """One status on the server, and the share in History with its address; the page thanks the user."""
+    [status] = mastodon_statuses(mastodon.base_url, ADA_TOKEN)
+    assert not at.exception
+    with app.store() as store:
+        [share] = store.shares()
+    assert share.post_url == status["url"]
+    assert any("Posted to Mastodon" in toast.value for toast in at.toast)
+
+
 def test_without_an_account_the_button_says_what_is_missing(app):
     draft_id = ready(app)
     at = app.open()
@@ -40,19 +59,12 @@ def test_without_an_account_the_button_says_what_is_missing(app):
 
 def test_with_an_account_and_a_passing_gate_a_click_posts_and_the_share_is_in_history(app):
     with ada_on_mastodon() as mastodon:
-        with app.store() as store:
-            connect_mastodon(store, mastodon.base_url, ADA_TOKEN, limits=LIMITS)
-        draft_id = ready(app)
+        draft_id = connected_and_ready(app, mastodon)
         at = app.open()
         button = at.button(key=f"post_{draft_id}_mastodon")
         assert not button.disabled and button.label.startswith("Post to Mastodon as @ada@")
         button.click().run()
-        [status] = mastodon_statuses(mastodon.base_url, ADA_TOKEN)
-    assert not at.exception
-    with app.store() as store:
-        [share] = store.shares()
-    assert share.post_url == status["url"]
-    assert any("Posted to Mastodon" in toast.value for toast in at.toast)
+        assert_posted_once(app, at, mastodon)
 
 
 def test_a_draft_the_gate_refuses_cannot_be_posted(app):
@@ -69,9 +81,7 @@ def test_post_at_the_next_slot_shows_when_it_goes_out(app, tmp_path):
     feeds = tmp_path / "feeds.yml"
     feeds.write_text(feeds.read_text().replace("settings:\n", "settings:\n" + SCHEDULE), encoding="utf-8")
     with ada_on_mastodon() as mastodon:
-        with app.store() as store:
-            connect_mastodon(store, mastodon.base_url, ADA_TOKEN, limits=LIMITS)
-        draft_id = ready(app)
+        draft_id = connected_and_ready(app, mastodon)
         at = app.open()
         at.button(key=f"schedule_{draft_id}_mastodon").click().run()
         assert mastodon_statuses(mastodon.base_url, ADA_TOKEN) == []
@@ -82,3 +92,16 @@ def test_post_at_the_next_slot_shows_when_it_goes_out(app, tmp_path):
     with app.store() as store:
         [row] = store.outbox_rows("scheduled")
     assert row.draft_id == draft_id
+
+
+def test_a_post_left_on_its_way_is_finished_once_from_the_queue(app):
+    with ada_on_mastodon() as mastodon:
+        draft_id = connected_and_ready(app, mastodon)
+        at = app.open()
+        with app.store() as store:
+            # The call was made and its answer never came: the row is open, nothing is known.
+            _open_attempt(store, draft_id, "mastodon", accounts.connected(store, "mastodon").handle, FIXED_NOW)
+        at.run()
+        assert any("not finished yet" in warning.value for warning in at.warning)
+        at.button(key=f"finish_{draft_id}_mastodon").click().run()
+        assert_posted_once(app, at, mastodon)

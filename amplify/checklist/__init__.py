@@ -25,6 +25,7 @@ from amplify.checklist.gate import (
     gate_status,
     load_share_context,
     mark_shared,
+    record_post,
     refresh_link_probe,
     snapshot,
     validate_post_url,
@@ -48,5 +49,5 @@ __all__ = [
     "TEXT_BOUND_ATTESTATIONS", "Check", "CheckResult", "GateStatus", "InvalidPostURL", "ShareContext", "ShareError",
     "ShareRefused", "StoredProbe", "centering_notes", "evaluate", "gate_status", "hashtag_problems", "host_of",
     "load_share_context", "mark_shared", "own_hosts", "refresh_link_probe", "required_attestations", "site_verdict",
-    "snapshot", "valid_attestations", "validate_post_url",
+    "record_post", "snapshot", "valid_attestations", "validate_post_url",
 ]

@@ -5,6 +5,7 @@ the checklist is complete.
 the one piece of network I/O: it happens before, in `refresh_link_probe`, and the checks read its stored result.
 """
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -176,3 +177,15 @@ def mark_shared(
             missing_attestations=[check.id for check in status.missing_attestations],
         )
     raise ShareRefused(status.failures)
+
+
+def record_post(store: Store, draft_id: int, network: str, post_url: str, *, text_version: int, text: str,
+                checklist: str, gate_passed_at: str, now: datetime | None = None) -> int:
+    """Record a post that is out on the network, against the words and text version its attempt sent and with
+    the checklist snapshot (JSON) of the gate that attempt passed at `gate_passed_at`: the gate is not run again
+    on what changes with time (the link's answer, the probe's age, the words edited since), since the post is out
+    whatever it would say now. Returns the share's id."""
+    recorded = {**json.loads(checklist), "gate_passed_at": gate_passed_at, "recorded_at": to_iso(now or store.clock())}
+    return store.record_posted_share(draft_id, network, text_version=text_version, text=text,
+                                     post_url=validate_post_url(post_url), checklist=recorded,
+                                     gate_passed_at=gate_passed_at)

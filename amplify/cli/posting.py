@@ -61,7 +61,7 @@ def post_command(draft_id: int | None, network: str | None, next_slot: bool, res
     settings, limits = _settings(feeds_file), fetch_limits(feeds_file)
     if resume:
         with Store(config.db_path(db)) as store:
-            outcomes = settle(store, posters(store, settings=settings, limits=limits), settings=settings)
+            outcomes = settle(store, posters(store, settings=settings, limits=limits), settings=settings, limits=limits)
         _report(outcomes, False)
         if any(outcome.state in ("pending", "sent") for outcome in outcomes):
             raise SystemExit(1)

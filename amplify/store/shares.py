@@ -13,6 +13,7 @@ it.
 
 import json
 import sqlite3
+from dataclasses import replace
 from typing import Any
 
 from amplify.attestations import ATTESTATION_IDS, required_attestation_ids
@@ -202,18 +203,37 @@ class ShareQueries(StoreBase):
         _refuse_refused_snapshot(checklist)
         with self.transaction():
             subject = self._recheck_gate(draft_id, network, text_version)
-            row = _share_row(subject, network, post_url, checklist, shared_at=self.now())
-            share_id = self._append_share(**row)
-            self._finish_draft(row, share_id, text_version)
+            return self._share(subject, network, post_url, checklist, text_version)
+
+    def record_posted_share(self, draft_id: int, network: str, *, text_version: int, text: str,
+                            post_url: str | None, checklist: dict[str, Any], gate_passed_at: str) -> int:
+        """Append the share of a post that is out on the network (amplify.posting): its words and text version
+        are the ones its attempt sent after passing the gate at `gate_passed_at` (`checklist` is that gate's
+        snapshot), so what changes with time (the draft's words since, its state) is not asked again. A snapshot
+        that did not pass, a confirmation the user never gave, and a second share on the network are still
+        refused."""
+        _refuse_refused_snapshot(checklist)
+        with self.transaction():
+            subject = self._recheck_gate(draft_id, network, text_version, posted=True)
+            return self._share(replace(subject, text=text), network, post_url, checklist, text_version,
+                               gate_passed_at=gate_passed_at)
+
+    def _share(self, subject: ShareSubject, network: str, post_url: str | None, checklist: dict[str, Any],
+               text_version: int, **detail: Any) -> int:
+        """The share row built from `subject`, appended to the hash chain, and the draft finished."""
+        row = _share_row(subject, network, post_url, checklist, shared_at=self.now())
+        share_id = self._append_share(**row)
+        self._finish_draft(row, share_id, text_version, **detail)
         return share_id
 
-    def _recheck_gate(self, draft_id: int, network: str, text_version: int) -> ShareSubject:
+    def _recheck_gate(self, draft_id: int, network: str, text_version: int, *, posted: bool = False) -> ShareSubject:
         """The share subject, when the post may be shared now: open, at the checked text version, not shared on
-        this network yet, and with every attestation the user gave. Else ShareStoreError says which."""
+        this network yet, and with every attestation the user gave. Else ShareStoreError says which. A post
+        already `posted` (its words fixed by its attempt) needs only the last two."""
         subject = self.share_subject(draft_id, network)
-        if subject is None or subject.draft_state != "open":
+        if subject is None or (subject.draft_state != "open" and not posted):
             raise ShareStoreError(f"draft {draft_id} has no open {network} post to share")
-        if subject.text_version != text_version:
+        if subject.text_version != text_version and not posted:
             raise ShareStoreError(f"the {network} text changed while it was checked; check it again")
         if network in subject.shared_networks:
             raise ShareStoreError(f"draft {draft_id} is already shared on {network}")
@@ -224,9 +244,9 @@ class ShareQueries(StoreBase):
             )
         return subject
 
-    def _finish_draft(self, row: dict[str, Any], share_id: int, text_version: int) -> None:
+    def _finish_draft(self, row: dict[str, Any], share_id: int, text_version: int, **detail: Any) -> None:
         """The item becomes shared; the draft too, once every one of its networks has an active share. The share
-        goes into the event log."""
+        goes into the event log (with `detail`)."""
         draft_id, item_id, now = row["draft_id"], row["item_id"], row["shared_at"]
         self.execute(
             "UPDATE items SET state = 'shared', state_changed_at = ? WHERE id = ? AND state != 'shared'",
@@ -245,6 +265,7 @@ class ShareQueries(StoreBase):
             network=row["network"],
             text_version=text_version,
             post_url=row["post_url"],
+            **detail,
         )
 
     def _append_share(self, **columns: Any) -> int:

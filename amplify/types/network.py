@@ -131,6 +131,11 @@ class OutboxRow:
     created_at: str
     attempted_at: str | None
     updated_at: str
+    # The checklist snapshot (JSON) of the gate this attempt passed, recorded with its share.
+    checklist: str
+    # Who is working on the row right now (host:process) and since when; None when no one is.
+    claimed_by: str | None
+    claimed_at: str | None
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """The Post buttons beside the share intents: "Post to Mastodon" / "Post to Bluesky" and "Post at the next slot",
 enabled only when the gate passes and an account is connected (else the button says what is missing); what is
-scheduled and when it goes out; and settling, once at the app's start, what a crash left open.
+scheduled and when it goes out; and settling what a crash or an unclear answer left open: once at the app's start,
+and when the user asks ("Finish it now" on a post still on its way).
 
 The decisions are `amplify.posting`'s; this module only asks and shows.
 """
@@ -38,6 +39,11 @@ def _refused_key(draft_id: int, network: str) -> str:
     return f"_refused_{draft_id}_{network}"
 
 
+def _thanks(network: str, source_name: str) -> str:
+    return (f"Posted to {NAMES[network]}; its link is in your History. Thank you for amplifying "
+            f"{escape_markdown(source_name)}.")
+
+
 def _post(draft_id: int, network: str, source_name: str) -> None:
     settings, limits = _settings(), context.fetch_limits()
     try:
@@ -47,8 +53,19 @@ def _post(draft_id: int, network: str, source_name: str) -> None:
     except AmplifyError as problem:
         st.session_state[_refused_key(draft_id, network)] = escape_markdown(str(problem))
     else:
-        st.session_state[TOAST_KEY] = (f"Posted to {NAMES[network]}; its link is in your History. Thank you for "
-                                       f"amplifying {escape_markdown(source_name)}.")
+        st.session_state[TOAST_KEY] = _thanks(network, source_name)
+
+
+def _finish(draft_id: int, network: str, source_name: str) -> None:
+    """Settle what is open now (a few rows at most), and say how this post ended."""
+    settings, limits = _settings(), context.fetch_limits()
+    with page_store() as store:
+        outcomes = settle(store, posters(store, settings=settings, limits=limits), settings=settings, limits=limits)
+    mine = [outcome for outcome in outcomes if (outcome.draft_id, outcome.network) == (draft_id, network)]
+    if mine and mine[0].state == "recorded":
+        st.session_state[TOAST_KEY] = _thanks(network, source_name)
+    elif mine:
+        st.session_state[_refused_key(draft_id, network)] = escape_markdown(mine[0].message)
 
 
 def _schedule(draft_id: int, network: str) -> None:
@@ -81,7 +98,11 @@ def post_buttons(draft_id: int, network: str, source_name: str, status: GateStat
                   args=(waiting.id,))
         return
     if waiting is not None:
-        st.warning(escape_markdown(f"On its way to {label}: {waiting.error or 'amplify is finishing it.'}"))
+        why = waiting.error or "the answer was not clear."
+        st.warning(escape_markdown(f"On its way to {label}, not finished yet: {why} “Finish it now” checks whether "
+                                   "it went out and finishes it, once (amplify also does at its next start)."))
+        st.button("Finish it now", key=f"finish_{draft_id}_{network}", on_click=_finish,
+                  args=(draft_id, network, source_name))
         return
     missing = ("connect an account in Settings first" if account is None
                else None if status.can_share else "finish the checklist first")
@@ -112,7 +133,7 @@ def _settled_at_start(database: str) -> datetime:
     settings, limits = _settings(), context.fetch_limits()
     with Store(database) as store:
         if store.outbox_rows("pending", "sent"):
-            settle(store, posters(store, settings=settings, limits=limits), settings=settings)
+            settle(store, posters(store, settings=settings, limits=limits), settings=settings, limits=limits)
         return store.clock()
 
 
