@@ -295,8 +295,8 @@ def test_a_post_amplify_posted_is_found_by_the_did_the_outbox_kept_though_the_ha
     uri = appview.add("did:plc:ada", "r1", likes=4)
     share_id = shared(db, "bluesky", "https://bsky.app/profile/ada.test/post/r1")
     draft_id = db.scalar("SELECT draft_id FROM shares WHERE id = ?", (share_id,))
-    row = db.add_outbox(draft_id, "bluesky", text_version=1, text="Read this", key="k1", state="pending",
-                        account="ada.test")
+    row = db.add_outbox(draft_id, "bluesky", text_version=1, text="Read this", checklist="{}", key="k1",
+                        state="pending", account="ada.test")
     db.outbox_sent(row.id, post_id=uri, post_url="https://bsky.app/profile/ada.test/post/r1")
     db.outbox_recorded(row.id, share_id)
     run = check_reach(db, appview=server.url(""), sleep=Waits(), plc=server.url(""))
