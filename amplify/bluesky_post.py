@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from amplify.facets import facets
 from amplify.fetch import DEFAULT_LIMITS, FetchError, FetchLimits, HTTPStatusError, fetch_page, open_client, send_api
-from amplify.publish import AccountServer, PostFailed, PostRequest, Published, explain
+from amplify.publish import AccountServer, PostRequest, Published, explain
 from amplify.types import OutboxRow
 
 COLLECTION = "app.bsky.feed.post"
@@ -115,18 +115,15 @@ class BlueskyPoster(AccountServer):
                           headers={"Content-Type": kind})["blob"]
 
     def _embed(self, request: PostRequest) -> dict[str, Any] | None:
-        if request.image_url and request.alt_text:
-            blob = self._blob(request.image_url)
-            if blob is None:
-                raise PostFailed("the item's image could not be fetched, or is over Bluesky's 1,000,000 bytes; "
-                                 "remove its description in the draft to post a link card instead. Nothing was "
-                                 "posted.")
+        """The item's image with its alt text; else (no image, or one Bluesky cannot take: unreachable or over
+        1,000,000 bytes) a link card to the creator's page, with the image as its thumbnail when it fits."""
+        blob = self._blob(request.image_url) if request.image_url else None
+        if blob is not None and request.alt_text:
             return {"$type": "app.bsky.embed.images", "images": [{"image": blob, "alt": request.alt_text}]}
         if not request.link:
             return None
         card: dict[str, Any] = {"uri": request.link, "title": request.card_title,
                                 "description": request.card_description}
-        thumb = self._blob(request.image_url) if request.image_url else None
-        if thumb is not None:
-            card["thumb"] = thumb
+        if blob is not None:
+            card["thumb"] = blob
         return {"$type": "app.bsky.embed.external", "external": card}

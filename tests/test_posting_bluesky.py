@@ -95,6 +95,18 @@ def test_a_kept_image_goes_with_its_alt_text(store, bluesky, server):
     assert image["alt"] == "A loaf with a dark crust" and image["image"]["size"] == len(PNG)
 
 
+def test_an_image_bluesky_cannot_take_leaves_a_link_card_to_the_creator(store, bluesky, server):
+    ada = account(bluesky, "ada")
+    server.route("/huge.png", PNG + b"\x00" * 1_000_000, headers={"Content-Type": "image/png"})
+    draft_id = ready_draft(store, "bluesky", image_url=server.url("/huge.png"))
+    store.set_alt_text(draft_id, "A loaf with a dark crust")
+    post_now(store, draft_id, "bluesky", poster(bluesky, ada), limits=LIMITS)
+    [record] = records(bluesky, ada)
+    embed = record["value"]["embed"]
+    assert embed["$type"] == "app.bsky.embed.external" and "thumb" not in embed["external"]
+    assert embed["external"]["uri"].startswith("https://") and len(store.shares()) == 1
+
+
 def test_a_retry_finds_the_record_by_its_key_and_posts_nothing_more(store, bluesky):
     ada = account(bluesky, "ada")
     draft_id = ready_draft(store, "bluesky")
