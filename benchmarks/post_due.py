@@ -83,8 +83,9 @@ def prepare(path: Path, drafts: int, networks: tuple[str, ...]) -> None:
                 store.save_post_text(draft_id, network, text)
                 attest_all(store, draft_id, network)
                 version = store.draft_posts(draft_id)[network].version
-                store.add_outbox(draft_id, network, text_version=version, text=text, key=new_key(network),
-                                 state="scheduled", account=None, scheduled_for="2026-01-01T00:00:00+00:00")
+                store.add_outbox(draft_id, network, text_version=version, text=text, checklist="{}",
+                                 key=new_key(network), state="scheduled", account=None,
+                                 scheduled_for="2026-01-01T00:00:00+00:00")
 
 
 def run_once(folder: Path, drafts: int, posters: dict, counters: dict) -> dict:
