@@ -35,8 +35,8 @@ from amplify.checklist import (
     ShareContext,
     ShareError,
     ShareRefused,
-    gate_status,
     load_share_context,
+    open_for_sharing,
     record_post,
     refresh_link_probe,
     snapshot,
@@ -133,11 +133,7 @@ class Passed:
 def _postable(store: Store, draft_id: int, network: str, now: datetime) -> Passed:
     """The post's context when the gate passes now; else ShareError or PostRefused saying why."""
     ctx = load_share_context(store, draft_id, network)
-    if network in ctx.shared_networks:
-        raise ShareError(f"this draft is already shared on {_label(network)}; see History")
-    if ctx.draft_state != "open":
-        raise ShareError(f"this draft is {ctx.draft_state}; queue the item again to share it")
-    status = gate_status(store, draft_id, network, now=now)
+    status = open_for_sharing(ctx, network, now)
     if not status.can_share:
         raise PostRefused(status.failures)
     return Passed(ctx, json.dumps(snapshot(ctx, status, now), sort_keys=True, ensure_ascii=False))

@@ -25,6 +25,7 @@ from amplify.checklist.gate import (
     gate_status,
     load_share_context,
     mark_shared,
+    open_for_sharing,
     record_post,
     refresh_link_probe,
     snapshot,
@@ -48,6 +49,7 @@ __all__ = [
     "ATTESTATIONS", "CHECKS", "CHECKS_BY_ID", "PROBE_FRESH_FOR", "REHOST_HOSTS", "SHORTENER_HOSTS",
     "TEXT_BOUND_ATTESTATIONS", "Check", "CheckResult", "GateStatus", "InvalidPostURL", "ShareContext", "ShareError",
     "ShareRefused", "StoredProbe", "centering_notes", "evaluate", "gate_status", "hashtag_problems", "host_of",
-    "load_share_context", "mark_shared", "own_hosts", "refresh_link_probe", "required_attestations", "site_verdict",
+    "load_share_context", "mark_shared", "open_for_sharing", "own_hosts", "refresh_link_probe", "required_attestations",
+    "site_verdict",
     "record_post", "snapshot", "valid_attestations", "validate_post_url",
 ]

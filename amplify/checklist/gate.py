@@ -75,6 +75,16 @@ def gate_status(store: Store, draft_id: int, network: str, *, now: datetime | No
     return _status(load_share_context(store, draft_id, network), now or store.clock())
 
 
+def open_for_sharing(ctx: ShareContext, network: str, now: datetime) -> GateStatus:
+    """The gate's verdict on a post that can still be shared; ShareError when it cannot be at all (already
+    shared on this network, or its draft no longer open). One rule for `mark_shared` and for posting."""
+    if network in ctx.shared_networks:
+        raise ShareError(f"this draft is already shared on {compose.NETWORKS[network].label}; see History")
+    if ctx.draft_state != "open":
+        raise ShareError(f"this draft is {ctx.draft_state}; queue the item again to share it")
+    return _status(ctx, now)
+
+
 def refresh_link_probe(
     store: Store,
     url: str,
@@ -151,13 +161,7 @@ def mark_shared(
     with store.transaction():
         moment = now or store.clock()
         ctx = load_share_context(store, draft_id, network)
-        if network in ctx.shared_networks:
-            raise ShareError(
-                f"this draft is already shared on {compose.NETWORKS[network].label}; see History"
-            )
-        if ctx.draft_state != "open":
-            raise ShareError(f"this draft is {ctx.draft_state}; queue the item again to share it")
-        status = _status(ctx, moment)
+        status = open_for_sharing(ctx, network, moment)
         if status.can_share:
             return store.record_share(
                 draft_id,
