@@ -33,7 +33,7 @@ entry points.
 import time
 from dataclasses import dataclass
 
-from amplify.fetch.addresses import PublicAddresses, RefusedAddress, address_refusal
+from amplify.fetch.addresses import RefusedAddress, address_refusal
 from amplify.fetch.api import JSONResponse, fetch_json, send_api, send_json
 from amplify.fetch.client import Client, open_client
 from amplify.fetch.limits import (
@@ -58,8 +58,8 @@ from amplify.types import LinkProbe
 __all__ = [
     "ALLOW_PRIVATE_ENV", "DEFAULT_LIMITS", "MAX_URL_LENGTH", "USER_AGENT", "AddressRefused", "BodyTooLarge", "Client",
     "FeedResponse", "FetchError", "FetchLimits", "FetchTimeout", "HTTPStatusError", "JSONResponse", "NotWebURL",
-    "Page", "PublicAddresses", "RefusedAddress", "TooManyRedirects", "address_refusal", "fetch_feed", "fetch_json",
-    "fetch_page", "open_client", "private_addresses_allowed", "probe_link", "send_api", "send_json", "shown_url",
+    "Page", "RefusedAddress", "TooManyRedirects", "address_refusal", "fetch_feed", "fetch_json", "fetch_page",
+    "open_client", "private_addresses_allowed", "probe_link", "send_api", "send_json", "shown_url",
 ]
 
 
