@@ -3,8 +3,8 @@
 Host names in other scripts are sent as IDNA 2008 A-labels (`café.example` is `xn--caf-dma.example`), by the `idna`
 package, as httpx did and browsers do: the standard library's "idna" codec follows IDNA 2003, which turns `ß` into
 `ss` and so can name another host than the one written. It is loaded only for such a host. Spaces and characters
-outside ASCII in the path and query are percent-encoded as UTF-8 (an existing `%XX` stays as it is); the fragment
-and any user name are never sent.
+outside ASCII in the path and query are percent-encoded as UTF-8 (an existing `%XX` stays as it is), as httpx did;
+the fragment and any user name are never sent.
 """
 
 import ipaddress
@@ -16,9 +16,10 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 # What a host name may hold once it is ASCII: letters, digits, hyphens, dots and underscores (numbers in the old
 # spellings, such as 0x7f.1, too). Anything else could only fail to resolve, or be sent to DNS as something else.
 _HOST_NAME = re.compile(r"[a-z0-9_.-]+")
-# Characters sent as they are in a path or query (RFC 3986's unreserved, sub-delims, ":", "@", "/", "?", "[", "]"),
-# and "%" when it starts an escape; every other character is percent-encoded.
-_TO_ESCAPE = re.compile(r"[^A-Za-z0-9\-._~!$&'()*+,;=:@/?\[\]%]|%(?![0-9A-Fa-f]{2})")
+# What is percent-encoded in a path or query, as httpx (and browsers, near enough) do: characters outside printable
+# ASCII (spaces, controls, any other script) and the quotes, angle brackets, backtick and braces. A "%" stays as it
+# is, escape or not, so a URL already encoded is sent unchanged.
+_TO_ESCAPE = re.compile(r'[^\x21-\x7e]|["<>`{}]')
 
 
 class BadTarget(ValueError):
