@@ -103,7 +103,7 @@ class Client:
             except BaseException as error:
                 self.pool.give_back(connection, reusable=False)
                 if not (attempt == 1 and verb == "GET" and connection.reused and connection.received == 0
-                        and isinstance(error, ConnectionError)):
+                        and isinstance(error, (ConnectionError, ssl.SSLEOFError))):
                     raise
                 continue
             return Answer(response, connection, self.pool)

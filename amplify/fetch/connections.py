@@ -16,6 +16,7 @@ import http.client
 import io
 import os
 import select
+import socket
 import ssl
 import threading
 import time
@@ -63,7 +64,7 @@ class Connection(http.client.HTTPConnection):
 
     auto_open = 0
 
-    def __init__(self, target: Target, sock: object) -> None:
+    def __init__(self, target: Target, sock: socket.socket) -> None:
         super().__init__(target.host, target.port)
         self.sock = sock
         self.key = (target.scheme, target.host, target.port)
@@ -95,9 +96,15 @@ class Connection(http.client.HTTPConnection):
             return False
         if isinstance(self.sock, ssl.SSLSocket) and self.sock.pending():
             return False
+        return not _readable(self.sock)
+
+
+def _readable(sock: socket.socket) -> bool:
+    if hasattr(select, "poll"):  # not on Windows; select() is limited to descriptors below 1024 elsewhere
         poll = select.poll()
-        poll.register(self.sock, select.POLLIN)
-        return not poll.poll(0)
+        poll.register(sock, select.POLLIN)
+        return bool(poll.poll(0))
+    return bool(select.select([sock], [], [], 0)[0])
 
 
 class _Files:
