@@ -338,6 +338,21 @@ def test_close_closes_every_connection(raw):
     assert ended.wait(5)
 
 
+def test_close_ends_a_request_in_flight_with_an_error_not_a_hang(server, release):
+    server.route("/stall", handler=lambda handler: release.wait(5))
+    patient = FetchLimits(total_timeout=30)
+    client = open_client(patient)
+    outcome: list[BaseException] = []
+    fetching = threading.Thread(target=lambda: outcome.append(
+        pytest.raises(FetchError, fetch_feed, client, server.url("/stall"), limits=patient).value))
+    fetching.start()
+    while not server.hits("/stall"):
+        threading.Event().wait(0.01)
+    client.close()
+    fetching.join(10)
+    assert not fetching.is_alive() and "the connection failed" in str(outcome[0])
+
+
 # -- what a request carries ----------------------------------------------------------------------------------------
 
 

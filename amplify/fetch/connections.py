@@ -12,6 +12,7 @@ idle for more than 5 s, or that the server closed meanwhile (readable while idle
 `size` connections are open at once; a request waits for a free one within its deadline.
 """
 
+import contextlib
 import http.client
 import io
 import os
@@ -242,9 +243,14 @@ class Pool:
             self.lock.notify()
 
     def close(self) -> None:
+        """Close the idle connections; shut down those in use (a read on one ends at once, with an OSError its
+        fetch reports), to be closed when their request lets go of them."""
         with self.lock:
             self.closed = True
-            for connection in [*self.busy, *(c for waiting in self.idle.values() for c in waiting)]:
+            for connection in (c for waiting in self.idle.values() for c in waiting):
                 connection.close()
             self.idle.clear()
+            for connection in self.busy:
+                with contextlib.suppress(OSError, AttributeError):  # already closed: nothing left to stop
+                    connection.sock.shutdown(socket.SHUT_RDWR)
             self.lock.notify_all()
