@@ -42,7 +42,6 @@ class Client:
         self.check = not private_addresses_allowed(limits)
         self.headers = [("User-Agent", limits.user_agent.encode()), ("Accept-Encoding", b"gzip, deflate"),
                         ("Accept", b"*/*")]
-        self.connections = connections
         self.pool = Pool(connections, self._connect)
         # TLS is set up on the first https request: loading the certificate authorities takes about 0.05 s, which a
         # run that meets no https address never needs.
@@ -96,18 +95,24 @@ class Client:
 
     def _exchange(self, target: Target, verb: str, lines: list[tuple[str, bytes]], body: bytes,
                   connect_timeout: float, deadline: float) -> "Answer":
-        for attempt in (1, 2):
-            connection = self.pool.take(target, connect_timeout, deadline, fresh=attempt == 2)
-            try:
-                response = connection.ask(verb, target, lines, body, deadline)
-            except BaseException as error:
-                self.pool.give_back(connection, reusable=False)
-                if not (attempt == 1 and verb == "GET" and connection.reused and connection.received == 0
-                        and isinstance(error, (ConnectionError, ssl.SSLEOFError))):
-                    raise
-                continue
-            return Answer(response, connection, self.pool)
-        raise AssertionError("unreachable: the second attempt returns or raises")
+        connection = self.pool.take(target, connect_timeout, deadline)
+        try:
+            return self._ask(connection, target, verb, lines, body, deadline)
+        except (ConnectionError, ssl.SSLEOFError):
+            if not (verb == "GET" and connection.reused and connection.received == 0):
+                raise
+        # The server closed the kept-alive connection as the request went out: once more, on a new connection.
+        fresh = self.pool.take(target, connect_timeout, deadline, fresh=True)
+        return self._ask(fresh, target, verb, lines, body, deadline)
+
+    def _ask(self, connection: Connection, target: Target, verb: str, lines: list[tuple[str, bytes]], body: bytes,
+             deadline: float) -> "Answer":
+        try:
+            response = connection.ask(verb, target, lines, body, deadline)
+        except BaseException:
+            self.pool.give_back(connection, reusable=False)
+            raise
+        return Answer(response, connection, self.pool)
 
     def close(self) -> None:
         self.pool.close()

@@ -26,8 +26,8 @@ from collections.abc import Callable
 from amplify.fetch import addresses
 from amplify.fetch.target import Target
 
-# As httpx and most browsers: a connection idle longer than this is not reused (servers drop idle ones after a
-# few seconds, and a request sent on one they are closing fails).
+# As httpx: a connection idle longer than this is not reused (servers drop idle ones after a few seconds, and a
+# request sent on one they are closing fails).
 KEEPALIVE_EXPIRY = 5.0
 READ_SIZE = 64 * 1024
 
