@@ -13,8 +13,10 @@ import amplify
 from amplify.cli import cli
 from amplify.errors import AmplifyError
 
-# Raised and caught inside one module, never shown as they are.
-INTERNAL = {"amplify.fetch.addresses.RefusedAddress"}
+# Raised and caught inside the fetch package (transfer and client turn them into FetchErrors), never shown as they are.
+INTERNAL = {"amplify.fetch.addresses.RefusedAddress", "amplify.fetch.target.BadTarget", "amplify.fetch.target.BadPort",
+            "amplify.fetch.connections.ConnectError", "amplify.fetch.connections.ConnectTimeout",
+            "amplify.fetch.connections.PoolTimeout"}
 
 
 def _amplify_exceptions() -> set[type[BaseException]]:

@@ -272,11 +272,11 @@ def test_cookies_one_site_sets_are_never_sent_anywhere(server):
 
 
 def test_tls_is_set_up_on_the_first_https_address_only(server, monkeypatch):
-    import httpx
+    from amplify.fetch import client as client_module
 
     made = []
-    real = httpx.create_ssl_context
-    monkeypatch.setattr(httpx, "create_ssl_context", lambda *args, **kwargs: made.append(1) or real(*args, **kwargs))
+    real = client_module.verifying_context
+    monkeypatch.setattr(client_module, "verifying_context", lambda: made.append(1) or real())
     server.route("/a.xml", "<rss/>")
     secure = server.url("/a.xml").replace("http://", "https://")
     with open_client() as client:

@@ -161,13 +161,13 @@ def test_store_methods_return_records():
     assert loose == {}
 
 
-# HTTP client libraries, and the one module that hands httpcore and httpx to the others.
+# HTTP client libraries, and the one module that hands httpx to the others.
 HTTP_CLIENTS = {"httpx", "httpcore", "http.client", "urllib.request", "urllib3", "requests", "aiohttp",
                 "amplify.fetch.http"}
-# The modules that speak HTTP, all in the fetch package: the libraries' loader, the public-address backend, the
-# client, the transfer of one request, and the JSON APIs (which build multipart bodies with httpx). The entry points
-# in amplify/fetch/__init__.py call them and import none.
-SPEAKS_HTTP = {"amplify.fetch.http", "amplify.fetch.addresses", "amplify.fetch.client", "amplify.fetch.transfer",
+# The modules that speak HTTP, all in the fetch package: httpx's loader, the connections on http.client, the client,
+# the transfer of one request, and the JSON APIs (which build multipart bodies with httpx). The entry points in
+# amplify/fetch/__init__.py call them and import none; addresses and target only open sockets and read URLs.
+SPEAKS_HTTP = {"amplify.fetch.http", "amplify.fetch.connections", "amplify.fetch.client", "amplify.fetch.transfer",
                "amplify.fetch.api"}
 
 

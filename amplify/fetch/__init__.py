@@ -2,13 +2,13 @@
 
 Every request here obeys the same `FetchLimits`: http and https only (checked again on every redirect hop,
 which we follow ourselves), at most `max_redirects` hops, ports 1-65535, URLs of at most 2,048 characters,
-public internet addresses only (`addresses`), a connect timeout, a deadline for the whole fetch that
-is checked between small reads (so a server that drips one byte at a time cannot outlive it), and a cap on the
-*decompressed* body (we decompress ourselves with a bounded output size, so a gzip bomb costs at most the cap in
-memory).
+public internet addresses only (`addresses`), a connect timeout, a deadline for the whole fetch that every socket
+read waits on, the status line and headers included (so a server that drips one byte at a time cannot outlive it),
+and a cap on the *decompressed* body (we decompress ourselves with a bounded output size, so a gzip bomb costs at
+most the cap in memory). No cookies are kept and no proxy is taken from the environment.
 
-No request goes to this computer or the user's own network unless they allow it: every connection is made by
-`PublicAddresses`, which resolves the host once, checks each address it got (loopback, private, link-local,
+No request goes to this computer or the user's own network unless they allow it: every connection is opened by
+`addresses.open_socket`, which resolves the host once, checks each address it got (loopback, private, link-local,
 unique-local, multicast, unspecified and reserved addresses are refused, IPv4 inside IPv6 too) and connects to that
 very address, so however the host is spelled (`2130706433`, `0x7f.1`, a name that resolves to 127.0.0.1) the
 check sees what is actually connected to, on every redirect hop. The one opt-in, for feeds on the user's own
@@ -25,15 +25,16 @@ Four entry points:
 - `send_json(client, url, json_body=... or form=...)` and `send_api(client, method, url, ...)`: a write to a JSON
   API (connecting an account, posting), which follows no redirect, so what it sends goes only where it was sent.
 
-The package: `limits` (the bounds and the errors), `addresses` (public addresses only), `client` (the connection
-pool), `transfer` (one request: redirects, body, errors), `api` (JSON APIs, read and written) and, here, the
-entry points.
+The package: `limits` (the bounds and the errors), `addresses` (public addresses only), `target` (a URL read into
+where a request goes), `connections` (http.client on our keep-alive pool), `client` (the client on it), `transfer`
+(one request: redirects, body, errors), `api` (JSON APIs, read and written), `http` (httpx, for upload bodies) and,
+here, the entry points.
 """
 
 import time
 from dataclasses import dataclass
 
-from amplify.fetch.addresses import PublicAddresses, RefusedAddress, address_refusal
+from amplify.fetch.addresses import RefusedAddress, address_refusal
 from amplify.fetch.api import JSONResponse, fetch_json, send_api, send_json
 from amplify.fetch.client import Client, open_client
 from amplify.fetch.limits import (
@@ -58,8 +59,8 @@ from amplify.types import LinkProbe
 __all__ = [
     "ALLOW_PRIVATE_ENV", "DEFAULT_LIMITS", "MAX_URL_LENGTH", "USER_AGENT", "AddressRefused", "BodyTooLarge", "Client",
     "FeedResponse", "FetchError", "FetchLimits", "FetchTimeout", "HTTPStatusError", "JSONResponse", "NotWebURL",
-    "Page", "PublicAddresses", "RefusedAddress", "TooManyRedirects", "address_refusal", "fetch_feed", "fetch_json",
-    "fetch_page", "open_client", "private_addresses_allowed", "probe_link", "send_api", "send_json", "shown_url",
+    "Page", "RefusedAddress", "TooManyRedirects", "address_refusal", "fetch_feed", "fetch_json", "fetch_page",
+    "open_client", "private_addresses_allowed", "probe_link", "send_api", "send_json", "shown_url",
 ]
 
 

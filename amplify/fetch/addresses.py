@@ -1,7 +1,7 @@
-"""Public addresses only: the network backend every connection is made through, unless the user allows their
-own network.
+"""Public addresses only: every connection is opened by `open_socket`, which checks what it connects to unless the
+user allows their own network.
 
-`PublicAddresses` resolves the host once, checks each address it got (loopback, private, link-local, unique-local,
+`open_socket` resolves the host once, checks each address it got (loopback, private, link-local, unique-local,
 multicast, unspecified and reserved addresses are refused, IPv4 inside IPv6 too) and connects to that very address,
 so however the host is spelled (`2130706433`, `0x7f.1`, a name that resolves to 127.0.0.1) the check sees what is
 actually connected to, on every redirect hop.
@@ -9,10 +9,6 @@ actually connected to, on every redirect hop.
 
 import ipaddress
 import socket
-from collections.abc import Iterable
-from typing import Any
-
-from amplify.fetch.http import httpcore
 
 _THIS_COMPUTER = "is this computer"
 _OWN_NETWORK = "is on your own network"
@@ -61,7 +57,7 @@ def _refusal(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
 
 
 class RefusedAddress(Exception):
-    """Raised by `PublicAddresses` when a host has no public address; `Client.send` turns it into AddressRefused."""
+    """Raised by `open_socket` when a host has no public address; `Client.send` turns it into AddressRefused."""
 
     def __init__(self, host: str, address: str, what: str) -> None:
         host = host[:100]
@@ -71,41 +67,35 @@ class RefusedAddress(Exception):
         super().__init__(self.reason)
 
 
-class PublicAddresses(httpcore.NetworkBackend):
-    """httpcore's network backend (how its pool opens connections) for public internet addresses only.
+def open_socket(host: str, port: int, timeout: float, *, check: bool) -> socket.socket:
+    """A TCP connection to `host`, for public internet addresses only when `check`.
 
-    The host is resolved once, by the same `getaddrinfo` call the stock backend makes, each address is checked
-    with `address_refusal` and the connection is made to that very address: a DNS answer that changes between
-    the check and the connection (DNS rebinding) cannot slip through, and the check costs no lookup of its own.
-    Refused addresses are skipped; when none is left, RefusedAddress says why. TLS still verifies and sends the
-    host name: httpcore hands `start_tls` the request's host, not the address connected to. Any client that
-    sends through `Client` gets this check."""
-
-    def __init__(self) -> None:
-        self.backend = httpcore.SyncBackend()
-
-    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
-                    socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
+    The host is resolved once with `getaddrinfo`, each address is checked with `address_refusal` and the connection
+    is made to that very address: a DNS answer that changes between the check and the connection (DNS rebinding)
+    cannot slip through, and the check costs no lookup of its own. Refused addresses are skipped and the next one
+    tried, as are those that do not connect (as `socket.create_connection` does); when none is left, RefusedAddress
+    says why, or the last address's OSError. Each attempt may take `timeout` seconds. A host name that cannot be
+    encoded (a label over 63 characters) raises UnicodeError before any lookup."""
+    found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    refused: RefusedAddress | None = None
+    failed: OSError | None = None
+    for family, kind, protocol, _, address in found:
+        ip = str(address[0])
+        what = address_refusal(ip) if check else None
+        if what is not None:
+            refused = refused or RefusedAddress(host, ip, what)
+            continue
+        sock = socket.socket(family, kind, protocol)
         try:
-            found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except OSError as error:  # as the stock backend reports a name that does not resolve
-            raise httpcore.ConnectError(error) from error
-        refused: RefusedAddress | None = None
-        failed: Exception | None = None
-        for *_, address in found:
-            ip = str(address[0])
-            what = address_refusal(ip)
-            if what is not None:
-                refused = refused or RefusedAddress(host, ip, what)
-                continue
-            try:
-                return self.backend.connect_tcp(ip, port, timeout, local_address, socket_options)
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as error:
-                failed = error  # try the next address, as socket.create_connection does
-        if failed is not None:
-            raise failed
-        assert refused is not None  # getaddrinfo gives at least one address or raises
-        raise refused
-
-    def sleep(self, seconds: float) -> None:
-        self.backend.sleep(seconds)
+            sock.settimeout(timeout)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            sock.connect(address)
+        except OSError as error:
+            sock.close()
+            failed = error
+            continue
+        return sock
+    if failed is not None:
+        raise failed
+    assert refused is not None  # getaddrinfo gives at least one address or raises
+    raise refused

@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 
 from amplify.fetch import transfer
 from amplify.fetch.client import Answer, Client
-from amplify.fetch.http import httpx
 from amplify.fetch.limits import DEFAULT_LIMITS, FetchError, FetchLimits, HTTPStatusError
 
 
@@ -72,6 +71,8 @@ def send_api(client: Client, method: str, url: str, *, headers: dict[str, str] |
     within `limits`. Raises HTTPStatusError for 4xx/5xx, with the server's decoded error body as `.data`;
     FetchError for anything else (then whether the server acted is unknown)."""
     transfer.require_web_url(url, url, first=True)
+    from amplify.fetch.http import httpx  # only for the bodies it builds (multipart uploads): loaded when posting
+
     built = httpx.Request(method, url, json=json_body, data=form, files=files, content=content)
     body = built.read()
     sent = {name.decode(): value.decode() for name, value in built.headers.raw

@@ -1,15 +1,17 @@
 """One GET within the limits: redirects followed hop by hop (each checked), the body read against a deadline and a
-size cap (decompressed here, with a bounded output, so a gzip bomb costs at most the cap in memory), and
-httpcore's exceptions turned into `FetchError`s in plain words."""
+size cap (decompressed here, with a bounded output, so a gzip bomb costs at most the cap in memory), and the
+connection layer's exceptions (`http.client`'s, OSError, ConnectError) turned into `FetchError`s in plain words."""
 
+import http.client
 import time
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http import HTTPStatus
 from urllib.parse import urljoin
 
 from amplify.fetch.client import Answer, Client
-from amplify.fetch.http import httpcore, httpx
+from amplify.fetch.connections import ConnectError, ConnectTimeout
 from amplify.fetch.limits import (
     MAX_URL_LENGTH,
     BodyTooLarge,
@@ -65,24 +67,21 @@ def follow(client: Client, url: str, limits: FetchLimits, headers: dict[str, str
 def send_request(client: Client, url: str, headers: dict[str, str], limits: FetchLimits, deadline: float,
                  method: bytes = b"GET", body: bytes = b"") -> Answer:
     """One request (a GET unless `method` says otherwise, with `body`) within what is left of the deadline,
-    httpcore's exceptions turned into FetchErrors."""
+    the connection layer's exceptions turned into FetchErrors."""
     remaining = _remaining(url, limits, deadline)
     timeout = {"connect": min(limits.connect_timeout, remaining), "read": remaining, "write": remaining,
                "pool": remaining}
     try:
         return client.send(url, headers, timeout, method, body)
-    except httpcore.ConnectTimeout as error:
+    except ConnectTimeout as error:
         raise FetchTimeout(url, f"could not connect within {limits.connect_timeout:g} s") from error
-    except httpcore.TimeoutException as error:
-        raise FetchTimeout(url, f"no answer within {limits.total_timeout:g} s") from error
-    except httpcore.ConnectError as error:
+    except ConnectError as error:
         raise FetchError(url, f"could not connect ({_first_line(error)})") from error
-    except (httpx.InvalidURL, httpcore.UnsupportedProtocol) as error:
-        # `url` itself was checked before sending: this is a redirect's Location that is no usable web address.
-        raise NotWebURL(url, "redirects to a non-web address, which amplify does not follow") from error
+    except TimeoutError as error:
+        raise FetchTimeout(url, f"no answer within {limits.total_timeout:g} s") from error
     except (UnicodeError, ValueError) as error:  # a host name IDNA cannot encode (a label over 63 characters, say)
         raise FetchError(url, f"is not a usable web address ({_first_line(error)})") from error
-    except (httpcore.NetworkError, httpcore.ProtocolError, httpcore.ProxyError) as error:
+    except (http.client.HTTPException, OSError) as error:
         raise FetchError(url, f"the connection failed ({_first_line(error)})") from error
 
 
@@ -132,9 +131,9 @@ def _raw_chunks(response: Answer, url: str, limits: FetchLimits, deadline: float
         for chunk in response.chunks():
             yield chunk
             _remaining(url, limits, deadline)
-    except httpcore.TimeoutException as error:
+    except TimeoutError as error:
         raise FetchTimeout(url, f"did not finish within {limits.total_timeout:g} s") from error
-    except (httpcore.NetworkError, httpcore.ProtocolError) as error:
+    except (http.client.HTTPException, OSError) as error:
         raise FetchError(url, f"the connection broke while reading ({_first_line(error)})") from error
 
 
@@ -146,7 +145,7 @@ def drain(response: Answer, deadline: float) -> None:
             read += len(chunk)
             if read > DRAIN_LIMIT_BYTES or time.monotonic() > deadline:
                 break
-    except (httpcore.NetworkError, httpcore.ProtocolError, httpcore.TimeoutException):
+    except (http.client.HTTPException, OSError):
         pass  # the body was of no interest; closing below is all that matters
     response.close()
 
@@ -185,7 +184,7 @@ def require_web_url(url: str, requested: str, *, first: bool) -> None:
 
 def status_reason(status: int) -> str:
     try:
-        phrase = httpx.codes(status).phrase
+        phrase = HTTPStatus(status).phrase
     except ValueError:
         phrase = ""
     label = f"{status} {phrase}".strip()
