@@ -9,7 +9,10 @@ back) is the first of the two.
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _SLOT = re.compile(r"^(?:(?P<day>[A-Za-z]{3})[a-z]*\s+)?(?P<hour>\d{1,2}):(?P<minute>\d{2})$")
@@ -29,8 +32,10 @@ def parse_slot(text: str) -> tuple[int | None, time]:
                      "just \"09:00\" for every day")
 
 
-def zone(name: str) -> ZoneInfo:
+def zone(name: str) -> "ZoneInfo":
     """The time zone named (like Europe/Berlin); ValueError when there is none of that name."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # here: reading a follow list with no time zone needs none
+
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as error:

@@ -3,6 +3,8 @@ importable by name, since tests/ and tests/browser/ each have one)."""
 
 from datetime import UTC, datetime
 
+import click
+
 FIXED_NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 
 
@@ -12,6 +14,17 @@ def source_by_name(store, name):
     exact = store.row("SELECT id FROM sources WHERE name = ? ORDER BY id LIMIT 1", (name,))
     ids = [exact["id"]] if exact else store.source_ids_named(name)
     return store.source_by_id(ids[0]) if ids else None
+
+
+def every_command(group, path=()):
+    """Each command of a click group and of its subgroups, as (path, command), as `--help` finds them: commands the
+    group loads only when asked for are loaded."""
+    context = click.Context(group)
+    for name in group.list_commands(context):
+        command = group.get_command(context, name)
+        yield (*path, name), command
+        if isinstance(command, click.Group):
+            yield from every_command(command, (*path, name))
 
 
 class MovingClock:

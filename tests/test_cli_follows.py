@@ -2,11 +2,11 @@
 
 import json
 
-import click
 import pytest
 from click.testing import CliRunner
 from follow_fixtures import FOLLOW_LIST, follow_list_file, mastodon_account, serve_mastodon
 from review_fixtures import add_item
+from support import every_command
 
 from amplify.cli import cli
 from amplify.follow.load import load_follow_list
@@ -34,14 +34,7 @@ def _run(*args, input=None):
     return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
 
 
-def _commands(group: click.Group, prefix: tuple[str, ...] = ()):
-    for name, command in group.commands.items():
-        yield (*prefix, name), command
-        if isinstance(command, click.Group):
-            yield from _commands(command, (*prefix, name))
-
-
-@pytest.mark.parametrize("path", [" ".join(path) for path, _ in _commands(cli)])
+@pytest.mark.parametrize("path", [" ".join(path) for path, _ in every_command(cli)])
 def test_every_command_has_help(path):
     result = _run(*path.split(), "--help")
     assert result.exit_code == 0

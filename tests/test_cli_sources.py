@@ -6,6 +6,7 @@ from datetime import timedelta
 import click
 import pytest
 from click.testing import CliRunner
+from support import every_command
 
 from amplify.cli import cli
 from amplify.clock import to_iso, utcnow
@@ -185,14 +186,7 @@ def test_export_opml_to_a_file_and_to_the_screen(paths):
     assert 'category="making"' in shown.stdout
 
 
-def _all_commands(group=cli, path=()):
-    for name, command in group.commands.items():
-        yield (*path, name), command
-        if isinstance(command, click.Group):
-            yield from _all_commands(command, (*path, name))
-
-
-@pytest.mark.parametrize(("path", "command"), list(_all_commands()), ids=lambda value: " ".join(value)
+@pytest.mark.parametrize(("path", "command"), list(every_command(cli)), ids=lambda value: " ".join(value)
                          if isinstance(value, tuple) else "")
 def test_every_command_and_option_has_help_text(path, command):
     assert (command.help or "").strip(), f"amplify {' '.join(path)} has no help text"

@@ -2,6 +2,7 @@
 writing output and reporting feeds.yml problems. Commands let an `AmplifyError` rise: the group turns it into a
 clean message and exit status 1, in one place."""
 
+import importlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,9 +16,32 @@ if TYPE_CHECKING:
     from amplify.types import FollowList, Problem
 
 
+# Which module beside this one adds each command. A module is imported only when one of its commands is asked for
+# (click's lazy-loading pattern), so `amplify refresh` loads none of the others; `amplify --help` loads them all.
+COMMAND_MODULES = {
+    "account": "accounts",
+    "add": "follow", "export-opml": "follow", "import-follows": "follow", "import-opml": "follow", "sources": "follow",
+    "post": "posting", "post-due": "posting",
+    "reach": "reach",
+    "export": "records", "forget": "records", "report": "records", "verify": "records",
+    "refresh": "refresh",
+    "demo": "serve", "run": "serve",
+}
+
+
 class _Commands(click.Group):
-    """The top-level group. Any `AmplifyError` from a command (or a command of a subgroup) ends it with the error's
-    message on stderr and exit status 1, as a `click.ClickException` would; other errors are bugs and show as such."""
+    """The top-level group. Its commands are loaded from `COMMAND_MODULES` when first asked for.
+
+    Any `AmplifyError` from a command (or a command of a subgroup) ends it with the error's message on stderr and exit
+    status 1, as a `click.ClickException` would; other errors are bugs and show as such."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *COMMAND_MODULES})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
+            importlib.import_module(f"amplify.cli.{COMMAND_MODULES[cmd_name]}")  # its decorators add it to the group
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         from amplify.errors import AmplifyError

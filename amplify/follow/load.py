@@ -15,14 +15,17 @@ from typing import TYPE_CHECKING, Any
 
 from amplify import __version__
 from amplify.follow.errors import FollowListError
-from amplify.follow.validate import follow_list_from_document, key_line
-from amplify.types import FollowList
 
 if TYPE_CHECKING:
     import yaml
 
+    from amplify.types import FollowList
 
-def load_follow_list(path: str | os.PathLike[str]) -> FollowList:
+# `amplify.follow.validate` (with the networks, URLs and time zones it checks against) is imported by the functions
+# that parse: a refresh whose feeds.yml has not changed only reads the text and names it by its digest.
+
+
+def load_follow_list(path: str | os.PathLike[str]) -> "FollowList":
     """Read feeds.yml: every valid entry, plus a Problem for each bad one (which is skipped).
 
     Raises FollowListError only when the file as a whole cannot be used.
@@ -30,8 +33,10 @@ def load_follow_list(path: str | os.PathLike[str]) -> FollowList:
     return parse_follow_list(read_text(Path(path)), file_name=Path(path).name)
 
 
-def parse_follow_list(text: str, *, file_name: str = "feeds.yml") -> FollowList:
+def parse_follow_list(text: str, *, file_name: str = "feeds.yml") -> "FollowList":
     """Like `load_follow_list`, from text already in memory."""
+    from amplify.follow.validate import follow_list_from_document
+
     follow_list = follow_list_from_document(_parse_fast(text, file_name), file_name=file_name)
     return replace(follow_list, digest=text_digest(text, file_name))
 
@@ -74,6 +79,8 @@ def check_shape(document: Any, file_name: str) -> Any:
         )
     entries = document.get("sources")
     if entries is not None and not isinstance(entries, list):
+        from amplify.follow.validate import key_line
+
         raise FollowListError(
             f"{file_name} line {key_line(document, 'sources')}: `sources` must be a list of entries, "
             "each starting with `- name: ...`"
