@@ -8,7 +8,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Collection, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import fastfeedparser
 import nh3
@@ -58,7 +58,7 @@ def parse_fast(body: bytes, *, url: str, headers: Mapping[str, str] | None = Non
     feed_base = safe_http_url(as_text(feed.get("link")), url) or url
     entries = []
     doubt = None
-    if feed_title is None and _SOURCES["title"].search(body, 0, spans[0][0]):
+    if feed_title is None and _SOURCES["title"].pattern.search(body, 0, spans[0][0]):
         doubt = "the feed has no title where its markup may"
     digests = _digest_start(url, feed_base, body[:spans[0][0]])
     if known_digests and _keys_repeat(raw_entries[:max_items], spans, body, url):
@@ -101,7 +101,7 @@ def _entry_from_fastfeedparser(raw: dict[str, Any], feed_url: str, feed_base: st
     identifier = _fast_identifier(raw, markup)
     # It also reads a date out of a guid such as "1" (the first of this month); feedparser only reads dates.
     published = updated = None
-    if _SOURCES["published"].search(markup):
+    if _SOURCES["published"].pattern.search(markup):
         published = rfc3339_to_iso(raw.get("published")) or rfc3339_to_iso(raw.get("updated"))
         updated = rfc3339_to_iso(raw.get("updated"))
     return entry_from_parts(identifier, link, base, as_text(raw.get("title")), as_text(raw.get("author")),
@@ -112,7 +112,8 @@ def _entry_from_fastfeedparser(raw: dict[str, Any], feed_url: str, feed_base: st
 def _fast_identifier(raw: dict[str, Any], body: bytes, start: int = 0, end: int | None = None) -> str | None:
     """The entry's id, where its markup (`body[start:end]`) has one."""
     # fastfeedparser falls back to the link for an entry without an id; feedparser, and so the key, does not.
-    return as_text(raw.get("id")) if _SOURCES["id"].search(body, start, len(body) if end is None else end) else None
+    has_id = _SOURCES["id"].pattern.search(body, start, len(body) if end is None else end)
+    return as_text(raw.get("id")) if has_id else None
 
 
 def _keys_repeat(raw_entries: list[dict[str, Any]], spans: list[tuple[int, int]], body: bytes, url: str) -> bool:
@@ -131,19 +132,33 @@ def _keys_repeat(raw_entries: list[dict[str, Any]], spans: list[tuple[int, int]]
 def _fast_summary(raw: dict[str, Any], markup: bytes) -> str:
     # fastfeedparser makes up a description from the first 512 characters of the content when an entry has none;
     # feedparser leaves it empty, and the plain text is then taken from the whole content.
-    return as_text(raw.get("description")) if _SOURCES["summary"].search(markup) else ""
+    return as_text(raw.get("description")) if _SOURCES["summary"].pattern.search(markup) else ""
 
 
 # What feedparser reads each stored field from, by local name under any namespace prefix (media: aside where
 # noted), searched in an entry's own markup. A field the fast path left empty while its entry has one of these
 # sends the document to feedparser. A false alarm costs only speed; tests/test_parse_paths.py holds the rule to
 # what both paths store for real-world feeds.
-def _tags(*names: str, media: bool = True) -> "re.Pattern[bytes]":
+class _Source(NamedTuple):
+    """Where a field may come from: `pattern`, and `needles`, bytes of which one is in the lowered markup wherever
+    the pattern matches (an ASCII-case-blind pattern's match, lowered, holds one), so most entries are cleared
+    without running the pattern."""
+
+    pattern: "re.Pattern[bytes]"
+    needles: tuple[bytes, ...]
+
+    def in_markup(self, markup: bytes, lowered: bytes) -> bool:
+        return any(needle in lowered for needle in self.needles) and self.pattern.search(markup) is not None
+
+
+def _tags(*names: str, media: bool = True) -> _Source:
     """Elements with one of these local names that are not empty (<x></x>, <x/>). The attributes may not hold a
     "<", so each try stops at the next tag and a hostile body costs linear time."""
     prefix = rb"(?:[\w.-]+:)?" if media else rb"(?!media:)(?:[\w.-]+:)?"
     alternatives = "|".join(names).encode()
-    return re.compile(rb"<" + prefix + rb"(?:" + alternatives + rb")\b[^<>]*(?<!/)>(?!\s*</)", re.IGNORECASE)
+    pattern = re.compile(rb"<" + prefix + rb"(?:" + alternatives + rb")\b[^<>]*(?<!/)>(?!\s*</)", re.IGNORECASE)
+    # The name follows the "<" or its prefix's ":".
+    return _Source(pattern, tuple(mark + name.lower().encode() for name in names for mark in (b"<", b":")))
 
 
 _ROOT_END = re.compile(rb"</(?:[\w.-]+:)?(?:rss|feed|rdf)\s*>", re.IGNORECASE)
@@ -154,16 +169,18 @@ _ITEM_END = re.compile(rb"</(?:[\w.-]+:)?(?:item|entry)\s*>")
 _SOURCES = {
     "title": _tags("title"),
     "link": _tags("link", "guid"),
-    "id": re.compile(rb"<(?:[\w.-]+:)?(?:guid|id)\b|\babout=", re.IGNORECASE),
+    "id": _Source(re.compile(rb"<(?:[\w.-]+:)?(?:guid|id)\b|\babout=", re.IGNORECASE),
+                  (b"<guid", b":guid", b"<id", b":id", b"about=")),
     "published": _tags("pubDate", "published", "issued", "created", "updated", "modified", "date"),
     "updated": _tags("updated", "modified", "date"),
     "author": _tags("author", "creator"),
     "summary": _tags("description", "summary", "abstract", "subtitle", media=False),
     "content": _tags("encoded", "content", "body", media=False),
     "media description": _tags("description", "summary"),
-    "image": re.compile(rb"<(?:[\w.-]+:)?(?:thumbnail|enclosure)\b|<[\w.-]+:content\b|rel=[\"']?enclosure",
-                        re.IGNORECASE),
-    "image description": re.compile(rb"<[\w.-]+:(?:description|text)\b", re.IGNORECASE),
+    "image": _Source(re.compile(rb"<(?:[\w.-]+:)?(?:thumbnail|enclosure)\b|<[\w.-]+:content\b|rel=[\"']?enclosure",
+                                re.IGNORECASE), (b"thumbnail", b"enclosure", b":content")),
+    "image description": _Source(re.compile(rb"<[\w.-]+:(?:description|text)\b", re.IGNORECASE),
+                                 (b":description", b":text")),
 }
 # The code an entry's stored text came from: the source of this package's modules and the versions of the libraries
 # it reads and cleans with. Any change to how entries are cleaned changes every digest, so feeds' entries are
@@ -228,7 +245,8 @@ def _missing_fields(raw: dict[str, Any], entry: Entry, markup: bytes) -> list[st
         "image": entry.image_url is None,
         "image description": entry.image_url is not None and entry.image_alt is None,
     }
-    return [name for name, pattern in _SOURCES.items() if empty[name] and pattern.search(markup)]
+    lowered = markup.lower()
+    return [name for name, source in _SOURCES.items() if empty[name] and source.in_markup(markup, lowered)]
 
 
 def _charset(content_type: str) -> str | None:
