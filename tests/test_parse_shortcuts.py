@@ -1,10 +1,12 @@
 """The parse path's shortcuts give exactly what the long way gives: squeezing white space with `str.split`, cleaning
-HTML with cleaners built once, and clearing an entry of a field's markup by a substring before running its pattern.
+HTML with cleaners built once, clearing an entry of a field's markup by a substring before running its pattern, and
+keeping a time already written as amplify writes them.
 
 Each is held to the long way over every real-world fixture, a sample of the feedfarm, and generated input."""
 
 import re
 import sys
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import feedparser
@@ -14,9 +16,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_parse_paths import feedfarm
 
+from amplify.clock import to_iso
 from amplify.parse import sanitize_html
-from amplify.parse.clean import squeeze
-from amplify.parse.fast import _SOURCES, _entry_spans
+from amplify.parse.clean import rfc3339_to_iso, squeeze
+from amplify.parse.fast import _ID_ABOUT, _ID_TAG, _SOURCES, _entry_spans
 from amplify.urls import safe_http_url
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
@@ -113,6 +116,10 @@ def test_an_entry_is_cleared_of_a_field_only_where_its_pattern_finds_nothing(fie
         assert source.in_markup(markup, markup.lower()) == (source.pattern.search(markup) is not None)
 
 
+def holds_an_id(markup: bytes) -> bool:
+    return bool(_ID_TAG.search(markup) or _ID_ABOUT.search(markup))
+
+
 FRAGMENTS = ["<", ">", "/", ":", " ", "=", '"', "'", "media:", "dc:", "x.y-z:", "<![CDATA[", "]]>", "-->", "<!--",
              "about", "rel", "enclosure", "Enclosure", "thumbnail", "content", "CONTENT", "encoded", "body", "title",
              "guid", "id", "ID", "date", "pubDate", "updated", "modified", "published", "issued", "created",
@@ -125,6 +132,35 @@ def test_clearing_by_substring_agrees_with_every_pattern_on_any_markup(text):
     markup = text.encode()
     for field, source in _SOURCES.items():
         assert source.in_markup(markup, markup.lower()) == (source.pattern.search(markup) is not None), field
+    assert holds_an_id(markup) == (_SOURCES["id"].pattern.search(markup) is not None)
+
+
+def test_the_id_is_looked_for_in_halves_that_find_what_the_whole_finds():
+    for markup in entry_markups():
+        assert holds_an_id(markup) == (_SOURCES["id"].pattern.search(markup) is not None)
+
+
+def converted_the_long_way(value: str) -> str | None:
+    try:
+        return to_iso(datetime.fromisoformat(value.strip()))
+    except ValueError:
+        return None
+
+
+DIGITS = st.integers(0, 99).map("{:02d}".format)
+
+
+@settings(max_examples=500)
+@given(st.one_of(
+    st.datetimes(timezones=st.just(UTC)).map(lambda moment: moment.replace(microsecond=0).isoformat()),
+    st.datetimes(timezones=st.sampled_from([UTC, timezone(timedelta(hours=-5)), timezone(timedelta(0))]))
+    .map(lambda moment: moment.isoformat(sep=" ") if moment.second % 2 else moment.isoformat()),
+    st.builds("{:04d}-{}-{}T{}:{}:{}+00:00".format, st.integers(0, 9999), DIGITS, DIGITS, DIGITS, DIGITS, DIGITS),
+    st.text(alphabet="0123456789-T:+Z. ", max_size=30),
+))
+def test_times_are_converted_as_the_long_way_converts_them(value):
+    assert rfc3339_to_iso(value) == converted_the_long_way(value)
+    assert rfc3339_to_iso(f" {value}\n") == converted_the_long_way(value)
 
 
 def test_the_fixtures_hold_relative_urls_so_the_slow_way_is_taken_too():

@@ -34,6 +34,7 @@ _EMAIL = r"[^\s()<>@]+@[^\s()<>@]+"
 _EMAIL_AND_NAME = re.compile(rf"{_EMAIL}\s*\(([^()]+)\)|([^()]+?)\s*\({_EMAIL}\)")
 _FIRST_IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 _ATTRIBUTE = re.compile(r'\b(src|alt)="([^"]*)"', re.IGNORECASE)
+_ISO_UTC_SECONDS = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\+00:00")
 _TEXT_CLEANER = nh3.Cleaner(tags=set(), attributes={}, clean_content_tags={"script", "style"})
 
 
@@ -55,6 +56,8 @@ def html_to_text(markup: str) -> str:
     """Plain text from HTML: tags removed (script/style with their content), entities decoded, whitespace
     collapsed to single spaces. Markup escaped twice (`&amp;lt;script&amp;gt;`) decodes to a tag: that is stripped
     too, and a `<` still opening one after that is dropped, so what comes out never holds a tag."""
+    if "<" not in markup and "&" not in markup:
+        return squeeze(markup)  # what the steps below come to for text with no tag or entity (most titles)
     text = markup
     for _ in range(2):
         if not text:
@@ -221,8 +224,11 @@ def unique(entries: Any) -> tuple[Entry, ...]:
 def rfc3339_to_iso(value: object) -> str | None:
     if not isinstance(value, str) or not value.strip():
         return None
+    text = value.strip()
     try:
-        return to_iso(datetime.fromisoformat(value.strip()))
+        moment = datetime.fromisoformat(text)
+        # Already as amplify writes a time (UTC, whole seconds), as fastfeedparser gives most: `to_iso` gives it back.
+        return text if _ISO_UTC_SECONDS.fullmatch(text) else to_iso(moment)
     except ValueError:
         return None
 

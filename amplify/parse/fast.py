@@ -61,6 +61,7 @@ def parse_fast(body: bytes, *, url: str, headers: Mapping[str, str] | None = Non
     if feed_title is None and _SOURCES["title"].pattern.search(body, 0, spans[0][0]):
         doubt = "the feed has no title where its markup may"
     digests = _digest_start(url, feed_base, body[:spans[0][0]])
+    fields = _FieldFinder(body)
     if known_digests and _keys_repeat(raw_entries[:max_items], spans, body, url):
         # Which entry of a key repeated in the feed is kept (the first) can only be told by reading them all: skip
         # none, or the copy read would change from one refresh to the next.
@@ -72,7 +73,7 @@ def parse_fast(body: bytes, *, url: str, headers: Mapping[str, str] | None = Non
         if (markup_digest := digest.hexdigest()) in known_digests:
             continue  # sent again unchanged: what is stored for it is what cleaning it again would give
         entry = _entry_from_fastfeedparser(raw, url, feed_base, markup, markup_digest)
-        if doubt is None and (missing := _missing_fields(raw, entry, markup)):
+        if doubt is None and (missing := _missing_fields(raw, entry, fields, start, end)):
             doubt = f"entry {index + 1} has no {', '.join(missing)} where its markup may"
         entries.append(entry)
     return ParsedFeed(feed_title, unique(entries), parser=FAST_PARSER), doubt
@@ -112,7 +113,8 @@ def _entry_from_fastfeedparser(raw: dict[str, Any], feed_url: str, feed_base: st
 def _fast_identifier(raw: dict[str, Any], body: bytes, start: int = 0, end: int | None = None) -> str | None:
     """The entry's id, where its markup (`body[start:end]`) has one."""
     # fastfeedparser falls back to the link for an entry without an id; feedparser, and so the key, does not.
-    has_id = _SOURCES["id"].pattern.search(body, start, len(body) if end is None else end)
+    end = len(body) if end is None else end
+    has_id = _ID_TAG.search(body, start, end) or _ID_ABOUT.search(body, start, end)  # the two halves of "id"
     return as_text(raw.get("id")) if has_id else None
 
 
@@ -147,8 +149,13 @@ class _Source(NamedTuple):
     pattern: "re.Pattern[bytes]"
     needles: tuple[bytes, ...]
 
+    def in_lowered(self, lowered: bytes) -> bool:
+        """Whether the lowered markup holds a needle: where it does not, the pattern finds nothing."""
+        return any(needle in lowered for needle in self.needles)
+
     def in_markup(self, markup: bytes, lowered: bytes) -> bool:
-        return any(needle in lowered for needle in self.needles) and self.pattern.search(markup) is not None
+        """Whether the pattern finds the field in `markup` (`lowered` is `markup.lower()`)."""
+        return self.in_lowered(lowered) and self.pattern.search(markup) is not None
 
 
 def _tags(*names: str, media: bool = True) -> _Source:
@@ -166,10 +173,13 @@ _AFTER_ROOT = re.compile(rb"(?:\s|<!--.*?-->)*\Z", re.DOTALL)  # a cache's signa
 _TAIL_BYTES = 4096
 _ITEM_START = re.compile(rb"<(?:[\w.-]+:)?(?:item|entry)[\s>/]")
 _ITEM_END = re.compile(rb"</(?:[\w.-]+:)?(?:item|entry)\s*>")
+# An id element, or RDF's about attribute: searched apart, the first runs on the "<" alone.
+_ID_TAG = re.compile(rb"<(?:[\w.-]+:)?(?:guid|id)\b", re.IGNORECASE)
+_ID_ABOUT = re.compile(rb"\babout=", re.IGNORECASE)
 _SOURCES = {
     "title": _tags("title"),
     "link": _tags("link", "guid"),
-    "id": _Source(re.compile(rb"<(?:[\w.-]+:)?(?:guid|id)\b|\babout=", re.IGNORECASE),
+    "id": _Source(re.compile(_ID_TAG.pattern + b"|" + _ID_ABOUT.pattern, re.IGNORECASE),
                   (b"<guid", b":guid", b"<id", b":id", b"about=")),
     "published": _tags("pubDate", "published", "issued", "created", "updated", "modified", "date"),
     "updated": _tags("updated", "modified", "date"),
@@ -230,8 +240,8 @@ def _entry_spans(body: bytes) -> list[tuple[int, int]]:
     return spans
 
 
-def _missing_fields(raw: dict[str, Any], entry: Entry, markup: bytes) -> list[str]:
-    """The stored fields the fast path left empty for this entry while its markup may hold them."""
+def _missing_fields(raw: dict[str, Any], entry: Entry, fields: "_FieldFinder", start: int, end: int) -> list[str]:
+    """The stored fields the fast path left empty for the entry at `start:end` while its markup may hold them."""
     empty = {
         "title": entry.title_is_derived,
         "link": entry.url is None,
@@ -245,8 +255,23 @@ def _missing_fields(raw: dict[str, Any], entry: Entry, markup: bytes) -> list[st
         "image": entry.image_url is None,
         "image description": entry.image_url is not None and entry.image_alt is None,
     }
-    lowered = markup.lower()
-    return [name for name, source in _SOURCES.items() if empty[name] and source.in_markup(markup, lowered)]
+    return [name for name, is_empty in empty.items() if is_empty and fields.may_hold(name, start, end)]
+
+
+class _FieldFinder:
+    """Whether an entry of a document may hold a field: the field's needles are looked for in the whole document
+    once (lowered once), and only where it holds one in the entry's markup, then the field's pattern."""
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+        self._lowered = body.lower()
+        self._anywhere: dict[str, bool] = {}
+
+    def may_hold(self, field: str, start: int, end: int) -> bool:
+        source = _SOURCES[field]
+        if (anywhere := self._anywhere.get(field)) is None:
+            anywhere = self._anywhere[field] = source.in_lowered(self._lowered)
+        return anywhere and source.in_markup(self._body[start:end], self._lowered[start:end])
 
 
 def _charset(content_type: str) -> str | None:
