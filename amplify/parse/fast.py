@@ -264,12 +264,13 @@ class _FieldFinder:
 
     def __init__(self, body: bytes) -> None:
         self._body = body
-        self._lowered = body.lower()
+        self._lowered = b""  # lowered when first needed: when every entry is skipped as known, never
         self._anywhere: dict[str, bool] = {}
 
     def may_hold(self, field: str, start: int, end: int) -> bool:
         source = _SOURCES[field]
         if (anywhere := self._anywhere.get(field)) is None:
+            self._lowered = self._lowered or self._body.lower()
             anywhere = self._anywhere[field] = source.in_lowered(self._lowered)
         return anywhere and source.in_markup(self._body[start:end], self._lowered[start:end])
 
