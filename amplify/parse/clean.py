@@ -4,6 +4,7 @@ absolute http(s) links), and the last steps of making an `Entry` (the first imag
 import hashlib
 import html
 import re
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -28,12 +29,12 @@ _BLOCK_TAG = re.compile(
     r"<(?=/?(?:p|div|br|li|ul|ol|h[1-6]|blockquote|tr|td|th|table|section|article|figure|figcaption|pre|hr|img)\b)",
     re.IGNORECASE,
 )
-WHITESPACE = re.compile(r"\s+")
 _TAG_OPENING = re.compile(r"<[A-Za-z/!?]")  # what an HTML parser reads as the start of a tag or comment
 _EMAIL = r"[^\s()<>@]+@[^\s()<>@]+"
 _EMAIL_AND_NAME = re.compile(rf"{_EMAIL}\s*\(([^()]+)\)|([^()]+?)\s*\({_EMAIL}\)")
 _FIRST_IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 _ATTRIBUTE = re.compile(r'\b(src|alt)="([^"]*)"', re.IGNORECASE)
+_ISO_UTC_SECONDS = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\+00:00")
 _TEXT_CLEANER = nh3.Cleaner(tags=set(), attributes={}, clean_content_tags={"script", "style"})
 
 
@@ -55,16 +56,23 @@ def html_to_text(markup: str) -> str:
     """Plain text from HTML: tags removed (script/style with their content), entities decoded, whitespace
     collapsed to single spaces. Markup escaped twice (`&amp;lt;script&amp;gt;`) decodes to a tag: that is stripped
     too, and a `<` still opening one after that is dropped, so what comes out never holds a tag."""
+    if "<" not in markup and "&" not in markup:
+        return squeeze(markup)  # what the steps below come to for text with no tag or entity (most titles)
     text = markup
     for _ in range(2):
         if not text:
             return ""
         if "<" in text:
             text = _TEXT_CLEANER.clean(_BLOCK_TAG.sub(" <", text))
-        text = WHITESPACE.sub(" ", html.unescape(text)).strip()
+        text = squeeze(html.unescape(text))
         if not _TAG_OPENING.search(text):
             return text
     return text.replace("<", "")
+
+
+def squeeze(text: str) -> str:
+    """Runs of white space (what `str.isspace` calls space, as a regex's \\s does) as one space, none at the ends."""
+    return " ".join(text.split())
 
 
 def sanitize_html(markup: str, base: str | None = None) -> str:
@@ -72,9 +80,32 @@ def sanitize_html(markup: str, base: str | None = None) -> str:
     URLs, relative URLs resolved against `base` (dropped without one), links with rel=noopener noreferrer."""
     if not markup:
         return ""
-    relative: Any = ("rewrite_with_base", base) if safe_http_url(base) else "deny"
-    return nh3.clean(markup, url_schemes={"http", "https", "mailto"}, url_relative=relative,
-                     link_rel="noopener noreferrer").strip()
+    if not safe_http_url(base):
+        return _DROP_RELATIVE.clean(markup).strip()
+    # A cleaner for one base costs as much to build as a cleaning. Most markup has no relative URL, and then what
+    # keeping them gives is what resolving them would: that is tried first, with a cleaner built once.
+    _relative_seen.found = False
+    cleaned = _KEEP_RELATIVE.clean(markup)
+    if _relative_seen.found:
+        cleaned = nh3.clean(markup, url_relative=("rewrite_with_base", base), **_SANITIZE)
+    return cleaned.strip()
+
+
+def _note_relative(element: str, attribute: str, value: str) -> str:
+    """nh3's attribute filter, which sees every attribute a cleaning keeps, before relative URLs are resolved."""
+    if attribute in _URL_ATTRIBUTES and not _SCHEME.match(value):
+        _relative_seen.found = True
+    return value
+
+
+_SANITIZE: dict[str, Any] = {"url_schemes": {"http", "https", "mailto"}, "link_rel": "noopener noreferrer"}
+# The attributes ammonia reads as URLs (on some elements only; these names on any element, to be safe), and the
+# start of an absolute URL, with which ammonia leaves a URL as it is whatever it does with relative ones.
+_URL_ATTRIBUTES = frozenset({"href", "src", "action", "data", "formaction", "ping", "poster"})
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+_relative_seen = threading.local()  # per thread: the pages and fetch threads may clean at the same time
+_KEEP_RELATIVE = nh3.Cleaner(url_relative="pass_through", attribute_filter=_note_relative, **_SANITIZE)
+_DROP_RELATIVE = nh3.Cleaner(url_relative="deny", **_SANITIZE)
 
 
 def entry_from_parts(identifier: str | None, link: str | None, base: str, raw_title: str, raw_author: str,
@@ -103,7 +134,7 @@ def first_image(sanitized_html: str) -> tuple[str | None, str | None]:
     source = safe_http_url(attributes.get("src"))
     if source is None:
         return None, None
-    return source, (WHITESPACE.sub(" ", attributes.get("alt", "")).strip() or None)
+    return source, (squeeze(attributes.get("alt", "")) or None)
 
 
 def _alt_in_html(sanitized_html: str, image_url: str) -> str | None:
@@ -112,7 +143,7 @@ def _alt_in_html(sanitized_html: str, image_url: str) -> str | None:
     for tag in _FIRST_IMG.finditer(sanitized_html):
         attributes = {name.lower(): html.unescape(value) for name, value in _ATTRIBUTE.findall(tag.group(0))}
         if safe_http_url(attributes.get("src")) == image_url:
-            return WHITESPACE.sub(" ", attributes.get("alt", "")).strip() or None
+            return squeeze(attributes.get("alt", "")) or None
     return None
 
 
@@ -193,8 +224,11 @@ def unique(entries: Any) -> tuple[Entry, ...]:
 def rfc3339_to_iso(value: object) -> str | None:
     if not isinstance(value, str) or not value.strip():
         return None
+    text = value.strip()
     try:
-        return to_iso(datetime.fromisoformat(value.strip()))
+        moment = datetime.fromisoformat(text)
+        # Already as amplify writes a time (UTC, whole seconds), as fastfeedparser gives most: `to_iso` gives it back.
+        return text if _ISO_UTC_SECONDS.fullmatch(text) else to_iso(moment)
     except ValueError:
         return None
 

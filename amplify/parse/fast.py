@@ -8,7 +8,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Collection, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import fastfeedparser
 import nh3
@@ -58,9 +58,10 @@ def parse_fast(body: bytes, *, url: str, headers: Mapping[str, str] | None = Non
     feed_base = safe_http_url(as_text(feed.get("link")), url) or url
     entries = []
     doubt = None
-    if feed_title is None and _SOURCES["title"].search(body, 0, spans[0][0]):
+    if feed_title is None and _SOURCES["title"].pattern.search(body, 0, spans[0][0]):
         doubt = "the feed has no title where its markup may"
     digests = _digest_start(url, feed_base, body[:spans[0][0]])
+    fields = _FieldFinder(body)
     if known_digests and _keys_repeat(raw_entries[:max_items], spans, body, url):
         # Which entry of a key repeated in the feed is kept (the first) can only be told by reading them all: skip
         # none, or the copy read would change from one refresh to the next.
@@ -72,7 +73,7 @@ def parse_fast(body: bytes, *, url: str, headers: Mapping[str, str] | None = Non
         if (markup_digest := digest.hexdigest()) in known_digests:
             continue  # sent again unchanged: what is stored for it is what cleaning it again would give
         entry = _entry_from_fastfeedparser(raw, url, feed_base, markup, markup_digest)
-        if doubt is None and (missing := _missing_fields(raw, entry, markup)):
+        if doubt is None and (missing := _missing_fields(raw, entry, fields, start, end)):
             doubt = f"entry {index + 1} has no {', '.join(missing)} where its markup may"
         entries.append(entry)
     return ParsedFeed(feed_title, unique(entries), parser=FAST_PARSER), doubt
@@ -101,7 +102,7 @@ def _entry_from_fastfeedparser(raw: dict[str, Any], feed_url: str, feed_base: st
     identifier = _fast_identifier(raw, markup)
     # It also reads a date out of a guid such as "1" (the first of this month); feedparser only reads dates.
     published = updated = None
-    if _SOURCES["published"].search(markup):
+    if _SOURCES["published"].pattern.search(markup):
         published = rfc3339_to_iso(raw.get("published")) or rfc3339_to_iso(raw.get("updated"))
         updated = rfc3339_to_iso(raw.get("updated"))
     return entry_from_parts(identifier, link, base, as_text(raw.get("title")), as_text(raw.get("author")),
@@ -112,7 +113,9 @@ def _entry_from_fastfeedparser(raw: dict[str, Any], feed_url: str, feed_base: st
 def _fast_identifier(raw: dict[str, Any], body: bytes, start: int = 0, end: int | None = None) -> str | None:
     """The entry's id, where its markup (`body[start:end]`) has one."""
     # fastfeedparser falls back to the link for an entry without an id; feedparser, and so the key, does not.
-    return as_text(raw.get("id")) if _SOURCES["id"].search(body, start, len(body) if end is None else end) else None
+    end = len(body) if end is None else end
+    has_id = _ID_TAG.search(body, start, end) or _ID_ABOUT.search(body, start, end)  # the two halves of "id"
+    return as_text(raw.get("id")) if has_id else None
 
 
 def _keys_repeat(raw_entries: list[dict[str, Any]], spans: list[tuple[int, int]], body: bytes, url: str) -> bool:
@@ -131,19 +134,38 @@ def _keys_repeat(raw_entries: list[dict[str, Any]], spans: list[tuple[int, int]]
 def _fast_summary(raw: dict[str, Any], markup: bytes) -> str:
     # fastfeedparser makes up a description from the first 512 characters of the content when an entry has none;
     # feedparser leaves it empty, and the plain text is then taken from the whole content.
-    return as_text(raw.get("description")) if _SOURCES["summary"].search(markup) else ""
+    return as_text(raw.get("description")) if _SOURCES["summary"].pattern.search(markup) else ""
 
 
 # What feedparser reads each stored field from, by local name under any namespace prefix (media: aside where
 # noted), searched in an entry's own markup. A field the fast path left empty while its entry has one of these
 # sends the document to feedparser. A false alarm costs only speed; tests/test_parse_paths.py holds the rule to
 # what both paths store for real-world feeds.
-def _tags(*names: str, media: bool = True) -> "re.Pattern[bytes]":
+class _Source(NamedTuple):
+    """Where a field may come from: `pattern`, and `needles`, bytes of which one is in the lowered markup wherever
+    the pattern matches (an ASCII-case-blind pattern's match, lowered, holds one), so most entries are cleared
+    without running the pattern."""
+
+    pattern: "re.Pattern[bytes]"
+    needles: tuple[bytes, ...]
+
+    def in_lowered(self, lowered: bytes) -> bool:
+        """Whether the lowered markup holds a needle: where it does not, the pattern finds nothing."""
+        return any(needle in lowered for needle in self.needles)
+
+    def in_markup(self, markup: bytes, lowered: bytes) -> bool:
+        """Whether the pattern finds the field in `markup` (`lowered` is `markup.lower()`)."""
+        return self.in_lowered(lowered) and self.pattern.search(markup) is not None
+
+
+def _tags(*names: str, media: bool = True) -> _Source:
     """Elements with one of these local names that are not empty (<x></x>, <x/>). The attributes may not hold a
     "<", so each try stops at the next tag and a hostile body costs linear time."""
     prefix = rb"(?:[\w.-]+:)?" if media else rb"(?!media:)(?:[\w.-]+:)?"
     alternatives = "|".join(names).encode()
-    return re.compile(rb"<" + prefix + rb"(?:" + alternatives + rb")\b[^<>]*(?<!/)>(?!\s*</)", re.IGNORECASE)
+    pattern = re.compile(rb"<" + prefix + rb"(?:" + alternatives + rb")\b[^<>]*(?<!/)>(?!\s*</)", re.IGNORECASE)
+    # The name follows the "<" or its prefix's ":".
+    return _Source(pattern, tuple(mark + name.lower().encode() for name in names for mark in (b"<", b":")))
 
 
 _ROOT_END = re.compile(rb"</(?:[\w.-]+:)?(?:rss|feed|rdf)\s*>", re.IGNORECASE)
@@ -151,19 +173,24 @@ _AFTER_ROOT = re.compile(rb"(?:\s|<!--.*?-->)*\Z", re.DOTALL)  # a cache's signa
 _TAIL_BYTES = 4096
 _ITEM_START = re.compile(rb"<(?:[\w.-]+:)?(?:item|entry)[\s>/]")
 _ITEM_END = re.compile(rb"</(?:[\w.-]+:)?(?:item|entry)\s*>")
+# An id element, or RDF's about attribute: searched apart, the first runs on the "<" alone.
+_ID_TAG = re.compile(rb"<(?:[\w.-]+:)?(?:guid|id)\b", re.IGNORECASE)
+_ID_ABOUT = re.compile(rb"\babout=", re.IGNORECASE)
 _SOURCES = {
     "title": _tags("title"),
     "link": _tags("link", "guid"),
-    "id": re.compile(rb"<(?:[\w.-]+:)?(?:guid|id)\b|\babout=", re.IGNORECASE),
+    "id": _Source(re.compile(_ID_TAG.pattern + b"|" + _ID_ABOUT.pattern, re.IGNORECASE),
+                  (b"<guid", b":guid", b"<id", b":id", b"about=")),
     "published": _tags("pubDate", "published", "issued", "created", "updated", "modified", "date"),
     "updated": _tags("updated", "modified", "date"),
     "author": _tags("author", "creator"),
     "summary": _tags("description", "summary", "abstract", "subtitle", media=False),
     "content": _tags("encoded", "content", "body", media=False),
     "media description": _tags("description", "summary"),
-    "image": re.compile(rb"<(?:[\w.-]+:)?(?:thumbnail|enclosure)\b|<[\w.-]+:content\b|rel=[\"']?enclosure",
-                        re.IGNORECASE),
-    "image description": re.compile(rb"<[\w.-]+:(?:description|text)\b", re.IGNORECASE),
+    "image": _Source(re.compile(rb"<(?:[\w.-]+:)?(?:thumbnail|enclosure)\b|<[\w.-]+:content\b|rel=[\"']?enclosure",
+                                re.IGNORECASE), (b"thumbnail", b"enclosure", b":content")),
+    "image description": _Source(re.compile(rb"<[\w.-]+:(?:description|text)\b", re.IGNORECASE),
+                                 (b":description", b":text")),
 }
 # The code an entry's stored text came from: the source of this package's modules and the versions of the libraries
 # it reads and cleans with. Any change to how entries are cleaned changes every digest, so feeds' entries are
@@ -213,8 +240,8 @@ def _entry_spans(body: bytes) -> list[tuple[int, int]]:
     return spans
 
 
-def _missing_fields(raw: dict[str, Any], entry: Entry, markup: bytes) -> list[str]:
-    """The stored fields the fast path left empty for this entry while its markup may hold them."""
+def _missing_fields(raw: dict[str, Any], entry: Entry, fields: "_FieldFinder", start: int, end: int) -> list[str]:
+    """The stored fields the fast path left empty for the entry at `start:end` while its markup may hold them."""
     empty = {
         "title": entry.title_is_derived,
         "link": entry.url is None,
@@ -228,7 +255,24 @@ def _missing_fields(raw: dict[str, Any], entry: Entry, markup: bytes) -> list[st
         "image": entry.image_url is None,
         "image description": entry.image_url is not None and entry.image_alt is None,
     }
-    return [name for name, pattern in _SOURCES.items() if empty[name] and pattern.search(markup)]
+    return [name for name, is_empty in empty.items() if is_empty and fields.may_hold(name, start, end)]
+
+
+class _FieldFinder:
+    """Whether an entry of a document may hold a field: the field's needles are looked for in the whole document
+    once (lowered once), and only where it holds one in the entry's markup, then the field's pattern."""
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+        self._lowered = b""  # lowered when first needed: when every entry is skipped as known, never
+        self._anywhere: dict[str, bool] = {}
+
+    def may_hold(self, field: str, start: int, end: int) -> bool:
+        source = _SOURCES[field]
+        if (anywhere := self._anywhere.get(field)) is None:
+            self._lowered = self._lowered or self._body.lower()
+            anywhere = self._anywhere[field] = source.in_lowered(self._lowered)
+        return anywhere and source.in_markup(self._body[start:end], self._lowered[start:end])
 
 
 def _charset(content_type: str) -> str | None:

@@ -5,7 +5,6 @@ from typing import Any
 
 from amplify.parse.clean import (
     JSON_PARSER,
-    WHITESPACE,
     ParsedFeed,
     as_text,
     entry_key,
@@ -14,6 +13,7 @@ from amplify.parse.clean import (
     html_to_text,
     rfc3339_to_iso,
     sanitize_html,
+    squeeze,
     unique,
 )
 from amplify.types import Entry
@@ -46,7 +46,7 @@ def _entry_from_json(item: dict[str, Any], feed_url: str, feed_base: str, feed_a
     content_html = sanitize_html(as_text(item.get("content_html")), base)
     content_text = as_text(item.get("content_text"))
     summary_text = (html_to_text(as_text(item.get("summary"))) or html_to_text(content_html)
-                    or WHITESPACE.sub(" ", content_text).strip())
+                    or squeeze(content_text))
     title = html_to_text(as_text(item.get("title")))
     image_url = safe_http_url(as_text(item.get("image")), base)
     image_alt = None
