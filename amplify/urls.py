@@ -41,8 +41,6 @@ def safe_http_url(url: str | None, base: str | None = None) -> str | None:
     else. Spaces around it are trimmed; spaces inside are kept (`inner_spaces`), as a browser would follow it."""
     if not url:
         return None
-    if url in _SAFE_LATELY:
-        return url  # what this gave lately, given again (a post's link as the base of its HTML, say) comes back
     url = url.strip()
     if _CONTROL.search(url):
         return None
@@ -51,14 +49,4 @@ def safe_http_url(url: str | None, base: str | None = None) -> str | None:
             url = urljoin(base, url)
     except ValueError:
         return None
-    if not is_http_url(url, inner_spaces=True):
-        return None
-    if url == url.strip():  # absolute and trimmed: given again, with any base, it comes back as it is
-        if len(_SAFE_LATELY) >= _SAFE_LATELY_MAX:
-            _SAFE_LATELY.clear()
-        _SAFE_LATELY.add(url)
-    return url
-
-
-_SAFE_LATELY: set[str] = set()
-_SAFE_LATELY_MAX = 1024
+    return url if is_http_url(url, inner_spaces=True) else None

@@ -1,6 +1,6 @@
 """The parse path's shortcuts give exactly what the long way gives: squeezing white space with `str.split`, cleaning
-HTML with cleaners built once, clearing an entry of a field's markup by a substring before running its pattern,
-keeping a time already written as amplify writes them, and giving back a link checked lately without checking it again.
+HTML with cleaners built once, clearing an entry of a field's markup by a substring before running its pattern, and
+keeping a time already written as amplify writes them.
 
 Each is held to the long way over every real-world fixture, a sample of the feedfarm, and generated input."""
 
@@ -20,7 +20,7 @@ from amplify.clock import to_iso
 from amplify.parse import sanitize_html
 from amplify.parse.clean import rfc3339_to_iso, squeeze
 from amplify.parse.fast import _ID_ABOUT, _ID_TAG, _SOURCES, _entry_spans
-from amplify.urls import _SAFE_LATELY, safe_http_url
+from amplify.urls import safe_http_url
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
 FEEDS = sorted(path for path in FIXTURES.iterdir() if path.suffix != ".md")
@@ -170,28 +170,3 @@ def test_the_fixtures_hold_relative_urls_so_the_slow_way_is_taken_too():
     assert relative
     markup, base = relative[0]
     assert sanitize_html(markup, base) == sanitized_the_long_way(markup, base)
-
-
-def checked_afresh(url: str | None, base: str | None = None) -> str | None:
-    """What the check gives with nothing kept from earlier checks."""
-    _SAFE_LATELY.clear()
-    return safe_http_url(url, base)
-
-
-LINK_PIECES = ["https://", "http://", "HTTP://", "a.example", "/", "post", " ", "\t", "\n", "\xa0", "\u2003", "?q=1",
-               "#top", "..", "[::1", ":8080", "mailto:", "javascript:", "//", "%20", "é", "\x00"]
-BASES = [None, "", "https://creator.example/posts/1", "https://creator.example/dir/ ", "http://a.example",
-         "\u2003https://b.example/", "not a url"]
-
-
-@settings(max_examples=600)
-@given(st.lists(st.sampled_from(LINK_PIECES), max_size=8).map("".join), st.sampled_from(BASES),
-       st.sampled_from(BASES))
-def test_links_checked_lately_come_back_as_the_long_way_gives_them(link, base, other_base):
-    first = safe_http_url(link, base)
-    assert first == checked_afresh(link, base)
-    assert safe_http_url(link, base) == first  # again, now that it may have been kept
-    for again in (first, f" {first} "):
-        safe_http_url(link, base)
-        kept = (safe_http_url(again, other_base), safe_http_url(again))
-        assert kept == (checked_afresh(again, other_base), checked_afresh(again))
