@@ -5,12 +5,13 @@ applied in one transaction, so a crash mid-refresh leaves every feed either full
 """
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import fields
 from typing import Any
 
 from amplify.store.base import LAST_REFRESH_META_KEY, StoreBase, json_value
-from amplify.types import FailedFeed, FeedUpdate, LastRefresh
+from amplify.types import Entry, FailedFeed, FeedUpdate, LastRefresh
 
 _ITEM_FIELDS = ("url", "title", "title_is_derived", "author", "published_at", "updated_at", "summary",
                 "content_html", "image_url", "image_alt", "markup_digest")
@@ -66,6 +67,32 @@ _RECORD_FAILURE_SQL = _record_sql({
 })
 
 
+# Items enter the search index a transaction at a time, in one statement: FTS5 writes out its pending terms at the
+# end of every statement, and an insert trigger would make each row a statement of its own (measured on the
+# 1000-feed farm: 0.84 s to store 20,000 items that way, 0.31 s this way). Updates and deletes keep their triggers.
+_INDEX_NEW_ITEMS_SQL = """
+    INSERT INTO items_fts (rowid, title, summary, author) SELECT id, title, summary, author FROM items WHERE id > ?
+"""
+
+
+class NewItems:
+    """The items a transaction is adding, until they are in the search index (see `IngestQueries.adding_items`)."""
+
+    def __init__(self, store: StoreBase) -> None:
+        self.store = store
+        self.after = newest_item_id(store)
+
+    def index(self) -> None:
+        """Put the items added so far into the search index, in one statement."""
+        self.store.execute(_INDEX_NEW_ITEMS_SQL, (self.after,))
+        self.after = newest_item_id(self.store)
+
+
+def newest_item_id(store: StoreBase) -> int:
+    # New rows take the highest id plus one (INTEGER PRIMARY KEY without AUTOINCREMENT): those added are above it.
+    return int(store.scalar("SELECT COALESCE(MAX(id), 0) FROM items"))
+
+
 class IngestQueries(StoreBase):
     """Mixed into Store; see amplify.store."""
 
@@ -74,8 +101,20 @@ class IngestQueries(StoreBase):
         either fully updated or untouched; one commit per batch keeps a 1000-feed refresh cheap). Returns how
         many items were new, per update. A feed appears at most once in a batch (refresh fetches it once)."""
         now = self.now()
-        with self.transaction():
-            new_counts = [self._store_entries(update, now) if update.entries else 0 for update in updates]
+        with self.adding_items() as added:
+            new_counts = []
+            written: set[int] = set()
+            for update in updates:
+                if update.entries and update.source_id in written:
+                    # Two feeds of one source may list the same entry: the second may change an item the first
+                    # added, and the update trigger expects that item in the index.
+                    added.index()
+                    written.clear()
+                if update.entries:
+                    new_counts.append(self._store_entries(update, now))
+                    written.add(update.source_id)
+                else:
+                    new_counts.append(0)
             # The feeds' own rows in two statements for the whole batch (see _RECORD_SUCCESS_SQL).
             for sql, chosen in ((_RECORD_SUCCESS_SQL, [u for u in updates if u.error is None]),
                                 (_RECORD_FAILURE_SQL, [u for u in updates if u.error is not None])):
@@ -83,6 +122,17 @@ class IngestQueries(StoreBase):
                     rows = [{name: getattr(update, name) for name in _UPDATE_FIELDS} for update in chosen]
                     self.execute(sql, {"now": now, "updates": json.dumps(rows)})
         return new_counts
+
+    @contextmanager
+    def adding_items(self) -> Iterator[NewItems]:
+        """A transaction that inserts items (or joins the one open): the items it adds enter the search index at
+        its end, all in one statement, so they are searchable when it commits and gone from both if it fails.
+        Every insert into `items` happens inside one. An item it added is changed or deleted only after
+        `index()` on what this yields: the index's update and delete triggers expect the item in the index."""
+        with self.transaction():
+            added = NewItems(self)
+            yield added
+            added.index()
 
     def entry_digests(self, source_id: int) -> frozenset[str]:
         """The markup digests of a source's newest entries: the parser skips an entry whose markup it has seen."""
@@ -93,8 +143,12 @@ class IngestQueries(StoreBase):
         return frozenset(row[0] for row in rows if row[0] is not None)
 
     def _store_entries(self, update: FeedUpdate, now: str) -> int:
-        entries = update.entries or ()
-        keys = [entry.key for entry in entries]
+        # An entry listed twice keeps its first appearance, as the parser does: a second would change, within one
+        # statement, a row not yet in the search index.
+        first: dict[str, Entry] = {}
+        for entry in update.entries or ():
+            first.setdefault(entry.key, entry)
+        entries, keys = first.values(), list(first)
         # What is stored for these keys, to send only new and changed entries to the upsert: a feed that gained two
         # posts still lists the eighteen before them, and comparing here costs less than SQLite reading them from
         # JSON, finding their rows and comparing field by field.
