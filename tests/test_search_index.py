@@ -152,3 +152,15 @@ def test_the_upgrade_keeps_what_the_old_trigger_indexed(server, tmp_path, monkey
         assert found(store, "loaf") == ["Rye loaf"]
         assert found(store, "sourdough") == ["Sourdough starter"]
         assert_index_matches_items(store)
+
+
+def test_a_feed_longer_than_one_statement_takes_is_stored_whole_and_in_order(db):
+    db.sync_sources(follow(("Ada", "https://ada.example/a.xml")))
+    [(feed, source)] = feed_ids(db)
+    entries = tuple(entry(f"k{n}", f"Loaf number{n}") for n in range(150))
+    assert db.apply_feed_updates([FeedUpdate(feed, source, 200, entries=entries)]) == [150]
+    assert [row["entry_key"] for row in db.rows("SELECT entry_key FROM items ORDER BY id")] == [
+        f"k{n}" for n in range(150)]
+    assert found(db, "number149") == ["Loaf number149"]
+    assert db.today(filters=ReviewFilters(search="loaf")).total == 150
+    assert_index_matches_items(db)

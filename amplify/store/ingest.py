@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import fields
+from functools import cache
 from typing import Any
 
 from amplify.store.base import LAST_REFRESH_META_KEY, StoreBase, json_value
@@ -21,19 +22,25 @@ LAST_REFRESH_FIELDS = frozenset(field.name for field in fields(LastRefresh))
 
 # New entries are inserted; known ones get their text refreshed when the feed changed it, but never their review
 # `state` or `first_seen_at`, so an edit by the creator cannot pull an item back into or out of the queue.
-# A feed's entries arrive as one JSON array read with json_each: one statement per feed instead of one per entry,
-# which matters because every statement step gives up Python's lock, and refresh's fetch threads want it too.
-_UPSERT_ITEMS_SQL = f"""
-    INSERT INTO items (source_id, feed_id, entry_key, {", ".join(_ITEM_FIELDS)}, first_seen_at, sort_at)
-    SELECT :source_id, :feed_id, json_extract(value, '$.key'),
-        {", ".join(f"json_extract(value, '$.{name}')" for name in _ITEM_FIELDS)},
-        :now, COALESCE(json_extract(value, '$.published_at'), :now)
-    FROM json_each(:entries) WHERE true
-    ON CONFLICT (source_id, entry_key) DO UPDATE SET
-        {", ".join(f"{name} = excluded.{name}" for name in _ITEM_FIELDS)},
-        sort_at = COALESCE(excluded.published_at, items.first_seen_at)
-    WHERE {" OR ".join(f"items.{name} IS NOT excluded.{name}" for name in _ITEM_FIELDS)}
-"""
+# A feed's entries go in one multi-row INSERT: one statement per feed instead of one per entry, which matters because
+# every statement step gives up Python's lock, and refresh's fetch threads want it too. Plain parameters, because
+# SQLite reads each once, where a JSON array read with json_each was parsed again for every field taken from it
+# (measured on the 1000-feed farm's 20,000 items: 0.21 s of CPU instead of 0.38 s).
+_ITEM_COLUMNS = ("source_id", "feed_id", "entry_key", *_ITEM_FIELDS, "first_seen_at", "sort_at")
+_ITEM_ROW = f"({', '.join('?' for _ in _ITEM_COLUMNS)})"
+# Entries a statement: SQLite before 3.32 (Ubuntu 20.04 has 3.31) takes at most 999 parameters in one.
+_UPSERT_ROWS = 999 // len(_ITEM_COLUMNS)
+
+
+@cache
+def _upsert_items_sql(rows: int) -> str:
+    return f"""
+        INSERT INTO items ({", ".join(_ITEM_COLUMNS)}) VALUES {", ".join([_ITEM_ROW] * rows)}
+        ON CONFLICT (source_id, entry_key) DO UPDATE SET
+            {", ".join(f"{name} = excluded.{name}" for name in _ITEM_FIELDS)},
+            sort_at = COALESCE(excluded.published_at, items.first_seen_at)
+        WHERE {" OR ".join(f"items.{name} IS NOT excluded.{name}" for name in _ITEM_FIELDS)}
+    """
 
 # A batch's feed rows are written from one JSON array of FeedUpdate fields, two statements in all (one for the feeds
 # that answered, one for those that failed) instead of one a feed. The array is read once, as `u`, and each feed
@@ -150,8 +157,8 @@ class IngestQueries(StoreBase):
             first.setdefault(entry.key, entry)
         entries, keys = first.values(), list(first)
         # What is stored for these keys, to send only new and changed entries to the upsert: a feed that gained two
-        # posts still lists the eighteen before them, and comparing here costs less than SQLite reading them from
-        # JSON, finding their rows and comparing field by field.
+        # posts still lists the eighteen before them, and comparing here costs less than SQLite finding their rows
+        # and comparing field by field.
         stored = {
             row[0]: tuple(row[1:]) for row in self.execute(
                 f"SELECT entry_key, {', '.join(_ITEM_FIELDS)} FROM items"
@@ -159,11 +166,15 @@ class IngestQueries(StoreBase):
                 (update.source_id, json.dumps(keys)),
             )
         }
-        rows = [{"key": entry.key, **{name: getattr(entry, name) for name in _ITEM_FIELDS}} for entry in entries]
-        changed = [row for row in rows if stored.get(row["key"]) != tuple(row[name] for name in _ITEM_FIELDS)]
-        if changed:
-            self.execute(_UPSERT_ITEMS_SQL, {"source_id": update.source_id, "feed_id": update.feed_id, "now": now,
-                                             "entries": json.dumps(changed)})
+        changed = []
+        for key, entry in zip(keys, entries, strict=True):
+            values = tuple(getattr(entry, name) for name in _ITEM_FIELDS)
+            if stored.get(key) != values:
+                sort_at = now if entry.published_at is None else entry.published_at
+                changed.append((update.source_id, update.feed_id, key, *values, now, sort_at))
+        for start in range(0, len(changed), _UPSERT_ROWS):
+            chunk = changed[start:start + _UPSERT_ROWS]
+            self.execute(_upsert_items_sql(len(chunk)), [value for row in chunk for value in row])
         return sum(1 for key in keys if key not in stored)
 
     def record_refresh(self, report: dict[str, Any]) -> None:
