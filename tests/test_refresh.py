@@ -315,12 +315,12 @@ def test_a_crash_between_feeds_leaves_a_consistent_database(server, db, monkeypa
         return [count for update in updates for count in original_batch(self, [update])]
     calls = []
 
-    def die_halfway_through_the_third_feed(self, update, now):
-        count = original(self, update, now)  # its items are written, its feed row is not yet: then the crash
-        calls.append(update.feed_id)
+    def die_halfway_through_the_third_feed(self, updates, now):
+        counts = original(self, updates, now)  # its items are written, its feed row is not yet: then the crash
+        calls.extend(update.feed_id for update in updates)
         if len(calls) == 3:
             raise KeyboardInterrupt("killed mid-refresh")
-        return count
+        return counts
 
     monkeypatch.setattr(Store, "apply_feed_updates", one_transaction_per_feed)
     monkeypatch.setattr(Store, "_store_entries", die_halfway_through_the_third_feed)

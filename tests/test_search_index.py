@@ -74,21 +74,24 @@ def test_a_deleted_item_leaves_the_index(server, db):
 
 
 def test_a_crash_in_the_middle_of_a_batch_leaves_items_and_index_alike(db, monkeypatch):
-    db.sync_sources(follow(*[(f"Source {n}", f"https://s{n}.example/feed.xml") for n in range(3)]))
-    (first, first_source), *others = feed_ids(db)
-    db.apply_feed_updates([FeedUpdate(first, first_source, 200, entries=(entry("a", "Sourdough starter"),))])
+    db.sync_sources(follow(("Ada", "https://ada.example/a.xml"),
+                           ("Bea", ["https://bea.example/b.xml", "https://bea.example/c.xml"])))
+    (first, ada), (second, bea), (third, _) = feed_ids(db)
+    db.apply_feed_updates([FeedUpdate(first, ada, 200, entries=(entry("a", "Sourdough starter"),))])
     original = Store._store_entries
+    rounds = []
 
-    def crash_on_the_last_feed(self, update, now):
-        count = original(self, update, now)  # its items are written, not yet indexed: then the crash
-        if update.feed_id == others[-1][0]:
+    def crash_in_the_second_round(self, updates, now):
+        rounds.append(original(self, updates, now))  # written; the first round is indexed when the second starts
+        if len(rounds) == 2:
             raise RuntimeError("killed mid-batch")
-        return count
+        return rounds[-1]
 
-    monkeypatch.setattr(Store, "_store_entries", crash_on_the_last_feed)
+    monkeypatch.setattr(Store, "_store_entries", crash_in_the_second_round)
     with pytest.raises(RuntimeError):
-        db.apply_feed_updates([FeedUpdate(feed, source, 200, entries=(entry("b", f"Pie {feed}"),))
-                               for feed, source in others])
+        db.apply_feed_updates([FeedUpdate(second, bea, 200, entries=(entry("b", "Pie crust"),)),
+                               FeedUpdate(third, bea, 200, entries=(entry("c", "Pie filling"),))])
+    assert rounds == [[1], [1]]
     assert db.scalar("SELECT COUNT(*) FROM items") == 1
     assert found(db, "pie") == []
     assert found(db, "sourdough") == ["Sourdough starter"]
