@@ -9,6 +9,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import fields
 from functools import cache
+from itertools import chain
+from operator import attrgetter
 from typing import Any
 
 from amplify.store.base import LAST_REFRESH_META_KEY, StoreBase, json_value
@@ -26,6 +28,7 @@ LAST_REFRESH_FIELDS = frozenset(field.name for field in fields(LastRefresh))
 # matters because every statement step gives up Python's lock, and refresh's fetch threads want it too. Plain
 # parameters, because SQLite reads each once, where a JSON array read with json_each was parsed again for every field
 # taken from it (measured on the 1000-feed farm's 20,000 items: 0.2 s of CPU instead of 0.38 s).
+_item_values = attrgetter(*_ITEM_FIELDS)  # an entry's fields as a tuple, in that order
 _ITEM_COLUMNS = ("source_id", "feed_id", "entry_key", *_ITEM_FIELDS, "first_seen_at", "sort_at")
 _ITEM_ROW = f"({', '.join('?' for _ in _ITEM_COLUMNS)})"
 # Entries a statement: SQLite before 3.32 (Ubuntu 20.04 has 3.31) takes at most 999 parameters in one.
@@ -194,13 +197,13 @@ class IngestQueries(StoreBase):
         for update, first in zip(updates, listed, strict=True):
             new_counts.append(sum(1 for key in first if (update.source_id, key) not in stored))
             for key, entry in first.items():
-                values = tuple(getattr(entry, name) for name in _ITEM_FIELDS)
+                values = _item_values(entry)
                 if stored.get((update.source_id, key)) != values:
                     sort_at = now if entry.published_at is None else entry.published_at
                     changed.append((update.source_id, update.feed_id, key, *values, now, sort_at))
         for start in range(0, len(changed), _UPSERT_ROWS):
             chunk = changed[start:start + _UPSERT_ROWS]
-            self.execute(_upsert_items_sql(len(chunk)), [value for row in chunk for value in row])
+            self.execute(_upsert_items_sql(len(chunk)), list(chain.from_iterable(chunk)))
         return new_counts
 
     def record_refresh(self, report: dict[str, Any]) -> None:
