@@ -147,15 +147,10 @@ class IngestQueries(StoreBase):
         many items were new, per update. A feed appears at most once in a batch (refresh fetches it once)."""
         now = self.now()
         new_counts = [0] * len(updates)
-        with self.adding_items() as added:
-            for number, round_ in enumerate(_rounds(updates)):
-                if number:
-                    # This round's source wrote in the one before: it may change an item that round added, and the
-                    # update trigger expects that item in the index.
-                    added.index()
-                for (position, _), count in zip(round_, self._store_entries([u for _, u in round_], now),
-                                                strict=True):
-                    new_counts[position] = count
+        rounds = _rounds(updates)
+        with self.transaction():
+            if rounds:  # a batch of 304s adds no item: nothing to index either
+                self._store_rounds(rounds, new_counts, now)
             # The feeds' own rows in two statements for the whole batch (see _RECORD_SUCCESS_SQL).
             for sql, chosen in ((_RECORD_SUCCESS_SQL, [u for u in updates if u.error is None]),
                                 (_RECORD_FAILURE_SQL, [u for u in updates if u.error is not None])):
@@ -163,6 +158,17 @@ class IngestQueries(StoreBase):
                     rows = [{name: storable(getattr(update, name)) for name in _UPDATE_FIELDS} for update in chosen]
                     self.execute(sql, {"now": now, "updates": json.dumps(rows)})
         return new_counts
+
+    def _store_rounds(self, rounds: list[list[tuple[int, FeedUpdate]]], new_counts: list[int], now: str) -> None:
+        with self.adding_items() as added:
+            for number, round_ in enumerate(rounds):
+                if number:
+                    # This round's source wrote in the one before: it may change an item that round added, and the
+                    # update trigger expects that item in the index.
+                    added.index()
+                for (position, _), count in zip(round_, self._store_entries([u for _, u in round_], now),
+                                                strict=True):
+                    new_counts[position] = count
 
     @contextmanager
     def adding_items(self) -> Iterator[NewItems]:
