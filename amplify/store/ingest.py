@@ -1,7 +1,10 @@
 """Queries for refresh: per-feed HTTP state and storing parsed entries.
 
-Refresh decides (amplify.refresh) and this module writes what was decided: one `FeedUpdate` per fetched feed,
-applied in one transaction, so a crash mid-refresh leaves every feed either fully updated or untouched.
+Refresh decides (amplify.refresh) and this module writes what was decided: one `FeedUpdate` per fetched feed, a
+batch of them applied in one transaction, so a crash mid-refresh leaves every feed either fully updated or
+untouched. A batch costs a few statements, not a few a feed: one looks up what is stored of its entries, multi-row
+INSERTs write the new and changed ones, one puts the new items in the search index (`adding_items`), and two write
+the feeds' own rows.
 """
 
 import json
