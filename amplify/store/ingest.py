@@ -35,8 +35,9 @@ LAST_REFRESH_FIELDS = frozenset(field.name for field in fields(LastRefresh))
 _item_values = attrgetter(*_ITEM_FIELDS)  # an entry's fields as a tuple, in that order
 _ITEM_COLUMNS = ("source_id", "feed_id", "entry_key", *_ITEM_FIELDS, "first_seen_at", "sort_at")
 _ITEM_ROW = f"({', '.join('?' for _ in _ITEM_COLUMNS)})"
-# Entries a statement: SQLite before 3.32 (Ubuntu 20.04 has 3.31) takes at most 999 parameters in one.
-_UPSERT_ROWS = 999 // len(_ITEM_COLUMNS)
+# Entries a statement: SQLite before 3.32 (Ubuntu 20.04 has 3.31) takes at most 999 parameters in one. What is left
+# after the full statements goes in halves, so a refresh prepares at most seven statements of different lengths.
+_UPSERT_SIZES = (999 // len(_ITEM_COLUMNS), 32, 16, 8, 4, 2, 1)
 
 
 @cache
@@ -234,9 +235,11 @@ class IngestQueries(StoreBase):
                 if stored.get((update.source_id, key)) != values:
                     sort_at = now if entry.published_at is None else entry.published_at
                     changed.append((update.source_id, update.feed_id, key, *values, now, sort_at))
-        for start in range(0, len(changed), _UPSERT_ROWS):
-            chunk = changed[start:start + _UPSERT_ROWS]
-            self.execute(_upsert_items_sql(len(chunk)), list(chain.from_iterable(chunk)))
+        start = 0
+        for size in _UPSERT_SIZES:
+            while len(changed) - start >= size:
+                self.execute(_upsert_items_sql(size), list(chain.from_iterable(changed[start:start + size])))
+                start += size
         return new_counts
 
     def record_refresh(self, report: dict[str, Any]) -> None:
