@@ -62,7 +62,7 @@ def snapshot(rng: random.Random, at: str) -> str:
 
 def build(path: Path, n_shares: int, n_sources: int, now: datetime) -> None:
     rng = random.Random(5)
-    with Store(path, clock=lambda: now) as store, store.transaction():
+    with Store(path, clock=lambda: now) as store, store.adding_items():
         stamp = to_iso(now)
         sources = []
         for number in range(1, n_sources + 1):

@@ -49,7 +49,7 @@ def build_reach(path: Path, n_shares: int, n_due: int, now: datetime, appview: A
     """`n_shares` shares, `n_due` of them Bluesky posts due their 1-day snapshot (read at 1 hour before, with their
     DIDs kept, when `kept`); every other share not due, for one of the reasons a share is not."""
     rng = random.Random(11)
-    with Store(path, clock=lambda: now) as store, store.transaction():
+    with Store(path, clock=lambda: now) as store, store.adding_items():
         stamp = to_iso(now)
         store.conn.execute("INSERT INTO sources (id, name, created_at, updated_at) VALUES (1, 'Voice', ?, ?)",
                            (stamp, stamp))

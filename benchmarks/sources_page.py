@@ -60,7 +60,7 @@ def build(folder: Path, sources: int, items: int) -> tuple[Path, Path]:
     with Store(db) as store:
         store.sync_sources(load_follow_list(feeds))
         ids = [row["id"] for row in store.rows("SELECT id FROM sources ORDER BY id")]
-        with store.transaction():
+        with store.adding_items():
             store.conn.executemany(
                 "INSERT INTO items (source_id, entry_key, url, title, summary, published_at, first_seen_at, sort_at)"
                 " VALUES (?, ?, ?, ?, '', ?, ?, ?)",

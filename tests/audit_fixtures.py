@@ -40,7 +40,7 @@ def add_source(
 
 
 def add_item(store: Store, source_id: int, published_at: str, title: str = "A post") -> int:
-    with store.transaction():
+    with store.adding_items():
         key = store.scalar("SELECT count(*) FROM items") + 1
         cursor = store.execute(
             "INSERT INTO items (source_id, entry_key, url, title, published_at, first_seen_at, sort_at)"

@@ -34,7 +34,7 @@ def add_item(store: Store, source_id: int, *, title: str = "A new post",
              image_url: str | None = None, image_alt: str | None = None, state: str = "new",
              published: bool = True) -> int:
     when = sort_at if isinstance(sort_at, str) else to_iso(sort_at or store.clock())
-    with store.transaction():
+    with store.adding_items():
         key = int(store.scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM items"))
         cursor = store.execute(
             "INSERT INTO items (source_id, entry_key, url, title, author, published_at, summary, image_url,"
@@ -58,7 +58,7 @@ def fill(store: Store, *, sources: int, items: int, newest: datetime, tag_count:
          f"https://source{number}.example/about" if number % 2 else None, now, now)
         for number in range(sources)
     ]
-    with store.transaction():
+    with store.adding_items():
         store.conn.executemany(
             "INSERT INTO sources (name, url, kind, tags, identity_labels, identity_source, created_at,"
             " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

@@ -33,7 +33,7 @@ def make_draft(
 ) -> int:
     """A followed source with one feed and one item, queued as a draft for `networks` (texts still empty)."""
     now = store.now()
-    with store.transaction():
+    with store.adding_items():
         source_id = store.execute(
             "INSERT INTO sources (name, url, handles, credit, created_at, updated_at)"
             " VALUES (?, ?, ?, ?, ?, ?)",

@@ -261,6 +261,28 @@ def test_nothing_unsafe_is_stored_from_a_hostile_feed(server, db):
     assert item["title"] == "Hi" and item["url"] is None
 
 
+def test_half_a_character_in_a_json_feed_costs_only_itself(server, db):
+    # JSON can spell half of a character (a lone surrogate), which SQLite cannot hold as text: it becomes U+FFFD.
+    def json_feed(*titles: str) -> bytes:
+        entries = ", ".join(f'{{"id": "half-\\ud800-{n}", "title": "{title}", "url": "https://ada.example/{n}",'
+                            f' "content_text": "About \\udfff {title}"}}' for n, title in enumerate(titles))
+        return (f'{{"version": "https://jsonfeed.org/version/1.1", "title": "Ada \\ud83d", "items": [{entries}]}}'
+                .encode("ascii"))
+
+    server.route("/ada.json", json_feed("Bread"), headers={"Content-Type": "application/feed+json"})
+    server.route("/bea.xml", rss("Cake"))
+    follow_list = follow(("Ada", server.url("/ada.json")), ("Bea", server.url("/bea.xml")))
+    report = refresh(db, follow_list)
+    assert (report.failed, report.new_items) == (0, 2)
+    assert sorted((item.title, item.summary) for item in db.today().items) == [
+        ("Bread", "About \ufffd Bread"), ("Cake", "About Cake")]
+    assert feed_row(db, server.url("/ada.json"))["title"] == "Ada \ufffd"
+    server.route("/ada.json", json_feed("Bread", "Pie"), headers={"Content-Type": "application/feed+json"})
+    again = refresh(db, follow_list)
+    assert (again.failed, again.new_items) == (0, 1)
+    assert sorted(item["entry_key"] for item in items(db)) == ["half-\ufffd-0", "half-\ufffd-1", "post-0"]
+
+
 def test_json_feed_and_the_real_world_fixtures_are_ingested(server, db):
     feeds = sorted(path.name for path in FIXTURES.iterdir() if path.suffix != ".md")
     for name in feeds:
@@ -315,12 +337,12 @@ def test_a_crash_between_feeds_leaves_a_consistent_database(server, db, monkeypa
         return [count for update in updates for count in original_batch(self, [update])]
     calls = []
 
-    def die_halfway_through_the_third_feed(self, update, now):
-        count = original(self, update, now)  # its items are written, its feed row is not yet: then the crash
-        calls.append(update.feed_id)
+    def die_halfway_through_the_third_feed(self, updates, now):
+        counts = original(self, updates, now)  # its items are written, its feed row is not yet: then the crash
+        calls.extend(update.feed_id for update in updates)
         if len(calls) == 3:
             raise KeyboardInterrupt("killed mid-refresh")
-        return count
+        return counts
 
     monkeypatch.setattr(Store, "apply_feed_updates", one_transaction_per_feed)
     monkeypatch.setattr(Store, "_store_entries", die_halfway_through_the_third_feed)

@@ -35,11 +35,12 @@ def _events(store, kind):
 
 
 def _add_item(store, source_id, key):
-    store.execute(
-        "INSERT INTO items (source_id, entry_key, title, first_seen_at, sort_at) "
-        "VALUES (?, ?, 't', 'x', 'x')",
-        (source_id, key),
-    )
+    with store.adding_items():
+        store.execute(
+            "INSERT INTO items (source_id, entry_key, title, first_seen_at, sort_at) "
+            "VALUES (?, ?, 't', 'x', 'x')",
+            (source_id, key),
+        )
 
 
 def _set_feed_state(store, url, fetched_at, status, error, error_count):
