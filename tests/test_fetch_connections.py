@@ -413,3 +413,47 @@ def test_no_proxy_is_taken_from_the_environment(server, monkeypatch):
         assert proxy.connections == 0
     finally:
         proxy.stop()
+
+
+# -- answers http.client lets through ------------------------------------------------------------------------------
+
+
+def answers(*heads: bytes) -> Callable[[socket.socket], None]:
+    """A server that answers the requests on a connection with `heads`, one each, in turn."""
+
+    def serve(sock):
+        for head in heads:
+            if not read_request(sock):
+                return
+            sock.sendall(head)
+        read_request(sock)
+
+    return serve
+
+
+def test_interim_answers_are_skipped_and_each_request_gets_its_own_answer(raw):
+    server = raw(answers(
+        b"HTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload\r\n\r\n"
+        b"HTTP/1.1 100 Continue\r\n\r\n"
+        b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nfirst!",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecond"))
+    with open_client() as client:
+        assert fetch_feed(client, server.url()).body == b"first!"
+        assert fetch_feed(client, server.url()).body == b"second"
+    assert server.accepted == 1
+
+
+@pytest.mark.parametrize(("head", "refusal"), [
+    (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nno",
+     "switched to another protocol"),
+    (b"HTTP/1.1 103 Early Hints\r\n\r\n" * 11 + b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nno",
+     "more than 10 interim answers"),
+], ids=["101", "11 interim answers"])
+def test_a_switch_of_protocols_or_endless_interim_answers_are_errors_and_end_the_connection(raw, head, refusal):
+    ok = b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\n<rss/>"
+    server = raw(lambda sock: answers(head if server.accepted == 1 else ok, ok)(sock))
+    with open_client() as client:
+        with pytest.raises(FetchError, match=f"the connection failed .*{refusal}"):
+            fetch_feed(client, server.url())
+        assert fetch_feed(client, server.url()).body == b"<rss/>"
+    assert server.accepted == 2

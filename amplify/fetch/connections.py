@@ -30,6 +30,8 @@ from amplify.fetch.target import Target
 # request sent on one they are closing fails).
 KEEPALIVE_EXPIRY = 5.0
 READ_SIZE = 64 * 1024
+# Interim answers (1xx: 100 Continue, 103 Early Hints) skipped before the real one; more is a server gone wrong.
+MAX_INTERIM = 10
 
 
 class ConnectError(Exception):
@@ -42,6 +44,10 @@ class ConnectTimeout(ConnectError):
 
 class PoolTimeout(TimeoutError):
     """Every connection stayed busy until the deadline."""
+
+
+class BrokenAnswer(http.client.HTTPException):
+    """An answer HTTP does not allow, or one the connection cannot be trusted after."""
 
 
 def verifying_context() -> ssl.SSLContext:
@@ -76,7 +82,7 @@ class Connection(http.client.HTTPConnection):
 
     def response_class(self, sock: object, debuglevel: int = 0, method: str | None = None,
                        url: str | None = None) -> http.client.HTTPResponse:
-        return http.client.HTTPResponse(_Files(self), method=method)
+        return _Response(_Files(self), method=method)
 
     def ask(self, method: str, target: Target, headers: list[tuple[str, bytes]], body: bytes,
             deadline: float) -> http.client.HTTPResponse:
@@ -98,6 +104,22 @@ class Connection(http.client.HTTPConnection):
         if isinstance(self.sock, ssl.SSLSocket) and self.sock.pending():
             return False
         return not _readable(self.sock)
+
+
+class _Response(http.client.HTTPResponse):
+    """http.client's answer, with what it lets through refused: every interim answer (1xx) is skipped, not only
+    100 Continue, so a 103 Early Hints is never taken for the answer (its real answer would then be read as the
+    next request's); a 101 Switching Protocols is an error, as are more than MAX_INTERIM interim answers."""
+
+    def _read_status(self) -> tuple[str, int, str]:
+        for _ in range(MAX_INTERIM + 1):
+            version, status, reason = super()._read_status()
+            if status >= 200:
+                return version, status, reason
+            if status == 101:
+                raise BrokenAnswer("the server switched to another protocol (101), which amplify never asks for")
+            http.client.parse_headers(self.fp)  # the interim answer's headers, read (within http.client's caps)
+        raise BrokenAnswer(f"the server sent more than {MAX_INTERIM} interim answers (1xx)")
 
 
 def _readable(sock: socket.socket) -> bool:
