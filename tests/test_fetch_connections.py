@@ -457,3 +457,25 @@ def test_a_switch_of_protocols_or_endless_interim_answers_are_errors_and_end_the
             fetch_feed(client, server.url())
         assert fetch_feed(client, server.url()).body == b"<rss/>"
     assert server.accepted == 2
+
+
+def within_10_s(work: Callable[[], object]) -> object:
+    """What `work` returns, run on a thread given at most 10 s: a bound on a hang, far past any honest answer."""
+    outcome: list[object] = []
+    thread = threading.Thread(target=lambda: outcome.append(work()), daemon=True)
+    thread.start()
+    thread.join(10)
+    assert outcome, "still waiting after 10 s"
+    return outcome[0]
+
+
+@pytest.mark.parametrize("status", [b"304 Not Modified", b"204 No Content"])
+def test_an_answer_with_no_body_reads_none_even_when_it_says_chunked(raw, status):
+    server = raw(answers(b"HTTP/1.1 " + status + b"\r\nTransfer-Encoding: chunked\r\n\r\n",
+                         b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\n<rss/>"))
+    patient = FetchLimits(total_timeout=30)
+    with open_client(patient) as client:
+        first = within_10_s(lambda: fetch_feed(client, server.url(), limits=patient, etag='"v1"'))
+        assert first.status == int(status[:3])
+        assert fetch_feed(client, server.url(), limits=patient).body == b"<rss/>"
+    assert server.accepted == 1

@@ -143,10 +143,14 @@ class Answer:
         """The body as it arrives, one socket read (at most 64 KiB) at a time. Raises IncompleteRead when the
         connection closes before the declared length."""
         response = self.response
-        while chunk := response.read1(READ_SIZE):
-            yield chunk
-        if response.length:  # the server closed early: fewer bytes than its Content-Length said
-            raise http.client.IncompleteRead(b"", response.length)
+        try:
+            while chunk := response.read1(READ_SIZE):
+                yield chunk
+            if response.length:  # the server closed early: fewer bytes than its Content-Length said
+                raise http.client.IncompleteRead(b"", response.length)
+        except BaseException:
+            self.complete = False  # where the answer ends is unknown: its connection is never reused
+            raise
         self.complete = True
 
     def close(self) -> None:

@@ -109,7 +109,8 @@ class Connection(http.client.HTTPConnection):
 class _Response(http.client.HTTPResponse):
     """http.client's answer, with what it lets through refused: every interim answer (1xx) is skipped, not only
     100 Continue, so a 103 Early Hints is never taken for the answer (its real answer would then be read as the
-    next request's); a 101 Switching Protocols is an error, as are more than MAX_INTERIM interim answers."""
+    next request's); a 101 Switching Protocols is an error, as are more than MAX_INTERIM interim answers. An answer
+    that has no body (204, 304, to HEAD) reads none, even when it says it is chunked."""
 
     def _read_status(self) -> tuple[str, int, str]:
         for _ in range(MAX_INTERIM + 1):
@@ -120,6 +121,11 @@ class _Response(http.client.HTTPResponse):
                 raise BrokenAnswer("the server switched to another protocol (101), which amplify never asks for")
             http.client.parse_headers(self.fp)  # the interim answer's headers, read (within http.client's caps)
         raise BrokenAnswer(f"the server sent more than {MAX_INTERIM} interim answers (1xx)")
+
+    def begin(self) -> None:
+        super().begin()
+        if self.length == 0:  # 204, 304 or an answer to HEAD: no body, whatever Transfer-Encoding says
+            self.chunked = False
 
 
 def _readable(sock: socket.socket) -> bool:
