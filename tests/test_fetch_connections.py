@@ -479,3 +479,15 @@ def test_an_answer_with_no_body_reads_none_even_when_it_says_chunked(raw, status
         assert first.status == int(status[:3])
         assert fetch_feed(client, server.url(), limits=patient).body == b"<rss/>"
     assert server.accepted == 1
+
+
+@pytest.mark.parametrize("head", [b"HTTP/1.1 200 OK\r\nContent-Le", b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n",
+                                  b"HTTP/1.1 200", b"HTTP/1.1 103 Early Hints\r\n\r\nHTTP/1.1 200 OK\r\n"],
+                         ids=["in a header", "after a header", "in the status line", "after an interim answer"])
+def test_a_connection_closed_in_the_middle_of_the_headers_is_an_error_not_an_answer(raw, head):
+    def cut(sock):
+        read_request(sock)
+        sock.sendall(head)
+
+    with pytest.raises(FetchError, match="the connection failed .*in the middle of the answer's headers"):
+        fetch_page(raw(cut).url())

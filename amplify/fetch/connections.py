@@ -124,6 +124,8 @@ class _Response(http.client.HTTPResponse):
 
     def begin(self) -> None:
         super().begin()
+        if self.fp.raw.ended:  # http.client takes the end of the connection for the blank line after the headers
+            raise BrokenAnswer("the connection closed in the middle of the answer's headers")
         if self.length == 0:  # 204, 304 or an answer to HEAD: no body, whatever Transfer-Encoding says
             self.chunked = False
 
@@ -154,6 +156,7 @@ class _DeadlineReader(io.RawIOBase):
         # The socket's own file keeps the socket open while an answer is read, even when http.client closes the
         # connection as the answer says it will.
         self.raw = self.sock.makefile("rb", buffering=0)
+        self.ended = False  # the connection's end was read
 
     def readable(self) -> bool:
         return True
@@ -162,7 +165,10 @@ class _DeadlineReader(io.RawIOBase):
         connection = self.connection
         self.sock.settimeout(_left(connection.deadline))
         count = self.raw.readinto(buffer)
-        connection.received += count or 0
+        if count:
+            connection.received += count
+        else:
+            self.ended = True
         return count
 
     def close(self) -> None:
