@@ -491,3 +491,27 @@ def test_a_connection_closed_in_the_middle_of_the_headers_is_an_error_not_an_ans
 
     with pytest.raises(FetchError, match="the connection failed .*in the middle of the answer's headers"):
         fetch_page(raw(cut).url())
+
+
+@pytest.mark.parametrize("head", [b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 100\r\n\r\n",
+                                  b"HTTP/1.0 200 OK\r\nContent-Length: 100\r\n\r\n", b"HTTP/1.1 200 OK\r\n\r\n"],
+                         ids=["Connection: close", "HTTP/1.0", "read to the close"])
+def test_close_ends_the_read_of_a_body_on_a_connection_that_will_close(raw, release, head):
+    def stall(sock):
+        read_request(sock)
+        sock.sendall(head + b"<rss>")
+        release.wait(30)
+
+    patient = FetchLimits(total_timeout=30)
+    client = open_client(patient)
+    server = raw(stall)
+    outcome: list[BaseException] = []
+    fetching = threading.Thread(target=lambda: outcome.append(
+        pytest.raises(FetchError, fetch_feed, client, server.url(), limits=patient).value))
+    fetching.start()
+    # http.client lets go of the socket of an answer that says the connection will close, once its headers are read
+    while not (client.pool.busy and all(connection.sock is None for connection in client.pool.busy)):
+        threading.Event().wait(0.01)
+    client.close()
+    fetching.join(10)
+    assert not fetching.is_alive() and "the connection broke while reading" in str(outcome[0])

@@ -74,6 +74,10 @@ class Connection(http.client.HTTPConnection):
     def __init__(self, target: Target, sock: socket.socket) -> None:
         super().__init__(target.host, target.port)
         self.sock = sock
+        # Ours to shut down: http.client lets go of `sock` as soon as an answer says the connection will close,
+        # while the answer's body is still read from it.
+        self.opened = sock
+        self.stopped = False  # shut down by Pool.close
         self.key = (target.scheme, target.host, target.port)
         self.deadline = 0.0
         self.received = 0  # bytes of the current answer read so far
@@ -167,6 +171,8 @@ class _DeadlineReader(io.RawIOBase):
         count = self.raw.readinto(buffer)
         if count:
             connection.received += count
+        elif connection.stopped:  # not the server's end (which ends a body read to the close): ours
+            raise OSError("the connection was closed as amplify stopped")
         else:
             self.ended = True
         return count
@@ -285,6 +291,7 @@ class Pool:
                 connection.close()
             self.idle.clear()
             for connection in self.busy:
-                with contextlib.suppress(OSError, AttributeError):  # already closed: nothing left to stop
-                    connection.sock.shutdown(socket.SHUT_RDWR)
+                connection.stopped = True
+                with contextlib.suppress(OSError):  # already closed: nothing left to stop
+                    connection.opened.shutdown(socket.SHUT_RDWR)
             self.lock.notify_all()
