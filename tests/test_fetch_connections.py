@@ -117,12 +117,15 @@ def test_a_status_line_that_never_ends_times_out(raw, release):
         fetch_page(raw(stall).url(), limits=FAST)
 
 
-def test_a_connection_that_is_never_accepted_hits_the_connect_timeout():
+@pytest.fixture
+def unanswered_port():
+    """A port on 127.0.0.1 whose listener's backlog is full and nobody accepts: a connection to it waits, as to a
+    host that drops packets."""
     listener = socket.create_server(("127.0.0.1", 0), backlog=0)
     port = listener.getsockname()[1]
     held = []
     try:
-        for _ in range(100):  # fill the backlog: a further connection then waits, as to a host that drops packets
+        for _ in range(100):
             sock = socket.socket()
             sock.settimeout(0.2)
             held.append(sock)
@@ -132,12 +135,36 @@ def test_a_connection_that_is_never_accepted_hits_the_connect_timeout():
                 break
         else:
             pytest.fail("this system accepted 100 connections nobody accepted: no way to make a connect wait here")
-        with pytest.raises(FetchTimeout, match="could not connect within 0.3 s"):
-            fetch_page(f"http://127.0.0.1:{port}/feed.xml", limits=FAST)
+        yield port
     finally:
         for sock in held:
             sock.close()
         listener.close()
+
+
+def test_a_connection_that_is_never_accepted_hits_the_connect_timeout(unanswered_port):
+    with pytest.raises(FetchTimeout, match="could not connect within 0.3 s"):
+        fetch_page(f"http://127.0.0.1:{unanswered_port}/feed.xml", limits=FAST)
+
+
+def test_addresses_that_never_answer_are_tried_only_until_the_deadline(unanswered_port, monkeypatch):
+    timeouts: list[float | None] = []
+
+    class Recording(socket.socket):
+        def settimeout(self, value):
+            timeouts.append(value)
+            super().settimeout(value)
+
+    real = socket.getaddrinfo
+
+    def five_addresses(host, *args, **kwargs):  # as a DNS answer with five addresses, none of which answers
+        return real("127.0.0.1", *args, **kwargs) * 5 if host == "feed.example" else real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", five_addresses)
+    monkeypatch.setattr(socket, "socket", Recording)
+    with pytest.raises(FetchTimeout, match="could not connect within 0.6 s"):
+        fetch_page(f"http://feed.example:{unanswered_port}/feed.xml", limits=FAST)
+    assert 1 < len(timeouts) < 5 and sum(timeouts) <= FAST.total_timeout
 
 
 # -- what http.client refuses, and bodies -------------------------------------------------------------------------

@@ -54,8 +54,8 @@ class Client:
                 self.tls = verifying_context()
             return self.tls
 
-    def _connect(self, target: Target, timeout: float) -> Connection:
-        return open_connection(target, timeout, check=self.check, tls=self._tls)
+    def _connect(self, target: Target, timeout: float, deadline: float) -> Connection:
+        return open_connection(target, timeout, deadline, check=self.check, tls=self._tls)
 
     def send(self, url: str, headers: dict[str, str], timeout: dict[str, float], method: bytes = b"GET",
              body: bytes = b"") -> "Answer":

@@ -189,19 +189,21 @@ def _left(deadline: float) -> float:
     return left
 
 
-def open_connection(target: Target, timeout: float, *, check: bool,
+def open_connection(target: Target, timeout: float, deadline: float, *, check: bool,
                     tls: Callable[[], ssl.SSLContext]) -> Connection:
-    """Connect to `target` (checked, unless not `check`: `addresses.open_socket`) within `timeout`; for https, TLS
-    verifies the certificate against the host name while the socket talks to the checked address. Raises
-    ConnectTimeout, ConnectError, RefusedAddress, or UnicodeError for a name that cannot be encoded."""
+    """Connect to `target` (checked, unless not `check`: `addresses.open_socket`), each address tried within
+    `timeout` and all by `deadline`; for https, TLS verifies the certificate against the host name while the socket
+    talks to the checked address, its handshake within `timeout` and by `deadline` too. Raises ConnectTimeout,
+    ConnectError, RefusedAddress, or UnicodeError for a name that cannot be encoded."""
     try:
-        sock = addresses.open_socket(target.host, target.port, timeout, check=check)
+        sock = addresses.open_socket(target.host, target.port, timeout, deadline, check=check)
     except TimeoutError as error:
         raise ConnectTimeout(f"no connection within {timeout:g} s") from error
     except OSError as error:
         raise ConnectError(str(error)) from error
     if target.scheme == "https":
         try:
+            sock.settimeout(min(timeout, _left(deadline)))
             sock = tls().wrap_socket(sock, server_hostname=target.host)
         except TimeoutError as error:
             sock.close()
@@ -215,7 +217,7 @@ def open_connection(target: Target, timeout: float, *, check: bool,
 class Pool:
     """At most `size` open connections, idle ones kept per (scheme, host, port); thread-safe."""
 
-    def __init__(self, size: int, connect: Callable[[Target, float], Connection]) -> None:
+    def __init__(self, size: int, connect: Callable[[Target, float, float], Connection]) -> None:
         self.size = max(size, 1)
         self.connect = connect
         self.idle: dict[tuple[str, str, int], list[Connection]] = {}
@@ -241,7 +243,7 @@ class Pool:
                 if not self.lock.wait(_left(deadline)):
                     raise PoolTimeout("every connection stayed busy")
         try:
-            connection = self.connect(target, min(connect_timeout, _left(deadline)))
+            connection = self.connect(target, connect_timeout, deadline)
         finally:
             with self.lock:
                 self.opening -= 1
