@@ -542,3 +542,24 @@ def test_close_ends_the_read_of_a_body_on_a_connection_that_will_close(raw, rele
     client.close()
     fetching.join(10)
     assert not fetching.is_alive() and "the connection broke while reading" in str(outcome[0])
+
+
+def test_every_connection_the_pool_opens_counts_against_its_cap_at_every_moment(server):
+    server.route("/feed.xml", "<rss/>")
+    made: list[connections_module.Connection] = []
+    uncounted: list[int] = []
+    with open_client(connections=1) as client:
+        pool = client.pool
+
+        class Watched(threading.Condition):
+            def __exit__(self, *exc):  # as the lock is let go, each open connection is busy, idle or opening
+                counted = len(pool.busy) + pool.opening + sum(map(len, pool.idle.values()))
+                uncounted.append(sum(connection.sock is not None for connection in made) - counted)
+                return super().__exit__(*exc)
+
+        connect = pool.connect
+        pool.connect = lambda *args: made.append(connect(*args)) or made[-1]
+        pool.lock = Watched()
+        fetch_feed(client, server.url("/feed.xml"))
+        fetch_feed(client, server.url("/feed.xml"))
+    assert len(made) == 1 and uncounted and max(uncounted) <= 0

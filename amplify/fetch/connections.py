@@ -244,11 +244,13 @@ class Pool:
                     raise PoolTimeout("every connection stayed busy")
         try:
             connection = self.connect(target, connect_timeout, deadline)
-        finally:
+        except BaseException:
             with self.lock:
                 self.opening -= 1
-                self.lock.notify()
-        with self.lock:
+                self.lock.notify()  # the room it had is free again
+            raise
+        with self.lock:  # from opening to busy at once: it is counted against the cap all along
+            self.opening -= 1
             self.busy.add(connection)
         return connection
 
