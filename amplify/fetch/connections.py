@@ -5,7 +5,10 @@ checked, connected to that very address) and, for https, wrapped in TLS that ver
 host NAME while talking to the checked address. `http.client` writes each request and reads each answer (its caps:
 a line of at most 64 KiB, at most 100 headers); every socket read it makes, the status line and headers included,
 waits only for what is left of the whole fetch's deadline, so a server that drips its headers one byte at a time
-cannot outlive it.
+cannot outlive it. What http.client lets through is refused here (`_Response`): interim answers (1xx) are skipped
+(at most MAX_INTERIM; a 101 is an error), an answer that has no body reads none, and a connection that ends before
+the end of the headers is an error, not an answer. Connecting, to each of a host's addresses in turn and the TLS
+handshake, ends by the deadline too.
 
 A connection goes back to the pool only when its answer was read to the end and did not say it would close; one
 idle for more than 5 s, or that the server closed meanwhile (readable while idle), is not used again. At most
