@@ -49,10 +49,6 @@ class PoolTimeout(TimeoutError):
     """Every connection stayed busy until the deadline."""
 
 
-class BrokenAnswer(http.client.HTTPException):
-    """An answer HTTP does not allow, or one the connection cannot be trusted after."""
-
-
 def verifying_context() -> ssl.SSLContext:
     """TLS that verifies certificates and host names, against the authorities httpx used: SSL_CERT_FILE or
     SSL_CERT_DIR when set, else certifi's."""
@@ -125,14 +121,15 @@ class _Response(http.client.HTTPResponse):
             if status >= 200:
                 return version, status, reason
             if status == 101:
-                raise BrokenAnswer("the server switched to another protocol (101), which amplify never asks for")
+                raise http.client.HTTPException("the server switched to another protocol (101), which amplify never "
+                                                "asks for")
             http.client.parse_headers(self.fp)  # the interim answer's headers, read (within http.client's caps)
-        raise BrokenAnswer(f"the server sent more than {MAX_INTERIM} interim answers (1xx)")
+        raise http.client.HTTPException(f"the server sent more than {MAX_INTERIM} interim answers (1xx)")
 
     def begin(self) -> None:
         super().begin()
         if self.fp.raw.ended:  # http.client takes the end of the connection for the blank line after the headers
-            raise BrokenAnswer("the connection closed in the middle of the answer's headers")
+            raise http.client.HTTPException("the connection closed in the middle of the answer's headers")
         if self.length == 0:  # 204, 304 or an answer to HEAD: no body, whatever Transfer-Encoding says
             self.chunked = False
 
