@@ -117,12 +117,15 @@ def test_a_status_line_that_never_ends_times_out(raw, release):
         fetch_page(raw(stall).url(), limits=FAST)
 
 
-def test_a_connection_that_is_never_accepted_hits_the_connect_timeout():
+@pytest.fixture
+def unanswered_port():
+    """A port on 127.0.0.1 whose listener's backlog is full and nobody accepts: a connection to it waits, as to a
+    host that drops packets."""
     listener = socket.create_server(("127.0.0.1", 0), backlog=0)
     port = listener.getsockname()[1]
     held = []
     try:
-        for _ in range(100):  # fill the backlog: a further connection then waits, as to a host that drops packets
+        for _ in range(100):
             sock = socket.socket()
             sock.settimeout(0.2)
             held.append(sock)
@@ -132,12 +135,36 @@ def test_a_connection_that_is_never_accepted_hits_the_connect_timeout():
                 break
         else:
             pytest.fail("this system accepted 100 connections nobody accepted: no way to make a connect wait here")
-        with pytest.raises(FetchTimeout, match="could not connect within 0.3 s"):
-            fetch_page(f"http://127.0.0.1:{port}/feed.xml", limits=FAST)
+        yield port
     finally:
         for sock in held:
             sock.close()
         listener.close()
+
+
+def test_a_connection_that_is_never_accepted_hits_the_connect_timeout(unanswered_port):
+    with pytest.raises(FetchTimeout, match="could not connect within 0.3 s"):
+        fetch_page(f"http://127.0.0.1:{unanswered_port}/feed.xml", limits=FAST)
+
+
+def test_addresses_that_never_answer_are_tried_only_until_the_deadline(unanswered_port, monkeypatch):
+    timeouts: list[float | None] = []
+
+    class Recording(socket.socket):
+        def settimeout(self, value):
+            timeouts.append(value)
+            super().settimeout(value)
+
+    real = socket.getaddrinfo
+
+    def five_addresses(host, *args, **kwargs):  # as a DNS answer with five addresses, none of which answers
+        return real("127.0.0.1", *args, **kwargs) * 5 if host == "feed.example" else real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", five_addresses)
+    monkeypatch.setattr(socket, "socket", Recording)
+    with pytest.raises(FetchTimeout, match="could not connect within 0.6 s"):
+        fetch_page(f"http://feed.example:{unanswered_port}/feed.xml", limits=FAST)
+    assert 1 < len(timeouts) < 5 and sum(timeouts) <= FAST.total_timeout
 
 
 # -- what http.client refuses, and bodies -------------------------------------------------------------------------
@@ -413,3 +440,126 @@ def test_no_proxy_is_taken_from_the_environment(server, monkeypatch):
         assert proxy.connections == 0
     finally:
         proxy.stop()
+
+
+# -- answers http.client lets through ------------------------------------------------------------------------------
+
+
+def answers(*heads: bytes) -> Callable[[socket.socket], None]:
+    """A server that answers the requests on a connection with `heads`, one each, in turn."""
+
+    def serve(sock):
+        for head in heads:
+            if not read_request(sock):
+                return
+            sock.sendall(head)
+        read_request(sock)
+
+    return serve
+
+
+def test_interim_answers_are_skipped_and_each_request_gets_its_own_answer(raw):
+    server = raw(answers(
+        b"HTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload\r\n\r\n"
+        b"HTTP/1.1 100 Continue\r\n\r\n"
+        b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nfirst!",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecond"))
+    with open_client() as client:
+        assert fetch_feed(client, server.url()).body == b"first!"
+        assert fetch_feed(client, server.url()).body == b"second"
+    assert server.accepted == 1
+
+
+@pytest.mark.parametrize(("head", "refusal"), [
+    (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nno",
+     "switched to another protocol"),
+    (b"HTTP/1.1 103 Early Hints\r\n\r\n" * 11 + b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nno",
+     "more than 10 interim answers"),
+], ids=["101", "11 interim answers"])
+def test_a_switch_of_protocols_or_endless_interim_answers_are_errors_and_end_the_connection(raw, head, refusal):
+    ok = b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\n<rss/>"
+    server = raw(lambda sock: answers(head if server.accepted == 1 else ok, ok)(sock))
+    with open_client() as client:
+        with pytest.raises(FetchError, match=f"the connection failed .*{refusal}"):
+            fetch_feed(client, server.url())
+        assert fetch_feed(client, server.url()).body == b"<rss/>"
+    assert server.accepted == 2
+
+
+def within_10_s(work: Callable[[], object]) -> object:
+    """What `work` returns, run on a thread given at most 10 s: a bound on a hang, far past any honest answer."""
+    outcome: list[object] = []
+    thread = threading.Thread(target=lambda: outcome.append(work()), daemon=True)
+    thread.start()
+    thread.join(10)
+    assert outcome, "still waiting after 10 s"
+    return outcome[0]
+
+
+@pytest.mark.parametrize("status", [b"304 Not Modified", b"204 No Content"])
+def test_an_answer_with_no_body_reads_none_even_when_it_says_chunked(raw, status):
+    server = raw(answers(b"HTTP/1.1 " + status + b"\r\nTransfer-Encoding: chunked\r\n\r\n",
+                         b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\n<rss/>"))
+    patient = FetchLimits(total_timeout=30)
+    with open_client(patient) as client:
+        first = within_10_s(lambda: fetch_feed(client, server.url(), limits=patient, etag='"v1"'))
+        assert first.status == int(status[:3])
+        assert fetch_feed(client, server.url(), limits=patient).body == b"<rss/>"
+    assert server.accepted == 1
+
+
+@pytest.mark.parametrize("head", [b"HTTP/1.1 200 OK\r\nContent-Le", b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n",
+                                  b"HTTP/1.1 200", b"HTTP/1.1 103 Early Hints\r\n\r\nHTTP/1.1 200 OK\r\n"],
+                         ids=["in a header", "after a header", "in the status line", "after an interim answer"])
+def test_a_connection_closed_in_the_middle_of_the_headers_is_an_error_not_an_answer(raw, head):
+    def cut(sock):
+        read_request(sock)
+        sock.sendall(head)
+
+    with pytest.raises(FetchError, match="the connection failed .*in the middle of the answer's headers"):
+        fetch_page(raw(cut).url())
+
+
+@pytest.mark.parametrize("head", [b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 100\r\n\r\n",
+                                  b"HTTP/1.0 200 OK\r\nContent-Length: 100\r\n\r\n", b"HTTP/1.1 200 OK\r\n\r\n"],
+                         ids=["Connection: close", "HTTP/1.0", "read to the close"])
+def test_close_ends_the_read_of_a_body_on_a_connection_that_will_close(raw, release, head):
+    def stall(sock):
+        read_request(sock)
+        sock.sendall(head + b"<rss>")
+        release.wait(30)
+
+    patient = FetchLimits(total_timeout=30)
+    client = open_client(patient)
+    server = raw(stall)
+    outcome: list[BaseException] = []
+    fetching = threading.Thread(target=lambda: outcome.append(
+        pytest.raises(FetchError, fetch_feed, client, server.url(), limits=patient).value))
+    fetching.start()
+    # http.client lets go of the socket of an answer that says the connection will close, once its headers are read
+    while not (client.pool.busy and all(connection.sock is None for connection in client.pool.busy)):
+        threading.Event().wait(0.01)
+    client.close()
+    fetching.join(10)
+    assert not fetching.is_alive() and "the connection broke while reading" in str(outcome[0])
+
+
+def test_every_connection_the_pool_opens_counts_against_its_cap_at_every_moment(server):
+    server.route("/feed.xml", "<rss/>")
+    made: list[connections_module.Connection] = []
+    uncounted: list[int] = []
+    with open_client(connections=1) as client:
+        pool = client.pool
+
+        class Watched(threading.Condition):
+            def __exit__(self, *exc):  # as the lock is let go, each open connection is busy, idle or opening
+                counted = len(pool.busy) + pool.opening + sum(map(len, pool.idle.values()))
+                uncounted.append(sum(connection.sock is not None for connection in made) - counted)
+                return super().__exit__(*exc)
+
+        connect = pool.connect
+        pool.connect = lambda *args: made.append(connect(*args)) or made[-1]
+        pool.lock = Watched()
+        fetch_feed(client, server.url("/feed.xml"))
+        fetch_feed(client, server.url("/feed.xml"))
+    assert len(made) == 1 and uncounted and max(uncounted) <= 0

@@ -2,10 +2,11 @@
 
 Every request here obeys the same `FetchLimits`: http and https only (checked again on every redirect hop,
 which we follow ourselves), at most `max_redirects` hops, ports 1-65535, URLs of at most 2,048 characters,
-public internet addresses only (`addresses`), a connect timeout, a deadline for the whole fetch that every socket
-read waits on, the status line and headers included (so a server that drips one byte at a time cannot outlive it),
-and a cap on the *decompressed* body (we decompress ourselves with a bounded output size, so a gzip bomb costs at
-most the cap in memory). No cookies are kept and no proxy is taken from the environment.
+public internet addresses only (`addresses`), a connect timeout (for each address a host has), a deadline for the
+whole fetch that every connection attempt and every socket read waits on, the status line and headers included (so
+a server that drips one byte at a time cannot outlive it), and a cap on the *decompressed* body (we decompress
+ourselves with a bounded output size, so a gzip bomb costs at most the cap in memory). No cookies are kept and no
+proxy is taken from the environment.
 
 No request goes to this computer or the user's own network unless they allow it: every connection is opened by
 `addresses.open_socket`, which resolves the host once, checks each address it got (loopback, private, link-local,

@@ -9,6 +9,7 @@ actually connected to, on every redirect hop.
 
 import ipaddress
 import socket
+import time
 
 _THIS_COMPUTER = "is this computer"
 _OWN_NETWORK = "is on your own network"
@@ -67,15 +68,16 @@ class RefusedAddress(Exception):
         super().__init__(self.reason)
 
 
-def open_socket(host: str, port: int, timeout: float, *, check: bool) -> socket.socket:
+def open_socket(host: str, port: int, timeout: float, deadline: float, *, check: bool) -> socket.socket:
     """A TCP connection to `host`, for public internet addresses only when `check`.
 
     The host is resolved once with `getaddrinfo`, each address is checked with `address_refusal` and the connection
     is made to that very address: a DNS answer that changes between the check and the connection (DNS rebinding)
     cannot slip through, and the check costs no lookup of its own. Refused addresses are skipped and the next one
     tried, as are those that do not connect (as `socket.create_connection` does); when none is left, RefusedAddress
-    says why, or the last address's OSError. Each attempt may take `timeout` seconds. A host name that cannot be
-    encoded (a label over 63 characters) raises UnicodeError before any lookup."""
+    says why, or the last address's OSError. Each attempt may take `timeout` seconds, and all of them end by
+    `deadline` (a `time.monotonic()` value): past it, TimeoutError. A host name that cannot be encoded (a label over
+    63 characters) raises UnicodeError before any lookup."""
     found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     refused: RefusedAddress | None = None
     failed: OSError | None = None
@@ -85,9 +87,12 @@ def open_socket(host: str, port: int, timeout: float, *, check: bool) -> socket.
         if what is not None:
             refused = refused or RefusedAddress(host, ip, what)
             continue
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"no connection to {host[:100]} within the time left")
         sock = socket.socket(family, kind, protocol)
         try:
-            sock.settimeout(timeout)
+            sock.settimeout(min(timeout, left))
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             sock.connect(address)
         except OSError as error:

@@ -54,8 +54,8 @@ class Client:
                 self.tls = verifying_context()
             return self.tls
 
-    def _connect(self, target: Target, timeout: float) -> Connection:
-        return open_connection(target, timeout, check=self.check, tls=self._tls)
+    def _connect(self, target: Target, timeout: float, deadline: float) -> Connection:
+        return open_connection(target, timeout, deadline, check=self.check, tls=self._tls)
 
     def send(self, url: str, headers: dict[str, str], timeout: dict[str, float], method: bytes = b"GET",
              body: bytes = b"") -> "Answer":
@@ -143,10 +143,14 @@ class Answer:
         """The body as it arrives, one socket read (at most 64 KiB) at a time. Raises IncompleteRead when the
         connection closes before the declared length."""
         response = self.response
-        while chunk := response.read1(READ_SIZE):
-            yield chunk
-        if response.length:  # the server closed early: fewer bytes than its Content-Length said
-            raise http.client.IncompleteRead(b"", response.length)
+        try:
+            while chunk := response.read1(READ_SIZE):
+                yield chunk
+            if response.length:  # the server closed early: fewer bytes than its Content-Length said
+                raise http.client.IncompleteRead(b"", response.length)
+        except BaseException:
+            self.complete = False  # where the answer ends is unknown: its connection is never reused
+            raise
         self.complete = True
 
     def close(self) -> None:

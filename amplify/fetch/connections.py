@@ -5,7 +5,10 @@ checked, connected to that very address) and, for https, wrapped in TLS that ver
 host NAME while talking to the checked address. `http.client` writes each request and reads each answer (its caps:
 a line of at most 64 KiB, at most 100 headers); every socket read it makes, the status line and headers included,
 waits only for what is left of the whole fetch's deadline, so a server that drips its headers one byte at a time
-cannot outlive it.
+cannot outlive it. What http.client lets through is refused here (`_Response`): interim answers (1xx) are skipped
+(at most MAX_INTERIM; a 101 is an error), an answer that has no body reads none, and a connection that ends before
+the end of the headers is an error, not an answer. Connecting, to each of a host's addresses in turn and the TLS
+handshake, ends by the deadline too.
 
 A connection goes back to the pool only when its answer was read to the end and did not say it would close; one
 idle for more than 5 s, or that the server closed meanwhile (readable while idle), is not used again. At most
@@ -30,6 +33,8 @@ from amplify.fetch.target import Target
 # request sent on one they are closing fails).
 KEEPALIVE_EXPIRY = 5.0
 READ_SIZE = 64 * 1024
+# Interim answers (1xx: 100 Continue, 103 Early Hints) skipped before the real one; more is a server gone wrong.
+MAX_INTERIM = 10
 
 
 class ConnectError(Exception):
@@ -68,6 +73,10 @@ class Connection(http.client.HTTPConnection):
     def __init__(self, target: Target, sock: socket.socket) -> None:
         super().__init__(target.host, target.port)
         self.sock = sock
+        # Ours to shut down: http.client lets go of `sock` as soon as an answer says the connection will close,
+        # while the answer's body is still read from it.
+        self.opened = sock
+        self.stopped = False  # shut down by Pool.close
         self.key = (target.scheme, target.host, target.port)
         self.deadline = 0.0
         self.received = 0  # bytes of the current answer read so far
@@ -76,7 +85,7 @@ class Connection(http.client.HTTPConnection):
 
     def response_class(self, sock: object, debuglevel: int = 0, method: str | None = None,
                        url: str | None = None) -> http.client.HTTPResponse:
-        return http.client.HTTPResponse(_Files(self), method=method)
+        return _Response(_Files(self), method=method)
 
     def ask(self, method: str, target: Target, headers: list[tuple[str, bytes]], body: bytes,
             deadline: float) -> http.client.HTTPResponse:
@@ -98,6 +107,31 @@ class Connection(http.client.HTTPConnection):
         if isinstance(self.sock, ssl.SSLSocket) and self.sock.pending():
             return False
         return not _readable(self.sock)
+
+
+class _Response(http.client.HTTPResponse):
+    """http.client's answer, with what it lets through refused: every interim answer (1xx) is skipped, not only
+    100 Continue, so a 103 Early Hints is never taken for the answer (its real answer would then be read as the
+    next request's); a 101 Switching Protocols is an error, as are more than MAX_INTERIM interim answers. An answer
+    that has no body (204, 304, to HEAD) reads none, even when it says it is chunked."""
+
+    def _read_status(self) -> tuple[str, int, str]:
+        for _ in range(MAX_INTERIM + 1):
+            version, status, reason = super()._read_status()
+            if status >= 200:
+                return version, status, reason
+            if status == 101:
+                raise http.client.HTTPException("the server switched to another protocol (101), which amplify never "
+                                                "asks for")
+            http.client.parse_headers(self.fp)  # the interim answer's headers, read (within http.client's caps)
+        raise http.client.HTTPException(f"the server sent more than {MAX_INTERIM} interim answers (1xx)")
+
+    def begin(self) -> None:
+        super().begin()
+        if self.fp.raw.ended:  # http.client takes the end of the connection for the blank line after the headers
+            raise http.client.HTTPException("the connection closed in the middle of the answer's headers")
+        if self.length == 0:  # 204, 304 or an answer to HEAD: no body, whatever Transfer-Encoding says
+            self.chunked = False
 
 
 def _readable(sock: socket.socket) -> bool:
@@ -126,6 +160,7 @@ class _DeadlineReader(io.RawIOBase):
         # The socket's own file keeps the socket open while an answer is read, even when http.client closes the
         # connection as the answer says it will.
         self.raw = self.sock.makefile("rb", buffering=0)
+        self.ended = False  # the connection's end was read
 
     def readable(self) -> bool:
         return True
@@ -134,7 +169,12 @@ class _DeadlineReader(io.RawIOBase):
         connection = self.connection
         self.sock.settimeout(_left(connection.deadline))
         count = self.raw.readinto(buffer)
-        connection.received += count or 0
+        if count:
+            connection.received += count
+        elif connection.stopped:  # not the server's end (which ends a body read to the close): ours
+            raise OSError("the connection was closed as amplify stopped")
+        else:
+            self.ended = True
         return count
 
     def close(self) -> None:
@@ -149,19 +189,21 @@ def _left(deadline: float) -> float:
     return left
 
 
-def open_connection(target: Target, timeout: float, *, check: bool,
+def open_connection(target: Target, timeout: float, deadline: float, *, check: bool,
                     tls: Callable[[], ssl.SSLContext]) -> Connection:
-    """Connect to `target` (checked, unless not `check`: `addresses.open_socket`) within `timeout`; for https, TLS
-    verifies the certificate against the host name while the socket talks to the checked address. Raises
-    ConnectTimeout, ConnectError, RefusedAddress, or UnicodeError for a name that cannot be encoded."""
+    """Connect to `target` (checked, unless not `check`: `addresses.open_socket`), each address tried within
+    `timeout` and all by `deadline`; for https, TLS verifies the certificate against the host name while the socket
+    talks to the checked address, its handshake within `timeout` and by `deadline` too. Raises ConnectTimeout,
+    ConnectError, RefusedAddress, or UnicodeError for a name that cannot be encoded."""
     try:
-        sock = addresses.open_socket(target.host, target.port, timeout, check=check)
+        sock = addresses.open_socket(target.host, target.port, timeout, deadline, check=check)
     except TimeoutError as error:
         raise ConnectTimeout(f"no connection within {timeout:g} s") from error
     except OSError as error:
         raise ConnectError(str(error)) from error
     if target.scheme == "https":
         try:
+            sock.settimeout(min(timeout, _left(deadline)))
             sock = tls().wrap_socket(sock, server_hostname=target.host)
         except TimeoutError as error:
             sock.close()
@@ -175,7 +217,7 @@ def open_connection(target: Target, timeout: float, *, check: bool,
 class Pool:
     """At most `size` open connections, idle ones kept per (scheme, host, port); thread-safe."""
 
-    def __init__(self, size: int, connect: Callable[[Target, float], Connection]) -> None:
+    def __init__(self, size: int, connect: Callable[[Target, float, float], Connection]) -> None:
         self.size = max(size, 1)
         self.connect = connect
         self.idle: dict[tuple[str, str, int], list[Connection]] = {}
@@ -201,12 +243,14 @@ class Pool:
                 if not self.lock.wait(_left(deadline)):
                     raise PoolTimeout("every connection stayed busy")
         try:
-            connection = self.connect(target, min(connect_timeout, _left(deadline)))
-        finally:
+            connection = self.connect(target, connect_timeout, deadline)
+        except BaseException:
             with self.lock:
                 self.opening -= 1
-                self.lock.notify()
-        with self.lock:
+                self.lock.notify()  # the room it had is free again
+            raise
+        with self.lock:  # from opening to busy at once: it is counted against the cap all along
+            self.opening -= 1
             self.busy.add(connection)
         return connection
 
@@ -251,6 +295,7 @@ class Pool:
                 connection.close()
             self.idle.clear()
             for connection in self.busy:
-                with contextlib.suppress(OSError, AttributeError):  # already closed: nothing left to stop
-                    connection.sock.shutdown(socket.SHUT_RDWR)
+                connection.stopped = True
+                with contextlib.suppress(OSError):  # already closed: nothing left to stop
+                    connection.opened.shutdown(socket.SHUT_RDWR)
             self.lock.notify_all()

@@ -74,6 +74,8 @@ def send_request(client: Client, url: str, headers: dict[str, str], limits: Fetc
     try:
         return client.send(url, headers, timeout, method, body)
     except ConnectTimeout as error:
+        if time.monotonic() >= deadline:  # the host's addresses, tried in turn, took all the time there was
+            raise FetchTimeout(url, f"could not connect within {limits.total_timeout:g} s") from error
         raise FetchTimeout(url, f"could not connect within {limits.connect_timeout:g} s") from error
     except ConnectError as error:
         raise FetchError(url, f"could not connect ({_first_line(error)})") from error
