@@ -212,7 +212,7 @@ def main() -> None:
     print(describe("feedparser loop (cold)", results["feedparser loop"]))
 
     def ratio(ours: str, theirs: str) -> str:
-        return f"{median(results[ours], 'seconds') / median(results[theirs], 'seconds'):.2f}x"
+        return f"{median(results[ours], 'seconds') / median(results[theirs], 'seconds'):.3f}x"
 
     print(f"cold / feedparser loop:  {ratio('amplify cold', 'feedparser loop')} (target <= 0.25)")
     if with_reader:
