@@ -11,6 +11,7 @@ from collections.abc import Callable
 import pytest
 
 from amplify.fetch import (
+    Client,
     FetchError,
     FetchLimits,
     FetchTimeout,
@@ -367,17 +368,25 @@ def test_close_closes_every_connection(raw):
 
 def test_close_ends_a_request_in_flight_with_an_error_not_a_hang(server, release):
     server.route("/stall", handler=lambda handler: release.wait(5))
+    error = _closed_while_fetching(server.url("/stall"), lambda client: server.hits("/stall"))
+    assert "the connection failed" in str(error)
+
+
+def _closed_while_fetching(url: str, ready: Callable[[Client], object]) -> FetchError:
+    """Fetch `url` on a thread with a patient client, close the client once `ready(client)`, and return the error
+    the fetch ended with; fails if the fetch is still running 10 s after the close."""
     patient = FetchLimits(total_timeout=30)
     client = open_client(patient)
-    outcome: list[BaseException] = []
+    outcome: list[FetchError] = []
     fetching = threading.Thread(target=lambda: outcome.append(
-        pytest.raises(FetchError, fetch_feed, client, server.url("/stall"), limits=patient).value))
+        pytest.raises(FetchError, fetch_feed, client, url, limits=patient).value))
     fetching.start()
-    while not server.hits("/stall"):
+    while not ready(client):
         threading.Event().wait(0.01)
     client.close()
     fetching.join(10)
-    assert not fetching.is_alive() and "the connection failed" in str(outcome[0])
+    assert not fetching.is_alive()
+    return outcome[0]
 
 
 # -- what a request carries ----------------------------------------------------------------------------------------
@@ -529,19 +538,10 @@ def test_close_ends_the_read_of_a_body_on_a_connection_that_will_close(raw, rele
         sock.sendall(head + b"<rss>")
         release.wait(30)
 
-    patient = FetchLimits(total_timeout=30)
-    client = open_client(patient)
-    server = raw(stall)
-    outcome: list[BaseException] = []
-    fetching = threading.Thread(target=lambda: outcome.append(
-        pytest.raises(FetchError, fetch_feed, client, server.url(), limits=patient).value))
-    fetching.start()
     # http.client lets go of the socket of an answer that says the connection will close, once its headers are read
-    while not (client.pool.busy and all(connection.sock is None for connection in client.pool.busy)):
-        threading.Event().wait(0.01)
-    client.close()
-    fetching.join(10)
-    assert not fetching.is_alive() and "the connection broke while reading" in str(outcome[0])
+    error = _closed_while_fetching(raw(stall).url(), lambda client: client.pool.busy and all(
+        connection.sock is None for connection in client.pool.busy))
+    assert "the connection broke while reading" in str(error)
 
 
 def test_every_connection_the_pool_opens_counts_against_its_cap_at_every_moment(server):
